@@ -1,0 +1,1 @@
+"""Text nodes: prompts, the creative brief."""

@@ -1,0 +1,375 @@
+"""The public node API: the one surface a node pack (built-in or third-party) imports.
+
+A node type is data plus one coroutine::
+
+    from studio.api import NodeSpec, Input, Output, Param, PortType
+
+    async def run(ctx, inputs, params):
+        return {"text": params["template"].format(**inputs)}
+
+    SPEC = NodeSpec(id="text.example", title="Example", category="Text", version=1,
+                    inputs=[Input("a", PortType.TEXT, optional=True)],
+                    outputs=[Output("text", PortType.TEXT)],
+                    params=[Param.string("template", "{a}", help="What to write")], run=run)
+
+Values on ports: text is a `str`; image, video and audio are `Artifact`s (a file in the cache plus
+its digest); a list port carries a Python list of those in edge order.
+A pack exposes a callable returning its specs under the entry-point group `multimodal_studio.nodes`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from studio.errors import Cancelled, NodeError, ProviderError
+from studio.graph.types import PortType
+from studio.providers.base import (
+    Capability,
+    ImageRequest,
+    MediaResult,
+    MusicRequest,
+    SpeechRequest,
+    TextRequest,
+    TextResult,
+    VideoRequest,
+)
+
+__all__ = [
+    "Artifact",
+    "Cancelled",
+    "Capability",
+    "ImageRequest",
+    "Input",
+    "MediaResult",
+    "MusicRequest",
+    "NodeError",
+    "NodeSpec",
+    "Output",
+    "Param",
+    "PortType",
+    "ProviderError",
+    "RunContext",
+    "SpeechRequest",
+    "TextRequest",
+    "TextResult",
+    "VideoRequest",
+    "format_template",
+    "parse_brief",
+]
+
+ENTRY_POINT_GROUP = "multimodal_studio.nodes"
+NODE_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A media file in the content-addressed cache. Nodes pass these, never the bytes."""
+
+    kind: str  # "image", "video" or "audio"
+    path: Path
+    digest: str  # sha256 hex of the file's bytes
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    type: PortType
+    optional: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    type: PortType
+    help: str = ""
+
+
+PARAM_KINDS = ("int", "float", "bool", "string", "text", "choice", "seed", "file", "color", "provider")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed parameter: enough for the inspector to build its editor and for validation.
+
+    kinds: int, float, bool, string (one line), text (multi-line, may hold `{variables}`),
+    choice (one of `choices`), seed (int, with a dice button), file (a path relative to the graph
+    file; `file_kinds` limits it to image/video/audio/font/any), color ("#rrggbb"), provider (the id
+    of a provider offering `capability`).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    file_kinds: tuple[str, ...] = ()
+    capability: Capability | None = None
+    title: str = ""
+    optional: bool = False  # a file/string that may be left empty
+
+    # -- constructors, so specs read as data ---------------------------------------------------
+    @staticmethod
+    def int(name: str, default: int, *, help: str, minimum: int | None = None,
+            maximum: int | None = None, title: str = "") -> Param:  # noqa: A003
+        return Param(name, "int", default, help, minimum, maximum, title=title)
+
+    @staticmethod
+    def float(name: str, default: float, *, help: str, minimum: float | None = None,
+              maximum: float | None = None, title: str = "") -> Param:  # noqa: A003
+        return Param(name, "float", default, help, minimum, maximum, title=title)
+
+    @staticmethod
+    def bool(name: str, default: bool, *, help: str, title: str = "") -> Param:  # noqa: A003
+        return Param(name, "bool", default, help, title=title)
+
+    @staticmethod
+    def string(name: str, default: str, *, help: str, title: str = "") -> Param:
+        return Param(name, "string", default, help, title=title)
+
+    @staticmethod
+    def text(name: str, default: str, *, help: str, title: str = "") -> Param:
+        return Param(name, "text", default, help, title=title)
+
+    @staticmethod
+    def choice(name: str, default: str, choices: Sequence[str], *, help: str,
+               title: str = "") -> Param:
+        return Param(name, "choice", default, help, choices=tuple(choices), title=title)
+
+    @staticmethod
+    def seed(name: str = "seed", default: int = 0, *, help: str = "Same seed, same result.",
+             title: str = "") -> Param:
+        return Param(name, "seed", default, help, 0, 2**31 - 1, title=title)
+
+    @staticmethod
+    def file(name: str, *, help: str, kinds: Sequence[str] = ("any",), optional: bool = False,
+             title: str = "") -> Param:
+        return Param(name, "file", "", help, file_kinds=tuple(kinds), optional=optional, title=title)
+
+    @staticmethod
+    def color(name: str, default: str, *, help: str, title: str = "") -> Param:
+        return Param(name, "color", default, help, title=title)
+
+    @staticmethod
+    def provider(capability: Capability, *, default: str = "offline", name: str = "provider",
+                 help: str = "Which engine runs this node.") -> Param:
+        return Param(name, "provider", default, help, capability=capability, title="Provider")
+
+    # -- validation ----------------------------------------------------------------------------
+    def coerce(self, value: Any) -> Any:
+        """Return the value in this param's type, or raise ValueError saying what is wrong."""
+        kind = self.kind
+        if kind in ("int", "seed"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"expects a whole number, got {_describe(value)}")
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(f"expects a whole number, got {value}")
+            value = int(value)
+        elif kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"expects a number, got {_describe(value)}")
+            value = float(value)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("expects a finite number")
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"expects true or false, got {_describe(value)}")
+        elif kind in ("string", "text", "file", "provider"):
+            if not isinstance(value, str):
+                raise ValueError(f"expects text, got {_describe(value)}")
+        elif kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"expects one of {', '.join(self.choices)}; got {value!r}")
+        elif kind == "color":
+            if not isinstance(value, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+                raise ValueError(f"expects a colour like #1e90ff, got {_describe(value)}")
+        if kind in ("int", "seed", "float"):
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError(f"must be at least {self.minimum}, got {value}")
+            if self.maximum is not None and value > self.maximum:
+                raise ValueError(f"must be at most {self.maximum}, got {value}")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default,
+                                "help": self.help, "title": self.title or self.name}
+        if self.minimum is not None:
+            data["minimum"] = self.minimum
+        if self.maximum is not None:
+            data["maximum"] = self.maximum
+        if self.choices:
+            data["choices"] = list(self.choices)
+        if self.file_kinds:
+            data["file_kinds"] = list(self.file_kinds)
+        if self.capability is not None:
+            data["capability"] = self.capability.value
+        return data
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40]}"
+
+
+Outputs = dict[str, Any]
+RunFunction = Callable[["RunContext", dict[str, Any], dict[str, Any]], Awaitable[Outputs]]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A node type: stable id, display data, typed ports and params, and its `run` coroutine.
+
+    Bump `version` whenever the same inputs would give different outputs: that invalidates the
+    cache entries of older versions.
+    """
+
+    id: str
+    title: str
+    category: str
+    version: int
+    run: RunFunction
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    params: tuple[Param, ...] = ()
+    help: str = ""
+    # Nodes that must run every time (an export writing a file the user may have moved).
+    always_run: bool = False
+    pack: str = ""
+
+    def __post_init__(self) -> None:
+        # Accept lists in specs written by hand; store tuples so a spec stays immutable.
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "outputs", tuple(self.outputs))
+        object.__setattr__(self, "params", tuple(self.params))
+
+    def input(self, name: str) -> Input | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Output | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def default_params(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def provider_of(self, params: Mapping[str, Any]) -> str | None:
+        """The provider id this node will call with these params (for limits and the cache key)."""
+        for param in self.params:
+            if param.kind == "provider":
+                return str(params.get(param.name, param.default))
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "version": self.version,
+            "pack": self.pack,
+            "help": self.help,
+            "inputs": [{"name": p.name, "type": p.type.value, "optional": p.optional,
+                        "help": p.help} for p in self.inputs],
+            "outputs": [{"name": p.name, "type": p.type.value, "help": p.help}
+                        for p in self.outputs],
+            "params": [p.describe() for p in self.params],
+        }
+
+
+class RunContext(Protocol):
+    """What a running node gets from the studio: its only channel to the app."""
+
+    node_id: str
+    scratch: Path  # a private folder for this node's temporary files
+    graph_dir: Path | None  # folder of the graph file, for resolving asset paths
+    # Where the result came from: provider, model, seed, job_id, cost_usd. Providers fill it in
+    # (a failed paid call too), and it goes into the run history.
+    provenance: dict[str, Any]
+
+    @property
+    def providers(self) -> Any:
+        """The provider registry: `ctx.providers.get(params["provider"], Capability.IMAGE)`."""
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def check_cancelled(self) -> None:
+        """Raise `Cancelled` if the user cancelled; call it between steps of long work."""
+
+    def progress(self, fraction: float | None, message: str = "") -> None:
+        """Report progress in 0..1, or None for indeterminate."""
+
+    def sub_progress(self, start: float, end: float) -> RunContext:
+        """A context whose progress 0..1 maps onto start..end of this one (multi-step work)."""
+
+    def preview(self, value: Any) -> None:
+        """Show an intermediate result (a text or an Artifact) on the node while it runs."""
+
+    def log(self, message: str) -> None: ...
+
+    def on_cancel(self, callback: Callable[[], Any]) -> None:
+        """Call `callback` (sync or async) if the run is cancelled, e.g. to cancel a remote job."""
+
+    async def run_cpu(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run CPU-heavy work in the worker pool, off the event loop."""
+
+    async def store(self, path: Path, kind: str, meta: Mapping[str, Any] | None = None) -> Artifact:
+        """Move a finished media file into the cache and return its Artifact."""
+
+    def resolve_path(self, relative: str) -> Path:
+        """Resolve a file param against the graph's folder (refusing paths that escape it)."""
+
+
+# -- helpers shared by text nodes ------------------------------------------------------------------
+BRIEF_FIELDS = ("subject", "mood", "style", "palette")
+_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def parse_brief(text: str | None) -> dict[str, str]:
+    """Read a creative brief ("subject: ...", one field a line) into a dict; absent fields are ''."""
+    fields = dict.fromkeys(BRIEF_FIELDS, "")
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if sep and key in fields:
+            fields[key] = value.strip()
+    return fields
+
+
+def format_template(template: str, variables: Mapping[str, str]) -> str:
+    """Fill `{name}` from variables; `{{` and `}}` stay literal braces. Unknown names raise."""
+    missing = sorted({m for m in _VARIABLE.findall(template.replace("{{", "").replace("}}", ""))
+                      if m not in variables})
+    if missing:
+        known = ", ".join(sorted(variables)) or "none"
+        raise NodeError(f"template uses {{{missing[0]}}}, which is not set (known: {known})")
+    parts = re.split(r"(\{\{|\}\})", template)
+    out = []
+    for part in parts:
+        if part == "{{":
+            out.append("{")
+        elif part == "}}":
+            out.append("}")
+        else:
+            out.append(_VARIABLE.sub(lambda m: str(variables[m.group(1)]), part))
+    return "".join(out)
+
+
+def template_variables(template: str) -> list[str]:
+    """The `{names}` a template uses, in order of first use (for the inspector's highlighting)."""
+    seen: list[str] = []
+    for name in _VARIABLE.findall(template.replace("{{", "").replace("}}", "")):
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+__all__ += ["ENTRY_POINT_GROUP", "BRIEF_FIELDS", "template_variables"]

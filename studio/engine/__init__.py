@@ -1,0 +1,1 @@
+"""The engine: node registry, executor, events, cache and run history (no Qt)."""

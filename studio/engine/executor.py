@@ -1,0 +1,327 @@
+"""The executor: validate, then run the graph as a DAG with caching, limits and cancellation.
+
+Every node whose inputs are ready starts at once (one asyncio task per node, each awaiting its
+parents), bounded by a per-provider semaphore and a shared CPU pool; so a run's wall time tends to
+its critical path. A failure fails only the node's descendants; cancel stops everything promptly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.api import Artifact, NodeSpec
+from studio.engine.cache import Cache, cache_key, file_digest
+from studio.engine.context import CancelToken, NodeContext
+from studio.engine.events import (
+    Event,
+    EventSink,
+    NodeCached,
+    NodeCancelled,
+    NodeFailed,
+    NodeFinished,
+    NodeQueued,
+    NodeStarted,
+    RunFinished,
+    RunStarted,
+)
+from studio.engine.registry import NodeRegistry
+from studio.errors import Cancelled, GraphErrors, NodeError, StudioError
+from studio.graph.model import Graph
+from studio.graph.types import PortType
+from studio.graph.validate import effective_params, validate_graph
+
+log = logging.getLogger(__name__)
+
+
+class _UpstreamFailed(Exception):
+    def __init__(self, node: str) -> None:
+        self.node = node
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str  # "succeeded", "failed", "cancelled"
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    executed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class NodePlan:
+    """What one node of a run will do: its spec, params and cache key (once inputs are known)."""
+
+    node_id: str
+    spec: NodeSpec
+    params: dict[str, Any]
+    provider: str | None
+
+
+class Executor:
+    """Runs graphs. Receives its registry, cache, providers and event sink; holds no globals."""
+
+    def __init__(
+        self,
+        registry: NodeRegistry,
+        cache: Cache,
+        sink: EventSink | None = None,
+        *,
+        providers: Any = None,
+        cpu_workers: int | None = None,
+    ) -> None:
+        self.registry = registry
+        self.cache = cache
+        self.providers = providers
+        self._sinks: list[EventSink] = [sink] if sink else []
+        self._pool = ThreadPoolExecutor(max_workers=cpu_workers or os.cpu_count() or 2,
+                                        thread_name_prefix="studio-cpu")
+        self._cancel: CancelToken | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+
+    def add_sink(self, sink: EventSink) -> None:
+        self._sinks.append(sink)
+
+    def _emit(self, event: Event) -> None:
+        for sink in self._sinks:
+            try:
+                sink(event)
+            except Exception:  # a broken listener must not break the run
+                log.exception("event sink failed on %s", event.kind)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- planning -------------------------------------------------------------------------------
+    def plan(self, graph: Graph, targets: Iterable[str] | None = None,
+             graph_dir: Path | None = None) -> list[NodePlan]:
+        """Validate and order the nodes a run needs. Raises GraphErrors listing every problem."""
+        targets = list(targets or [])
+        for target in targets:
+            if target not in graph.nodes:
+                from studio.errors import GraphError
+
+                raise GraphErrors([GraphError("no such node to run up to", node=target)])
+        wanted = graph.ancestors(targets) if targets else set(graph.nodes)
+        problems = validate_graph(graph, self.registry, graph_dir, only=wanted)
+        if problems:
+            raise GraphErrors(problems)
+        plans = []
+        for node_id in graph.topological_order(wanted):
+            node = graph.nodes[node_id]
+            spec = self.registry.get(node.type)
+            assert spec is not None  # validated above
+            params = effective_params(node, spec)
+            plans.append(NodePlan(node_id, spec, params, spec.provider_of(params)))
+        return plans
+
+    # -- running --------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the current run: nodes stop at their next await or cancellation check."""
+        if self._cancel is None:
+            return
+        for awaitable in self._cancel.cancel():
+            asyncio.ensure_future(awaitable)
+        for task in self._tasks:
+            task.cancel()
+
+    async def run(
+        self,
+        graph: Graph,
+        *,
+        targets: Iterable[str] | None = None,
+        use_cache: bool = True,
+        graph_dir: Path | None = None,
+        run_id: str | None = None,
+        plans: list[NodePlan] | None = None,
+    ) -> RunResult:
+        plans = plans if plans is not None else self.plan(graph, targets, graph_dir)
+        run_id = run_id or uuid.uuid4().hex[:12]
+        loop = asyncio.get_running_loop()
+        self._cancel = cancel = CancelToken()
+        started = time.perf_counter()
+        result = RunResult(run_id, "succeeded")
+        self._emit(RunStarted(run_id, str(graph.meta.get("_path", "")),
+                              tuple(p.node_id for p in plans), time.time()))
+        for plan in plans:
+            self._emit(NodeQueued(run_id, plan.node_id))
+
+        futures: dict[str, asyncio.Future[dict[str, Any]]] = {
+            p.node_id: loop.create_future() for p in plans}
+        scratch_root = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=self.cache.tmp_dir()))
+
+        async def run_node(plan: NodePlan) -> None:
+            node_id = plan.node_id
+            future = futures[node_id]
+            try:
+                parents = {e.src for e in graph.edges_into(node_id)}
+                upstream = {}
+                for parent in sorted(parents):
+                    upstream[parent] = await futures[parent]
+                inputs = self._gather_inputs(graph, plan, upstream)
+                outputs = await self._run_one(plan, inputs, run_id, cancel, loop, scratch_root,
+                                              graph_dir, use_cache, result)
+                future.set_result(outputs)
+            except _UpstreamFailed as exc:
+                result.failures[node_id] = f"skipped: upstream node {exc.node!r} failed"
+                self._emit(NodeFailed(run_id, node_id, result.failures[node_id], upstream=exc.node))
+                future.set_exception(_UpstreamFailed(exc.node))
+            except (asyncio.CancelledError, Cancelled):
+                self._emit(NodeCancelled(run_id, node_id))
+                if not future.done():
+                    future.set_exception(_UpstreamFailed(node_id))
+            except _NodeFailure as exc:
+                result.failures[node_id] = exc.message
+                self._emit(NodeFailed(run_id, node_id, exc.message, provenance=exc.provenance))
+                future.set_exception(_UpstreamFailed(node_id))
+            finally:
+                if not future.done():
+                    future.set_exception(_UpstreamFailed(node_id))
+
+        self._tasks = [asyncio.ensure_future(run_node(p)) for p in plans]
+        try:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            self._tasks = []
+            shutil.rmtree(scratch_root, ignore_errors=True)
+        for node_id, future in futures.items():
+            # Reading every exception also keeps asyncio from warning that none was retrieved.
+            if future.done() and not future.cancelled() and future.exception() is None:
+                result.outputs[node_id] = future.result()
+        if cancel.cancelled:
+            result.status = "cancelled"
+        elif result.failures:
+            result.status = "failed"
+        result.seconds = time.perf_counter() - started
+        self._emit(RunFinished(run_id, result.status, dict(result.failures), result.seconds,
+                               len(result.executed), len(result.cached)))
+        self._cancel = None
+        return result
+
+    def _gather_inputs(self, graph: Graph, plan: NodePlan, upstream: dict[str, dict[str, Any]]
+                       ) -> dict[str, Any]:
+        inputs: dict[str, Any] = {}
+        for port in plan.spec.inputs:
+            edges = graph.edges_into(plan.node_id, port.name)
+            values = [upstream[e.src][e.src_port] for e in edges]
+            if port.type.is_list:
+                inputs[port.name] = values
+            else:
+                inputs[port.name] = values[0] if values else None
+        return inputs
+
+    def _semaphore(self, provider: str | None) -> asyncio.Semaphore | None:
+        if provider is None or self.providers is None:
+            return None
+        if provider not in self._semaphores:
+            self._semaphores[provider] = asyncio.Semaphore(self.providers.limit(provider))
+        return self._semaphores[provider]
+
+    async def _key_params(self, plan: NodePlan, graph_dir: Path | None,
+                          loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+        """Params as they enter the cache key: a file param counts by its content, not its name."""
+        params = dict(plan.params)
+        for param in plan.spec.params:
+            value = params.get(param.name)
+            if param.kind == "file" and value:
+                from studio.graph.fileformat import resolve_asset
+
+                path = resolve_asset(value, graph_dir) if graph_dir else Path(value)
+                if path.is_file():
+                    params[param.name] = {"file": value,
+                                          "digest": await loop.run_in_executor(self._pool, file_digest, path)}
+        return params
+
+    async def _run_one(self, plan: NodePlan, inputs: dict[str, Any], run_id: str,
+                       cancel: CancelToken, loop: asyncio.AbstractEventLoop, scratch_root: Path,
+                       graph_dir: Path | None, use_cache: bool, result: RunResult) -> dict[str, Any]:
+        spec, node_id = plan.spec, plan.node_id
+        key = cache_key(spec.id, spec.version, await self._key_params(plan, graph_dir, loop), inputs)
+        if use_cache and not spec.always_run:
+            hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
+            if hit is not None:
+                outputs, provenance = hit
+                result.cached.append(node_id)
+                self._emit(NodeCached(run_id, node_id, outputs, provenance))
+                return outputs
+        semaphore = self._semaphore(plan.provider)
+        scratch = scratch_root / node_id
+        scratch.mkdir(parents=True, exist_ok=True)
+        ctx = NodeContext(run_id=run_id, node_id=node_id, emit=self._emit, loop=loop,
+                          cancel=cancel, cache=self.cache, pool=self._pool,
+                          providers=self.providers, scratch=scratch, graph_dir=graph_dir)
+        if semaphore is not None:
+            await semaphore.acquire()
+        try:
+            cancel_check(cancel)
+            self._emit(NodeStarted(run_id, node_id))
+            started = time.perf_counter()
+            try:
+                outputs = await spec.run(ctx, dict(inputs), dict(plan.params))
+                outputs = self._check_outputs(spec, outputs)
+            except (asyncio.CancelledError, Cancelled):
+                raise
+            except StudioError as exc:
+                message = exc.message if isinstance(exc, NodeError) else str(exc)
+                raise _NodeFailure(message, ctx.provenance) from exc
+            except Exception as exc:  # a bug in a node: report it on that node, log the trace
+                log.error("node %s (%s) raised:\n%s", node_id, spec.id, traceback.format_exc())
+                raise _NodeFailure(f"internal error in {spec.id}: {type(exc).__name__}: {exc}",
+                                   ctx.provenance) from exc
+            seconds = time.perf_counter() - started
+        finally:
+            if semaphore is not None:
+                semaphore.release()
+        provenance = dict(ctx.provenance)
+        provenance.setdefault("node_type", spec.id)
+        provenance.setdefault("node_version", spec.version)
+        if not spec.always_run:
+            await loop.run_in_executor(self._pool, self.cache.put, key, outputs, provenance)
+        result.executed.append(node_id)
+        self._emit(NodeFinished(run_id, node_id, outputs, seconds, provenance))
+        return outputs
+
+    @staticmethod
+    def _check_outputs(spec: NodeSpec, outputs: Any) -> dict[str, Any]:
+        if not isinstance(outputs, dict):
+            raise NodeError(f"{spec.id} returned {type(outputs).__name__}, not a dict of outputs")
+        for port in spec.outputs:
+            if port.name not in outputs:
+                raise NodeError(f"{spec.id} returned no value for output {port.name!r}")
+            value = outputs[port.name]
+            if port.type is PortType.TEXT:
+                ok = isinstance(value, str)
+            elif port.type.is_list:
+                ok = isinstance(value, list)
+            else:
+                ok = isinstance(value, Artifact) and value.kind == port.type.value
+            if not ok:
+                raise NodeError(f"{spec.id} returned a {type(value).__name__} for "
+                                f"{port.type.value} output {port.name!r}")
+        return {port.name: outputs[port.name] for port in spec.outputs}
+
+
+class _NodeFailure(Exception):
+    def __init__(self, message: str, provenance: dict[str, Any]) -> None:
+        self.message = message
+        self.provenance = dict(provenance)
+        super().__init__(message)
+
+
+def cancel_check(cancel: CancelToken) -> None:
+    if cancel.cancelled:
+        raise Cancelled("cancelled")

@@ -1,0 +1,1 @@
+"""Graph model, port types and the graph file format: pure Python, no Qt, no I/O beyond files."""

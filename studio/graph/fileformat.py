@@ -1,0 +1,287 @@
+"""The graph file: versioned JSON, deterministic on save, strict and precise on load.
+
+Layout of version 2::
+
+    {"format": "multimodal-studio.graph", "version": 2,
+     "nodes": {"<id>": {"type": "image.generate", "type_version": 1, "pack": "...",
+                        "params": {...}, "title": "..."}},
+     "edges": [{"from": "<id>", "out": "<port>", "to": "<id>", "in": "<port>", "order": 0}],
+     "layout": {"positions": {"<id>": [x, y]}, "groups": [{"title", "nodes", "color"}]},
+     "meta": {...}}
+
+No field is ever imported or executed: type ids are looked up in the registry, nothing more.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from studio.atomic import write_text_atomic
+from studio.errors import GraphError
+from studio.graph.model import NODE_ID_PATTERN, Edge, Graph, Group, Node
+
+FORMAT = "multimodal-studio.graph"
+CURRENT_VERSION = 2
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a real graph is kilobytes; refuse junk before parsing it
+
+
+# -- migrations: version N -> N+1, each a pure function on the parsed JSON ------------------------
+def _migrate_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept each node's position inside the node and edges as 4-item lists."""
+    positions: dict[str, Any] = {}
+    nodes = doc.get("nodes")
+    if isinstance(nodes, dict):
+        for node_id, entry in nodes.items():
+            if isinstance(entry, dict) and "position" in entry:
+                positions[node_id] = entry.pop("position")
+    edges = []
+    for i, edge in enumerate(doc.get("edges") or []):
+        if isinstance(edge, list) and len(edge) == 4:
+            edges.append({"from": edge[0], "out": edge[1], "to": edge[2], "in": edge[3], "order": i})
+        else:
+            edges.append(edge)
+    doc["edges"] = edges
+    doc["layout"] = {"positions": positions, "groups": []}
+    doc["version"] = 2
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+
+
+# -- loading --------------------------------------------------------------------------------------
+def load_graph(path: Path) -> Graph:
+    """Read a graph file. Raises GraphError naming the JSON path of the first structural problem."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise GraphError(f"{path.name} is {size / 1e6:.0f} MB: too large to be a graph file")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise GraphError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise GraphError(f"{path} is a folder, not a graph file") from None
+    except PermissionError:
+        raise GraphError(f"cannot read {path}: permission denied") from None
+    graph = parse_graph(data, source=path.name)
+    graph.meta.setdefault("_path", str(path.resolve()))
+    return graph
+
+
+def parse_graph(data: bytes | str, source: str = "graph") -> Graph:
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise GraphError(f"{source} is too large to be a graph file")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise GraphError(f"{source} is not a text file (byte {exc.start} is not UTF-8)") from None
+    else:
+        text = data
+    try:
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise GraphError(f"{source} is not valid JSON ({exc.msg} at {where})") from None
+    except RecursionError:
+        raise GraphError(f"{source} is nested too deeply to be a graph file") from None
+    except ValueError as exc:
+        raise GraphError(f"{source}: {exc}") from None
+    return graph_from_dict(doc, source)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
+    if not isinstance(doc, dict):
+        raise GraphError(f"{source} is not a graph file (top level is not an object)", path="$")
+    if doc.get("format") != FORMAT:
+        raise GraphError(f"{source} is not a Multimodal Studio graph (format is "
+                         f"{doc.get('format')!r}, expected {FORMAT!r})", path="$.format")
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise GraphError("version must be a positive whole number", path="$.version")
+    if version > CURRENT_VERSION:
+        raise GraphError(f"{source} was written by a newer studio (file version {version}, this "
+                         f"studio reads up to {CURRENT_VERSION}); please update", path="$.version")
+    while version < CURRENT_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version = doc["version"]
+
+    graph = Graph()
+    nodes = _expect(doc, "nodes", dict, "$")
+    for node_id, entry in nodes.items():
+        where = f"$.nodes.{node_id}"
+        if not NODE_ID_PATTERN.match(node_id):
+            raise GraphError("node ids use letters, digits, '_' and '-' (at most 64)", path=where)
+        if not isinstance(entry, dict):
+            raise GraphError("a node must be an object", node=node_id, path=where)
+        type_id = _expect(entry, "type", str, where)
+        params = _expect(entry, "params", dict, where, default={})
+        title = _expect(entry, "title", str, where, default=None)
+        type_version = _expect(entry, "type_version", int, where, default=1)
+        pack = _expect(entry, "pack", str, where, default=None)
+        graph.nodes[node_id] = Node(node_id, type_id, dict(params), title, type_version, pack,
+                                    raw=dict(entry))
+
+    edges = _expect(doc, "edges", list, "$", default=[])
+    seen: set[Edge] = set()
+    for i, entry in enumerate(edges):
+        where = f"$.edges[{i}]"
+        if not isinstance(entry, dict):
+            raise GraphError("an edge must be an object", path=where)
+        src, out = _expect(entry, "from", str, where), _expect(entry, "out", str, where)
+        dst, inp = _expect(entry, "to", str, where), _expect(entry, "in", str, where)
+        order = _expect(entry, "order", int, where, default=0)
+        for node_id, key in ((src, "from"), (dst, "to")):
+            if node_id not in graph.nodes:
+                raise GraphError(f"edge refers to node {node_id!r}, which does not exist",
+                                 node=node_id, path=f"{where}.{key}")
+        edge = Edge(dst=dst, dst_port=inp, order=order, src=src, src_port=out)
+        if edge in seen:
+            raise GraphError("the same edge appears twice", node=dst, port=inp, path=where)
+        seen.add(edge)
+        graph.edges.append(edge)
+
+    layout = _expect(doc, "layout", dict, "$", default={})
+    positions = _expect(layout, "positions", dict, "$.layout", default={})
+    for node_id, pos in positions.items():
+        where = f"$.layout.positions.{node_id}"
+        if (not isinstance(pos, list) or len(pos) != 2
+                or not all(_is_finite_number(v) for v in pos)):
+            raise GraphError("a position is [x, y]", node=node_id, path=where)
+        if node_id in graph.nodes:  # stale layout of a deleted node is dropped, not an error
+            graph.positions[node_id] = (float(pos[0]), float(pos[1]))
+    for i, group in enumerate(_expect(layout, "groups", list, "$.layout", default=[])):
+        where = f"$.layout.groups[{i}]"
+        if not isinstance(group, dict):
+            raise GraphError("a group must be an object", path=where)
+        members = _expect(group, "nodes", list, where, default=[])
+        graph.groups.append(Group(
+            title=_expect(group, "title", str, where, default="Group"),
+            nodes=[n for n in members if isinstance(n, str) and n in graph.nodes],
+            color=_expect(group, "color", str, where, default="#3a3f4b"),
+        ))
+    graph.meta = dict(_expect(doc, "meta", dict, "$", default={}))
+    return graph
+
+
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_MISSING = object()
+
+
+def _expect(doc: dict[str, Any], key: str, kind: type, where: str, default: Any = _MISSING) -> Any:
+    if key not in doc:
+        if default is _MISSING:
+            raise GraphError(f"missing field {key!r}", path=where)
+        return default
+    value = doc[key]
+    if value is None and default is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = {dict: "an object", list: "a list", str: "text", int: "a whole number"}
+        raise GraphError(f"{key!r} must be {names.get(kind, kind.__name__)}, got "
+                         f"{type(value).__name__}", path=f"{where}.{key}")
+    return value
+
+
+# -- saving ---------------------------------------------------------------------------------------
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    nodes: dict[str, Any] = {}
+    for node_id, node in graph.nodes.items():
+        if node.unknown and node.raw is not None:
+            entry = dict(node.raw)
+        else:
+            entry = {"type": node.type, "type_version": node.type_version, "params": node.params}
+            if node.title:
+                entry["title"] = node.title
+            if node.pack:
+                entry["pack"] = node.pack
+        nodes[node_id] = entry
+    edges = [{"from": e.src, "out": e.src_port, "to": e.dst, "in": e.dst_port, "order": e.order}
+             for e in sorted(graph.edges)]
+    positions = {n: [round(x, 1), round(y, 1)] for n, (x, y) in graph.positions.items()
+                 if n in graph.nodes}
+    groups = [{"title": g.title, "nodes": sorted(g.nodes), "color": g.color} for g in graph.groups]
+    meta = {k: v for k, v in graph.meta.items() if not k.startswith("_")}
+    return {"format": FORMAT, "version": CURRENT_VERSION, "nodes": nodes, "edges": edges,
+            "layout": {"positions": positions, "groups": groups}, "meta": meta}
+
+
+def dumps_graph(graph: Graph) -> str:
+    return json.dumps(graph_to_dict(graph), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_graph(graph: Graph, path: Path, file_params: Callable[[Node], list[str]] | None = None) -> list[str]:
+    """Write the graph atomically. Returns notes for the user (assets copied beside the file).
+
+    `file_params(node)` names a node's file params: absolute paths there are stored relative to
+    the graph's folder, and files outside that folder are first copied into `assets/` beside it.
+    """
+    path = Path(path).resolve()
+    notes: list[str] = []
+    if file_params is not None:
+        for node in graph.nodes.values():
+            for name in file_params(node):
+                value = node.params.get(name)
+                if isinstance(value, str) and value and Path(value).is_absolute():
+                    node.params[name], note = _relative_asset(Path(value), path.parent)
+                    if note:
+                        notes.append(note)
+    text = dumps_graph(graph)
+    try:
+        write_text_atomic(path, text)
+    except PermissionError:
+        raise GraphError(f"cannot save to {path}: permission denied (nothing was changed; "
+                         "choose Save As to write elsewhere)") from None
+    except FileNotFoundError:
+        raise GraphError(f"cannot save to {path}: the folder does not exist") from None
+    except OSError as exc:
+        raise GraphError(f"cannot save to {path}: {exc.strerror or exc}") from None
+    graph.meta["_path"] = str(path)
+    return notes
+
+
+def _relative_asset(asset: Path, folder: Path) -> tuple[str, str | None]:
+    try:
+        return asset.resolve().relative_to(folder).as_posix(), None
+    except ValueError:
+        pass
+    target_dir = folder / "assets"
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / asset.name
+    stem, suffix, i = asset.stem, asset.suffix, 1
+    while target.exists() and not _same_file(target, asset):
+        target = target_dir / f"{stem}-{i}{suffix}"
+        i += 1
+    if not target.exists():
+        shutil.copy2(asset, target)
+    return target.relative_to(folder).as_posix(), f"copied {asset} into {target_dir}"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+
+
+def resolve_asset(value: str, graph_dir: Path) -> Path:
+    """Resolve a stored asset path; refuse any that escapes the graph's folder."""
+    if not value:
+        raise GraphError("no file chosen")
+    # An absolute path is accepted only inside the folder (the GUI may hold one before a save).
+    resolved = (graph_dir / Path(value)).resolve()
+    try:
+        resolved.relative_to(graph_dir.resolve())
+    except ValueError:
+        raise GraphError(f"asset path {value!r} leaves the graph's folder; refused") from None
+    return resolved

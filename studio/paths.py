@@ -1,0 +1,43 @@
+"""Where the studio keeps its files (platformdirs), each overridable by an environment variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "multimodal-studio"
+
+
+def _folder(env: str, kind: str) -> Path:
+    override = os.environ.get(env)
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    return _folder("STUDIO_CACHE_DIR", "cache")
+
+
+def data_dir() -> Path:
+    return _folder("STUDIO_DATA_DIR", "data")
+
+
+def config_dir() -> Path:
+    return _folder("STUDIO_CONFIG_DIR", "config")
+
+
+def state_dir() -> Path:
+    return _folder("STUDIO_STATE_DIR", "state")
+
+
+def resources_dir() -> Path:
+    """The `resources/` folder: inside the package in a wheel, beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "resources"
+    return packaged if packaged.is_dir() else here.parent / "resources"

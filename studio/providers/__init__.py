@@ -1,0 +1,1 @@
+"""Providers: one interface per capability, offline engines, local servers and remote APIs."""
