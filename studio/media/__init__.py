@@ -1,0 +1,1 @@
+"""Media engine: decode, encode, frames, audio arrangement (PyAV, OpenCV, Pillow, pydub). No Qt."""
