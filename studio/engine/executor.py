@@ -71,6 +71,13 @@ class NodePlan:
     provider: str | None
 
 
+@dataclass(frozen=True)
+class CachedResult:
+    key: str
+    outputs: dict[str, Any]
+    provenance: dict[str, Any]
+
+
 class Executor:
     """Runs graphs. Receives its registry, cache, providers and event sink; holds no globals."""
 
@@ -246,11 +253,37 @@ class Executor:
                                           "digest": await loop.run_in_executor(self._pool, file_digest, path)}
         return params
 
+    async def _cache_key(self, plan: NodePlan, inputs: dict[str, Any], graph_dir: Path | None,
+                         loop: asyncio.AbstractEventLoop) -> str:
+        params = await self._key_params(plan, graph_dir, loop)
+        return cache_key(plan.spec.id, plan.spec.version, params, inputs)
+
+    async def cached_results(self, graph: Graph, plans: list[NodePlan],
+                             graph_dir: Path | None = None) -> dict[str, CachedResult]:
+        """Which planned nodes the cache already holds, found without running anything.
+
+        A node's key depends on its inputs' digests, so only nodes whose every parent is a hit can
+        be looked up; the rest will run. Used for cost estimates and to export cached results.
+        """
+        loop = asyncio.get_running_loop()
+        found: dict[str, CachedResult] = {}
+        for plan in plans:
+            parents = {e.src for e in graph.edges_into(plan.node_id)}
+            if plan.spec.always_run or any(p not in found for p in parents):
+                continue
+            upstream = {p: found[p].outputs for p in parents}
+            key = await self._cache_key(plan, self._gather_inputs(graph, plan, upstream),
+                                        graph_dir, loop)
+            hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
+            if hit is not None:
+                found[plan.node_id] = CachedResult(key, hit[0], hit[1])
+        return found
+
     async def _run_one(self, plan: NodePlan, inputs: dict[str, Any], run_id: str,
                        cancel: CancelToken, loop: asyncio.AbstractEventLoop, scratch_root: Path,
                        graph_dir: Path | None, use_cache: bool, result: RunResult) -> dict[str, Any]:
         spec, node_id = plan.spec, plan.node_id
-        key = cache_key(spec.id, spec.version, await self._key_params(plan, graph_dir, loop), inputs)
+        key = await self._cache_key(plan, inputs, graph_dir, loop)
         if use_cache and not spec.always_run:
             hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
             if hit is not None:

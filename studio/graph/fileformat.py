@@ -85,7 +85,7 @@ def parse_graph(data: bytes | str, source: str = "graph") -> Graph:
     else:
         text = data
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise GraphError(f"{source} is not valid JSON ({exc.msg} at {where})") from None
@@ -94,6 +94,16 @@ def parse_graph(data: bytes | str, source: str = "graph") -> Graph:
     except ValueError as exc:
         raise GraphError(f"{source}: {exc}") from None
     return graph_from_dict(doc, source)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; two nodes with one id must be an error.
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise ValueError(f"duplicate key {key!r} (node ids and fields must be unique)")
+        doc[key] = value
+    return doc
 
 
 def _refuse_constant(name: str) -> Any:

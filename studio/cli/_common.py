@@ -1,0 +1,91 @@
+"""Pieces the CLI commands share: loading a graph, applying --set, building an executor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from studio.errors import GraphError, StudioError
+
+
+class UsageError(StudioError):
+    """A command-line mistake (exit code 2)."""
+
+
+def load_graph_file(path_text: str):
+    from studio.graph.fileformat import load_graph
+
+    path = Path(path_text)
+    if path.is_dir():
+        candidates = sorted(path.glob("*.json"))
+        if len(candidates) != 1:
+            raise UsageError(f"{path} is a folder; name the graph file inside it")
+        path = candidates[0]
+    return load_graph(path), path.resolve().parent
+
+
+def apply_overrides(graph, registry, assignments: list[str]) -> None:
+    """Apply `--set NODE.PARAM=VALUE`; VALUE is read as JSON when it parses, else as text."""
+    for assignment in assignments:
+        target, sep, raw = assignment.partition("=")
+        node_id, dot, param_name = target.partition(".")
+        if not sep or not dot or not node_id or not param_name:
+            raise UsageError(f"--set {assignment!r}: expected NODE.PARAM=VALUE")
+        node = graph.nodes.get(node_id)
+        if node is None:
+            known = ", ".join(sorted(graph.nodes))
+            raise UsageError(f"--set {assignment!r}: no node {node_id!r} (nodes: {known})")
+        spec = registry.get(node.type)
+        param = spec.param(param_name) if spec else None
+        if param is None:
+            names = ", ".join(p.name for p in spec.params) if spec else "unknown node type"
+            raise UsageError(f"--set {assignment!r}: {node_id} has no param {param_name!r} "
+                             f"(params: {names})")
+        value: Any = raw
+        if param.kind not in ("string", "text", "file", "choice", "provider", "color"):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+        try:
+            node.params[param_name] = param.coerce(value)
+        except ValueError as exc:
+            raise GraphError(f"--set: param {param_name!r} {exc}", node=node_id) from None
+
+
+def make_executor(registry, sink=None, use_history: bool = True):
+    from studio.engine.cache import default_cache
+    from studio.engine.executor import Executor
+    from studio.providers.setup import default_providers
+
+    executor = Executor(registry, default_cache(), sink, providers=default_providers())
+    history = None
+    if use_history:
+        from studio.engine.history import History
+
+        history = History()
+        executor.add_sink(history)
+    return executor, history
+
+
+def estimate_costs(plans, cached: dict[str, Any]) -> tuple[float, float, list[tuple[str, float]]]:
+    """(cost of the nodes that will run, cost saved by cache hits, per-node lines)."""
+    try:
+        from studio.providers.costs import estimate_node_cost
+    except ImportError:  # no paid providers installed: every node is free
+        return 0.0, 0.0, []
+    to_pay = saved = 0.0
+    lines = []
+    for plan in plans:
+        capability = next((p.capability.value for p in plan.spec.params
+                           if p.kind == "provider" and p.capability), None)
+        cost = estimate_node_cost(plan.spec.id, capability, plan.params)
+        if not cost:
+            continue
+        if plan.node_id in cached:
+            saved += cost
+        else:
+            to_pay += cost
+            lines.append((plan.node_id, cost))
+    return to_pay, saved, lines
