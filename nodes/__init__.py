@@ -24,4 +24,6 @@ def node_specs() -> list[NodeSpec]:
 
 
 def _categories() -> list[str]:
-    return [m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and not m.name.startswith("_")]
+    return [
+        m.name for m in pkgutil.iter_modules(__path__) if m.ispkg and not m.name.startswith("_")
+    ]

@@ -90,7 +90,18 @@ class Output:
     help: str = ""
 
 
-PARAM_KINDS = ("int", "float", "bool", "string", "text", "choice", "seed", "file", "color", "provider")
+PARAM_KINDS = (
+    "int",
+    "float",
+    "bool",
+    "string",
+    "text",
+    "choice",
+    "seed",
+    "file",
+    "color",
+    "provider",
+)
 
 
 @dataclass(frozen=True)
@@ -117,17 +128,31 @@ class Param:
 
     # -- constructors, so specs read as data ---------------------------------------------------
     @staticmethod
-    def int(name: str, default: int, *, help: str, minimum: int | None = None,
-            maximum: int | None = None, title: str = "") -> Param:  # noqa: A003
+    def int(
+        name: str,
+        default: int,
+        *,
+        help: str,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        title: str = "",
+    ) -> Param:
         return Param(name, "int", default, help, minimum, maximum, title=title)
 
     @staticmethod
-    def float(name: str, default: float, *, help: str, minimum: float | None = None,
-              maximum: float | None = None, title: str = "") -> Param:  # noqa: A003
+    def float(
+        name: str,
+        default: float,
+        *,
+        help: str,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        title: str = "",
+    ) -> Param:
         return Param(name, "float", default, help, minimum, maximum, title=title)
 
     @staticmethod
-    def bool(name: str, default: bool, *, help: str, title: str = "") -> Param:  # noqa: A003
+    def bool(name: str, default: bool, *, help: str, title: str = "") -> Param:
         return Param(name, "bool", default, help, title=title)
 
     @staticmethod
@@ -139,27 +164,46 @@ class Param:
         return Param(name, "text", default, help, title=title)
 
     @staticmethod
-    def choice(name: str, default: str, choices: Sequence[str], *, help: str,
-               title: str = "") -> Param:
+    def choice(
+        name: str, default: str, choices: Sequence[str], *, help: str, title: str = ""
+    ) -> Param:
         return Param(name, "choice", default, help, choices=tuple(choices), title=title)
 
     @staticmethod
-    def seed(name: str = "seed", default: int = 0, *, help: str = "Same seed, same result.",
-             title: str = "") -> Param:
+    def seed(
+        name: str = "seed",
+        default: int = 0,
+        *,
+        help: str = "Same seed, same result.",
+        title: str = "",
+    ) -> Param:
         return Param(name, "seed", default, help, 0, 2**31 - 1, title=title)
 
     @staticmethod
-    def file(name: str, *, help: str, kinds: Sequence[str] = ("any",), optional: bool = False,
-             title: str = "") -> Param:
-        return Param(name, "file", "", help, file_kinds=tuple(kinds), optional=optional, title=title)
+    def file(
+        name: str,
+        *,
+        help: str,
+        kinds: Sequence[str] = ("any",),
+        optional: bool = False,
+        title: str = "",
+    ) -> Param:
+        return Param(
+            name, "file", "", help, file_kinds=tuple(kinds), optional=optional, title=title
+        )
 
     @staticmethod
     def color(name: str, default: str, *, help: str, title: str = "") -> Param:
         return Param(name, "color", default, help, title=title)
 
     @staticmethod
-    def provider(capability: Capability, *, default: str = "offline", name: str = "provider",
-                 help: str = "Which engine runs this node.") -> Param:
+    def provider(
+        capability: Capability,
+        *,
+        default: str = "offline",
+        name: str = "provider",
+        help: str = "Which engine runs this node.",
+    ) -> Param:
         return Param(name, "provider", default, help, capability=capability, title="Provider")
 
     # -- validation ----------------------------------------------------------------------------
@@ -190,16 +234,20 @@ class Param:
         elif kind == "color":
             if not isinstance(value, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
                 raise ValueError(f"expects a colour like #1e90ff, got {_describe(value)}")
-        if kind in ("int", "seed", "float"):
-            if self.minimum is not None and value < self.minimum:
-                raise ValueError(f"must be at least {self.minimum}, got {value}")
-            if self.maximum is not None and value > self.maximum:
-                raise ValueError(f"must be at most {self.maximum}, got {value}")
+        if kind in ("int", "seed", "float") and self.minimum is not None and value < self.minimum:
+            raise ValueError(f"must be at least {self.minimum}, got {value}")
+        if kind in ("int", "seed", "float") and self.maximum is not None and value > self.maximum:
+            raise ValueError(f"must be at most {self.maximum}, got {value}")
         return value
 
     def describe(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default,
-                                "help": self.help, "title": self.title or self.name}
+        data: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "default": self.default,
+            "help": self.help,
+            "title": self.title or self.name,
+        }
         if self.minimum is not None:
             data["minimum"] = self.minimum
         if self.maximum is not None:
@@ -276,10 +324,13 @@ class NodeSpec:
             "version": self.version,
             "pack": self.pack,
             "help": self.help,
-            "inputs": [{"name": p.name, "type": p.type.value, "optional": p.optional,
-                        "help": p.help} for p in self.inputs],
-            "outputs": [{"name": p.name, "type": p.type.value, "help": p.help}
-                        for p in self.outputs],
+            "inputs": [
+                {"name": p.name, "type": p.type.value, "optional": p.optional, "help": p.help}
+                for p in self.inputs
+            ],
+            "outputs": [
+                {"name": p.name, "type": p.type.value, "help": p.help} for p in self.outputs
+            ],
             "params": [p.describe() for p in self.params],
         }
 
@@ -334,7 +385,7 @@ _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def parse_brief(text: str | None) -> dict[str, str]:
-    """Read a creative brief ("subject: ...", one field a line) into a dict; absent fields are ''."""
+    """Read a brief ("subject: ...", one field a line) into a dict; absent fields are ''."""
     fields = dict.fromkeys(BRIEF_FIELDS, "")
     for line in (text or "").splitlines():
         key, sep, value = line.partition(":")
@@ -346,8 +397,13 @@ def parse_brief(text: str | None) -> dict[str, str]:
 
 def format_template(template: str, variables: Mapping[str, str]) -> str:
     """Fill `{name}` from variables; `{{` and `}}` stay literal braces. Unknown names raise."""
-    missing = sorted({m for m in _VARIABLE.findall(template.replace("{{", "").replace("}}", ""))
-                      if m not in variables})
+    missing = sorted(
+        {
+            m
+            for m in _VARIABLE.findall(template.replace("{{", "").replace("}}", ""))
+            if m not in variables
+        }
+    )
     if missing:
         known = ", ".join(sorted(variables)) or "none"
         raise NodeError(f"template uses {{{missing[0]}}}, which is not set (known: {known})")
@@ -372,4 +428,4 @@ def template_variables(template: str) -> list[str]:
     return seen
 
 
-__all__ += ["ENTRY_POINT_GROUP", "BRIEF_FIELDS", "template_variables"]
+__all__ += ["BRIEF_FIELDS", "ENTRY_POINT_GROUP", "template_variables"]

@@ -1,4 +1,4 @@
-"""Typed errors. They carry a location; the CLI and GUI turn them into user words once, at the edge."""
+"""Typed errors with a location; the CLI and GUI turn them into user words once, at the edge."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class GraphErrors(GraphError):
 
 
 class NodeError(StudioError):
-    """A node failed while running. `node` is filled in by the executor when the node does not know its id."""
+    """A node failed while running; `node` is filled in where the node does not know its id."""
 
     def __init__(self, message: str, *, node: str | None = None) -> None:
         self.message = message

@@ -20,8 +20,15 @@ def studio_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
         folder.mkdir()
         monkeypatch.setenv(f"STUDIO_{name}_DIR", str(folder))
     # No test may use a real key or a real keyring.
-    for var in ("FAL_KEY", "BFL_API_KEY", "OPENAI_API_KEY", "ELEVENLABS_API_KEY",
-                "REPLICATE_API_TOKEN", "GEMINI_API_KEY", "ANTHROPIC_API_KEY"):
+    for var in (
+        "FAL_KEY",
+        "BFL_API_KEY",
+        "OPENAI_API_KEY",
+        "ELEVENLABS_API_KEY",
+        "REPLICATE_API_TOKEN",
+        "GEMINI_API_KEY",
+        "ANTHROPIC_API_KEY",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return root

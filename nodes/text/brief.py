@@ -21,7 +21,7 @@ SPEC = NodeSpec(
     help="The idea in four fields. Connect `brief` to prompts and generators: edit it once and "
     "every modality follows.",
     outputs=(
-        Output("brief", PortType.TEXT, "All four fields, one per line (\"mood: ...\")."),
+        Output("brief", PortType.TEXT, 'All four fields, one per line ("mood: ...").'),
         Output("subject", PortType.TEXT, "The subject alone."),
         Output("mood", PortType.TEXT, "The mood alone."),
         Output("style", PortType.TEXT, "The style alone."),

@@ -33,7 +33,10 @@ SPEC = NodeSpec(
     ),
     outputs=(Output("text", PortType.TEXT, "The filled-in text."),),
     params=(
-        Param.text("template", "{subject}, {style}, {mood}, colours of {palette}",
-                   help="The text to write; {names} are replaced by their values."),
+        Param.text(
+            "template",
+            "{subject}, {style}, {mood}, colours of {palette}",
+            help="The text to write; {names} are replaced by their values.",
+        ),
     ),
 )

@@ -40,8 +40,9 @@ def apply_overrides(graph, registry, assignments: list[str]) -> None:
         param = spec.param(param_name) if spec else None
         if param is None:
             names = ", ".join(p.name for p in spec.params) if spec else "unknown node type"
-            raise UsageError(f"--set {assignment!r}: {node_id} has no param {param_name!r} "
-                             f"(params: {names})")
+            raise UsageError(
+                f"--set {assignment!r}: {node_id} has no param {param_name!r} (params: {names})"
+            )
         value: Any = raw
         if param.kind not in ("string", "text", "file", "choice", "provider", "color"):
             try:
@@ -78,8 +79,10 @@ def estimate_costs(plans, cached: dict[str, Any]) -> tuple[float, float, list[tu
     to_pay = saved = 0.0
     lines = []
     for plan in plans:
-        capability = next((p.capability.value for p in plan.spec.params
-                           if p.kind == "provider" and p.capability), None)
+        capability = next(
+            (p.capability.value for p in plan.spec.params if p.kind == "provider" and p.capability),
+            None,
+        )
         cost = estimate_node_cost(plan.spec.id, capability, plan.params)
         if not cost:
             continue

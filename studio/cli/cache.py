@@ -23,6 +23,8 @@ def run_cache(args: argparse.Namespace) -> int:
         print(f"cleared {before['entries']} results ({before['bytes'] / 1e6:.1f} MB)")
         return EXIT_OK
     info = cache.info()
-    print(f"cache: {info['path']}\n  results: {info['entries']}\n  media files: "
-          f"{info['objects']} ({info['bytes'] / 1e6:.1f} MB)")
+    print(
+        f"cache: {info['path']}\n  results: {info['entries']}\n  media files: "
+        f"{info['objects']} ({info['bytes'] / 1e6:.1f} MB)"
+    )
     return EXIT_OK

@@ -42,9 +42,11 @@ def run_history(args: argparse.Namespace) -> int:
                 print(json.dumps(runs, indent=2, sort_keys=True))
             else:
                 for run in runs:
-                    print(f"{run['id']}  {_when(run['started_at'])}  {run['status']:<11} "
-                          f"ran {run['executed']:>3}  cached {run['cached']:>3}  "
-                          f"${run['cost_usd']:.2f}  {run['graph']}")
+                    print(
+                        f"{run['id']}  {_when(run['started_at'])}  {run['status']:<11} "
+                        f"ran {run['executed']:>3}  cached {run['cached']:>3}  "
+                        f"${run['cost_usd']:.2f}  {run['graph']}"
+                    )
                 if not runs:
                     print("no runs yet")
     finally:
@@ -56,12 +58,15 @@ def _show_run(run: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(run, indent=2, sort_keys=True))
         return
-    print(f"run {run['id']}: {run['status']}, started {_when(run['started_at'])}, "
-          f"graph {run['graph']}")
+    print(
+        f"run {run['id']}: {run['status']}, started {_when(run['started_at'])}, "
+        f"graph {run['graph']}"
+    )
     for node in run["nodes"]:
         prov = node["provenance"]
-        source = ", ".join(f"{k}={prov[k]}" for k in ("provider", "model", "seed", "job_id")
-                           if k in prov)
+        source = ", ".join(
+            f"{k}={prov[k]}" for k in ("provider", "model", "seed", "job_id") if k in prov
+        )
         seconds = f"{node['seconds']:.2f}s" if node["seconds"] is not None else "-"
         cost = f"${node['cost_usd']:.3f}" if node["cost_usd"] else ""
         line = f"  {node['node_id']:<20} {node['status']:<11} {seconds:>8} {cost:>7} {source}"

@@ -21,9 +21,11 @@ def run_nodes(args: argparse.Namespace) -> int:
     registry = load_registry()
     specs = registry.specs()
     if args.json:
-        doc = {"packs": registry.packs,
-               "problems": [{"pack": p.pack, "message": p.message} for p in registry.problems],
-               "nodes": [spec.describe() for spec in specs]}
+        doc = {
+            "packs": registry.packs,
+            "problems": [{"pack": p.pack, "message": p.message} for p in registry.problems],
+            "nodes": [spec.describe() for spec in specs],
+        }
         print(json.dumps(doc, indent=2, sort_keys=True))
         return EXIT_OK
     category = None

@@ -51,10 +51,15 @@ class ProgressPrinter:
     def start(self, total: int) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._progress = Progress(TextColumn("{task.description:<28}"), BarColumn(),
-                                  TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
-                                  console=self.console, transient=False,
-                                  disable=not self.console.is_terminal)
+        self._progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+            disable=not self.console.is_terminal,
+        )
         self._overall = self._progress.add_task("all nodes", total=total, status="")
         self._progress.start()
 
@@ -73,11 +78,19 @@ class ProgressPrinter:
             if event.fraction is None:
                 progress.update(self._tasks[node], total=None, status=event.message[:30])
             else:
-                progress.update(self._tasks[node], total=1.0, completed=event.fraction,
-                                status=event.message[:30])
+                progress.update(
+                    self._tasks[node],
+                    total=1.0,
+                    completed=event.fraction,
+                    status=event.message[:30],
+                )
         elif isinstance(event, (NodeFinished, NodeCached, NodeFailed, NodeCancelled)):
-            status = {NodeFinished: "done", NodeCached: "cached", NodeFailed: "failed",
-                      NodeCancelled: "cancelled"}[type(event)]
+            status = {
+                NodeFinished: "done",
+                NodeCached: "cached",
+                NodeFailed: "failed",
+                NodeCancelled: "cancelled",
+            }[type(event)]
             if isinstance(event, NodeFailed) and event.upstream:
                 status = "skipped"
             if node in self._tasks:

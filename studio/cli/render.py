@@ -21,15 +21,29 @@ from studio.cli._common import (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("render", help="run a graph and write its results")
     parser.add_argument("graph", help="the graph file (.json)")
-    parser.add_argument("-o", "--output", help="where to write the result (sets the export "
-                        "node's path, or copies the graph's single final media output)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="NODE.PARAM=VALUE", help="change a param for this run")
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="where to write the result (sets the export "
+        "node's path, or copies the graph's single final media output)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NODE.PARAM=VALUE",
+        help="change a param for this run",
+    )
     parser.add_argument("--to", dest="target", help="run only this node and what it needs")
     parser.add_argument("--no-cache", action="store_true", help="recompute every node")
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
-    parser.add_argument("--max-cost", type=float, metavar="USD",
-                        help="refuse to run if the estimated cost is above this")
+    parser.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="refuse to run if the estimated cost is above this",
+    )
     parser.set_defaults(handler=run_render)
 
 
@@ -59,8 +73,9 @@ def _route_output(graph, registry, output: str) -> str | None:
         if spec and any(p.type.value in ("image", "video", "audio") for p in spec.outputs):
             media_sinks.append(node.id)
     if len(media_sinks) != 1:
-        raise UsageError("-o needs one export node or exactly one final media node; "
-                         f"found {len(media_sinks)}")
+        raise UsageError(
+            f"-o needs one export node or exactly one final media node; found {len(media_sinks)}"
+        )
     return media_sinks[0]
 
 
@@ -75,12 +90,16 @@ async def _render(args, registry, graph, graph_dir, output_node) -> int:
         to_pay, saved, lines = estimate_costs(plans, cached)
         printer.note(_cost_line(to_pay, saved, lines))
         if args.max_cost is not None and to_pay > args.max_cost:
-            print(f"error: estimated cost ${to_pay:.2f} is over --max-cost ${args.max_cost:.2f}; "
-                  "nothing was run", file=sys.stderr)
+            print(
+                f"error: estimated cost ${to_pay:.2f} is over --max-cost ${args.max_cost:.2f}; "
+                "nothing was run",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         printer.start(len(plans))
-        task = asyncio.ensure_future(executor.run(graph, use_cache=not args.no_cache,
-                                                  graph_dir=graph_dir, plans=plans))
+        task = asyncio.ensure_future(
+            executor.run(graph, use_cache=not args.no_cache, graph_dir=graph_dir, plans=plans)
+        )
         try:
             result = await asyncio.shield(task)
         except (KeyboardInterrupt, asyncio.CancelledError):
@@ -104,8 +123,10 @@ async def _render(args, registry, graph, graph_dir, output_node) -> int:
         return EXIT_NODE_FAILED
     if output_node is not None:
         _copy_output(result.outputs[output_node], Path(args.output))
-    printer.note(f"done in {result.seconds:.1f} s: {len(result.executed)} ran, "
-                 f"{len(result.cached)} from cache (run {result.run_id})")
+    printer.note(
+        f"done in {result.seconds:.1f} s: {len(result.executed)} ran, "
+        f"{len(result.cached)} from cache (run {result.run_id})"
+    )
     return EXIT_OK
 
 
@@ -130,5 +151,3 @@ def _cost_line(to_pay: float, saved: float, lines: list[tuple[str, float]]) -> s
     if saved:
         text += f"; cache saves ${saved:.2f}"
     return text
-
-

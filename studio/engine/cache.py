@@ -5,7 +5,7 @@ Layout under the cache folder::
     objects/ab/abcdef....png   media files, named by the sha256 of their bytes (stored once)
     entries/12/1234....json    one node result: its outputs (texts inline, media by digest)
 
-A result is keyed by node type + version + params + input digests (+ the provider, which is a param):
+A result is keyed by node type + version + params + input digests (+ the provider, a param):
 never by a secret. On a hit every media file is checked against its digest; a missing or corrupted
 file makes the entry a miss, so the node is recomputed.
 """
@@ -52,8 +52,12 @@ def value_digest(value: Any) -> Any:
 
 
 def cache_key(type_id: str, version: int, params: dict[str, Any], inputs: dict[str, Any]) -> str:
-    payload = {"type": type_id, "version": version, "params": params,
-               "inputs": {name: value_digest(v) for name, v in inputs.items()}}
+    payload = {
+        "type": type_id,
+        "version": version,
+        "params": params,
+        "inputs": {name: value_digest(v) for name, v in inputs.items()},
+    }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -127,16 +131,24 @@ class Cache:
         return outputs, entry.get("provenance", {})
 
     def put(self, key: str, outputs: dict[str, Any], provenance: dict[str, Any]) -> None:
-        entry = {"outputs": {name: self._encode(v) for name, v in outputs.items()},
-                 "provenance": provenance}
+        entry = {
+            "outputs": {name: self._encode(v) for name, v in outputs.items()},
+            "provenance": provenance,
+        }
         path = self._entry_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, json.dumps(entry, sort_keys=True))
 
     def _encode(self, value: Any) -> Any:
         if isinstance(value, Artifact):
-            return {"artifact": {"kind": value.kind, "digest": value.digest,
-                                 "suffix": value.path.suffix, "meta": dict(value.meta)}}
+            return {
+                "artifact": {
+                    "kind": value.kind,
+                    "digest": value.digest,
+                    "suffix": value.path.suffix,
+                    "meta": dict(value.meta),
+                }
+            }
         if isinstance(value, str):
             return {"text": value}
         if isinstance(value, list):
@@ -164,8 +176,12 @@ class Cache:
     def info(self) -> dict[str, Any]:
         entries = sum(1 for _ in self.entries.rglob("*.json"))
         files = [p for p in self.objects.rglob("*") if p.is_file()]
-        return {"path": str(self.root), "entries": entries, "objects": len(files),
-                "bytes": sum(p.stat().st_size for p in files)}
+        return {
+            "path": str(self.root),
+            "entries": entries,
+            "objects": len(files),
+            "bytes": sum(p.stat().st_size for p in files),
+        }
 
     def clear(self) -> None:
         for folder in (self.entries, self.objects):

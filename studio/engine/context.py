@@ -93,11 +93,20 @@ class NodeContext:
 
     def sub_progress(self, start: float, end: float) -> NodeContext:
         a, b = self._span
-        child = NodeContext(run_id=self.run_id, node_id=self.node_id, emit=self._emit,
-                            loop=self._loop, cancel=self._cancel, cache=self._cache,
-                            pool=self._pool, providers=self._providers, scratch=self.scratch,
-                            graph_dir=self.graph_dir, span=(a + (b - a) * start, a + (b - a) * end),
-                            provenance=self.provenance)
+        child = NodeContext(
+            run_id=self.run_id,
+            node_id=self.node_id,
+            emit=self._emit,
+            loop=self._loop,
+            cancel=self._cancel,
+            cache=self._cache,
+            pool=self._pool,
+            providers=self._providers,
+            scratch=self.scratch,
+            graph_dir=self.graph_dir,
+            span=(a + (b - a) * start, a + (b - a) * end),
+            provenance=self.provenance,
+        )
         return child
 
     def preview(self, value: Any) -> None:
@@ -134,7 +143,9 @@ class NodeContext:
 
     async def store(self, path: Path, kind: str, meta: Mapping[str, Any] | None = None) -> Artifact:
         merged = dict(meta or {})
-        return await self._loop.run_in_executor(self._pool, self._cache.ingest, Path(path), kind, merged)
+        return await self._loop.run_in_executor(
+            self._pool, self._cache.ingest, Path(path), kind, merged
+        )
 
     def resolve_path(self, relative: str) -> Path:
         from studio.graph.fileformat import resolve_asset
@@ -142,8 +153,9 @@ class NodeContext:
         if self.graph_dir is None:
             path = Path(relative)
             if not path.is_absolute():
-                raise NodeError(f"save the graph first, so {relative!r} has a folder to be "
-                                "relative to")
+                raise NodeError(
+                    f"save the graph first, so {relative!r} has a folder to be relative to"
+                )
             return path
         try:
             return resolve_asset(relative, self.graph_dir)

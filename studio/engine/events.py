@@ -99,18 +99,31 @@ class RunFinished(Event):
     cached: int
 
 
-_KINDS = {RunStarted: "run_started", NodeQueued: "queued", NodeStarted: "started",
-          NodeProgress: "progress", NodePreview: "preview", NodeLog: "log", NodeCached: "cached",
-          NodeFinished: "finished", NodeFailed: "failed", NodeCancelled: "cancelled",
-          RunFinished: "run_finished"}
+_KINDS = {
+    RunStarted: "run_started",
+    NodeQueued: "queued",
+    NodeStarted: "started",
+    NodeProgress: "progress",
+    NodePreview: "preview",
+    NodeLog: "log",
+    NodeCached: "cached",
+    NodeFinished: "finished",
+    NodeFailed: "failed",
+    NodeCancelled: "cancelled",
+    RunFinished: "run_finished",
+}
 
 EventSink = Callable[[Event], None]
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Artifact):
-        return {"kind": value.kind, "path": str(value.path), "digest": value.digest,
-                "meta": {k: _jsonable(v) for k, v in value.meta.items()}}
+        return {
+            "kind": value.kind,
+            "path": str(value.path),
+            "digest": value.digest,
+            "meta": {k: _jsonable(v) for k, v in value.meta.items()},
+        }
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -94,11 +94,13 @@ class Executor:
         self.cache = cache
         self.providers = providers
         self._sinks: list[EventSink] = [sink] if sink else []
-        self._pool = ThreadPoolExecutor(max_workers=cpu_workers or os.cpu_count() or 2,
-                                        thread_name_prefix="studio-cpu")
+        self._pool = ThreadPoolExecutor(
+            max_workers=cpu_workers or os.cpu_count() or 2, thread_name_prefix="studio-cpu"
+        )
         self._cancel: CancelToken | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._cancelling: list[asyncio.Future[Any]] = []
 
     def add_sink(self, sink: EventSink) -> None:
         self._sinks.append(sink)
@@ -114,8 +116,9 @@ class Executor:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- planning -------------------------------------------------------------------------------
-    def plan(self, graph: Graph, targets: Iterable[str] | None = None,
-             graph_dir: Path | None = None) -> list[NodePlan]:
+    def plan(
+        self, graph: Graph, targets: Iterable[str] | None = None, graph_dir: Path | None = None
+    ) -> list[NodePlan]:
         """Validate and order the nodes a run needs. Raises GraphErrors listing every problem."""
         targets = list(targets or [])
         for target in targets:
@@ -141,8 +144,8 @@ class Executor:
         """Stop the current run: nodes stop at their next await or cancellation check."""
         if self._cancel is None:
             return
-        for awaitable in self._cancel.cancel():
-            asyncio.ensure_future(awaitable)
+        # Remote-job cancels run on their own; keep references so they are not collected early.
+        self._cancelling = [asyncio.ensure_future(a) for a in self._cancel.cancel()]
         for task in self._tasks:
             task.cancel()
 
@@ -162,13 +165,20 @@ class Executor:
         self._cancel = cancel = CancelToken()
         started = time.perf_counter()
         result = RunResult(run_id, "succeeded")
-        self._emit(RunStarted(run_id, str(graph.meta.get("_path", "")),
-                              tuple(p.node_id for p in plans), time.time()))
+        self._emit(
+            RunStarted(
+                run_id,
+                str(graph.meta.get("_path", "")),
+                tuple(p.node_id for p in plans),
+                time.time(),
+            )
+        )
         for plan in plans:
             self._emit(NodeQueued(run_id, plan.node_id))
 
         futures: dict[str, asyncio.Future[dict[str, Any]]] = {
-            p.node_id: loop.create_future() for p in plans}
+            p.node_id: loop.create_future() for p in plans
+        }
         scratch_root = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=self.cache.tmp_dir()))
 
         async def run_node(plan: NodePlan) -> None:
@@ -180,8 +190,9 @@ class Executor:
                 for parent in sorted(parents):
                     upstream[parent] = await futures[parent]
                 inputs = self._gather_inputs(graph, plan, upstream)
-                outputs = await self._run_one(plan, inputs, run_id, cancel, loop, scratch_root,
-                                              graph_dir, use_cache, result)
+                outputs = await self._run_one(
+                    plan, inputs, run_id, cancel, loop, scratch_root, graph_dir, use_cache, result
+                )
                 future.set_result(outputs)
             except _UpstreamFailed as exc:
                 result.failures[node_id] = f"skipped: upstream node {exc.node!r} failed"
@@ -214,13 +225,22 @@ class Executor:
         elif result.failures:
             result.status = "failed"
         result.seconds = time.perf_counter() - started
-        self._emit(RunFinished(run_id, result.status, dict(result.failures), result.seconds,
-                               len(result.executed), len(result.cached)))
+        self._emit(
+            RunFinished(
+                run_id,
+                result.status,
+                dict(result.failures),
+                result.seconds,
+                len(result.executed),
+                len(result.cached),
+            )
+        )
         self._cancel = None
         return result
 
-    def _gather_inputs(self, graph: Graph, plan: NodePlan, upstream: dict[str, dict[str, Any]]
-                       ) -> dict[str, Any]:
+    def _gather_inputs(
+        self, graph: Graph, plan: NodePlan, upstream: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
         inputs: dict[str, Any] = {}
         for port in plan.spec.inputs:
             edges = graph.edges_into(plan.node_id, port.name)
@@ -238,8 +258,9 @@ class Executor:
             self._semaphores[provider] = asyncio.Semaphore(self.providers.limit(provider))
         return self._semaphores[provider]
 
-    async def _key_params(self, plan: NodePlan, graph_dir: Path | None,
-                          loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    async def _key_params(
+        self, plan: NodePlan, graph_dir: Path | None, loop: asyncio.AbstractEventLoop
+    ) -> dict[str, Any]:
         """Params as they enter the cache key: a file param counts by its content, not its name."""
         params = dict(plan.params)
         for param in plan.spec.params:
@@ -249,17 +270,25 @@ class Executor:
 
                 path = resolve_asset(value, graph_dir) if graph_dir else Path(value)
                 if path.is_file():
-                    params[param.name] = {"file": value,
-                                          "digest": await loop.run_in_executor(self._pool, file_digest, path)}
+                    params[param.name] = {
+                        "file": value,
+                        "digest": await loop.run_in_executor(self._pool, file_digest, path),
+                    }
         return params
 
-    async def _cache_key(self, plan: NodePlan, inputs: dict[str, Any], graph_dir: Path | None,
-                         loop: asyncio.AbstractEventLoop) -> str:
+    async def _cache_key(
+        self,
+        plan: NodePlan,
+        inputs: dict[str, Any],
+        graph_dir: Path | None,
+        loop: asyncio.AbstractEventLoop,
+    ) -> str:
         params = await self._key_params(plan, graph_dir, loop)
         return cache_key(plan.spec.id, plan.spec.version, params, inputs)
 
-    async def cached_results(self, graph: Graph, plans: list[NodePlan],
-                             graph_dir: Path | None = None) -> dict[str, CachedResult]:
+    async def cached_results(
+        self, graph: Graph, plans: list[NodePlan], graph_dir: Path | None = None
+    ) -> dict[str, CachedResult]:
         """Which planned nodes the cache already holds, found without running anything.
 
         A node's key depends on its inputs' digests, so only nodes whose every parent is a hit can
@@ -272,16 +301,26 @@ class Executor:
             if plan.spec.always_run or any(p not in found for p in parents):
                 continue
             upstream = {p: found[p].outputs for p in parents}
-            key = await self._cache_key(plan, self._gather_inputs(graph, plan, upstream),
-                                        graph_dir, loop)
+            key = await self._cache_key(
+                plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
+            )
             hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
             if hit is not None:
                 found[plan.node_id] = CachedResult(key, hit[0], hit[1])
         return found
 
-    async def _run_one(self, plan: NodePlan, inputs: dict[str, Any], run_id: str,
-                       cancel: CancelToken, loop: asyncio.AbstractEventLoop, scratch_root: Path,
-                       graph_dir: Path | None, use_cache: bool, result: RunResult) -> dict[str, Any]:
+    async def _run_one(
+        self,
+        plan: NodePlan,
+        inputs: dict[str, Any],
+        run_id: str,
+        cancel: CancelToken,
+        loop: asyncio.AbstractEventLoop,
+        scratch_root: Path,
+        graph_dir: Path | None,
+        use_cache: bool,
+        result: RunResult,
+    ) -> dict[str, Any]:
         spec, node_id = plan.spec, plan.node_id
         key = await self._cache_key(plan, inputs, graph_dir, loop)
         if use_cache and not spec.always_run:
@@ -294,9 +333,18 @@ class Executor:
         semaphore = self._semaphore(plan.provider)
         scratch = scratch_root / node_id
         scratch.mkdir(parents=True, exist_ok=True)
-        ctx = NodeContext(run_id=run_id, node_id=node_id, emit=self._emit, loop=loop,
-                          cancel=cancel, cache=self.cache, pool=self._pool,
-                          providers=self.providers, scratch=scratch, graph_dir=graph_dir)
+        ctx = NodeContext(
+            run_id=run_id,
+            node_id=node_id,
+            emit=self._emit,
+            loop=loop,
+            cancel=cancel,
+            cache=self.cache,
+            pool=self._pool,
+            providers=self.providers,
+            scratch=scratch,
+            graph_dir=graph_dir,
+        )
         if semaphore is not None:
             await semaphore.acquire()
         try:
@@ -313,8 +361,9 @@ class Executor:
                 raise _NodeFailure(message, ctx.provenance) from exc
             except Exception as exc:  # a bug in a node: report it on that node, log the trace
                 log.error("node %s (%s) raised:\n%s", node_id, spec.id, traceback.format_exc())
-                raise _NodeFailure(f"internal error in {spec.id}: {type(exc).__name__}: {exc}",
-                                   ctx.provenance) from exc
+                raise _NodeFailure(
+                    f"internal error in {spec.id}: {type(exc).__name__}: {exc}", ctx.provenance
+                ) from exc
             seconds = time.perf_counter() - started
         finally:
             if semaphore is not None:
@@ -343,8 +392,10 @@ class Executor:
             else:
                 ok = isinstance(value, Artifact) and value.kind == port.type.value
             if not ok:
-                raise NodeError(f"{spec.id} returned a {type(value).__name__} for "
-                                f"{port.type.value} output {port.name!r}")
+                raise NodeError(
+                    f"{spec.id} returned a {type(value).__name__} for "
+                    f"{port.type.value} output {port.name!r}"
+                )
         return {port.name: outputs[port.name] for port in spec.outputs}
 
 

@@ -84,43 +84,72 @@ class History:
         now = time.time()
         if isinstance(event, RunStarted):
             with db:
-                db.execute("INSERT OR REPLACE INTO runs (id, graph, started_at, status, pid) "
-                           "VALUES (?, ?, ?, 'running', ?)",
-                           (event.run_id, event.graph, event.started_at, os.getpid()))
-                db.executemany("INSERT OR REPLACE INTO node_runs (run_id, node_id, status) "
-                               "VALUES (?, ?, 'queued')", [(event.run_id, n) for n in event.nodes])
+                db.execute(
+                    "INSERT OR REPLACE INTO runs (id, graph, started_at, status, pid) "
+                    "VALUES (?, ?, ?, 'running', ?)",
+                    (event.run_id, event.graph, event.started_at, os.getpid()),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO node_runs (run_id, node_id, status) "
+                    "VALUES (?, ?, 'queued')",
+                    [(event.run_id, n) for n in event.nodes],
+                )
         elif isinstance(event, NodeStarted):
             self._node(event.run_id, event.node, status="running", started_at=now)
         elif isinstance(event, NodeCached):
-            self._node(event.run_id, event.node, status="cached", cache_hit=1, finished_at=now,
-                       seconds=0.0, outputs=_digests(event.outputs),
-                       provenance=json.dumps(event.provenance, sort_keys=True, default=str),
-                       cost_usd=0.0)
+            self._node(
+                event.run_id,
+                event.node,
+                status="cached",
+                cache_hit=1,
+                finished_at=now,
+                seconds=0.0,
+                outputs=_digests(event.outputs),
+                provenance=json.dumps(event.provenance, sort_keys=True, default=str),
+                cost_usd=0.0,
+            )
         elif isinstance(event, NodeFinished):
-            self._node(event.run_id, event.node, status="finished", finished_at=now,
-                       seconds=event.seconds, outputs=_digests(event.outputs),
-                       provenance=json.dumps(event.provenance, sort_keys=True, default=str),
-                       cost_usd=_cost(event.provenance))
+            self._node(
+                event.run_id,
+                event.node,
+                status="finished",
+                finished_at=now,
+                seconds=event.seconds,
+                outputs=_digests(event.outputs),
+                provenance=json.dumps(event.provenance, sort_keys=True, default=str),
+                cost_usd=_cost(event.provenance),
+            )
         elif isinstance(event, NodeFailed):
-            self._node(event.run_id, event.node,
-                       status="skipped" if event.upstream else "failed", finished_at=now,
-                       error=event.error, cost_usd=_cost(event.provenance),
-                       provenance=json.dumps(event.provenance, sort_keys=True, default=str))
+            self._node(
+                event.run_id,
+                event.node,
+                status="skipped" if event.upstream else "failed",
+                finished_at=now,
+                error=event.error,
+                cost_usd=_cost(event.provenance),
+                provenance=json.dumps(event.provenance, sort_keys=True, default=str),
+            )
         elif isinstance(event, NodeCancelled):
             self._node(event.run_id, event.node, status="cancelled", finished_at=now)
         elif isinstance(event, RunFinished):
             with db:
-                db.execute("UPDATE runs SET status=?, finished_at=?, executed=?, cached=? "
-                           "WHERE id=?", (event.status, now, event.executed, event.cached,
-                                          event.run_id))
-                db.execute("UPDATE node_runs SET status='not run' WHERE run_id=? AND "
-                           "status IN ('queued', 'running')", (event.run_id,))
+                db.execute(
+                    "UPDATE runs SET status=?, finished_at=?, executed=?, cached=? WHERE id=?",
+                    (event.status, now, event.executed, event.cached, event.run_id),
+                )
+                db.execute(
+                    "UPDATE node_runs SET status='not run' WHERE run_id=? AND "
+                    "status IN ('queued', 'running')",
+                    (event.run_id,),
+                )
 
     def _node(self, run_id: str, node_id: str, **fields: Any) -> None:
         assignments = ", ".join(f"{name}=?" for name in fields)
         with self._db:
-            self._db.execute(f"UPDATE node_runs SET {assignments} WHERE run_id=? AND node_id=?",
-                             (*fields.values(), run_id, node_id))
+            self._db.execute(
+                f"UPDATE node_runs SET {assignments} WHERE run_id=? AND node_id=?",
+                (*fields.values(), run_id, node_id),
+            )
 
     def mark_interrupted(self) -> int:
         """Runs left 'running' by a process that no longer exists become 'interrupted'."""
@@ -129,8 +158,11 @@ class History:
         with self._db:
             for run_id in dead:
                 self._db.execute("UPDATE runs SET status='interrupted' WHERE id=?", (run_id,))
-                self._db.execute("UPDATE node_runs SET status='interrupted' WHERE run_id=? AND "
-                                 "status IN ('queued', 'running')", (run_id,))
+                self._db.execute(
+                    "UPDATE node_runs SET status='interrupted' WHERE run_id=? AND "
+                    "status IN ('queued', 'running')",
+                    (run_id,),
+                )
         return len(dead)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -138,19 +170,30 @@ class History:
         rows = self._db.execute(
             "SELECT r.*, COALESCE(SUM(n.cost_usd), 0) AS cost_usd, "
             "SUM(n.status='failed') AS failed FROM runs r LEFT JOIN node_runs n ON n.run_id=r.id "
-            "GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?", (limit,)).fetchall()
+            "GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
         return [dict(r) for r in rows]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT * FROM runs WHERE id=? OR id LIKE ? ORDER BY started_at "
-                               "DESC LIMIT 1", (run_id, f"{run_id}%")).fetchone()
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE id=? OR id LIKE ? ORDER BY started_at DESC LIMIT 1",
+            (run_id, f"{run_id}%"),
+        ).fetchone()
         if row is None:
             return None
-        nodes = self._db.execute("SELECT * FROM node_runs WHERE run_id=? ORDER BY started_at, "
-                                 "node_id", (row["id"],)).fetchall()
+        nodes = self._db.execute(
+            "SELECT * FROM node_runs WHERE run_id=? ORDER BY started_at, node_id", (row["id"],)
+        ).fetchall()
         run = dict(row)
-        run["nodes"] = [{**dict(n), "outputs": json.loads(n["outputs"]),
-                         "provenance": json.loads(n["provenance"])} for n in nodes]
+        run["nodes"] = [
+            {
+                **dict(n),
+                "outputs": json.loads(n["outputs"]),
+                "provenance": json.loads(n["provenance"]),
+            }
+            for n in nodes
+        ]
         return run
 
     def total_cost(self) -> float:

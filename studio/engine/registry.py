@@ -31,10 +31,14 @@ class NodeRegistry:
         if problem:
             raise ValueError(f"node {getattr(spec, 'id', '?')!r}: {problem}")
         if spec.id in self._specs:
-            raise ValueError(f"node {spec.id!r} is already registered by {self._specs[spec.id].pack}")
+            raise ValueError(
+                f"node {spec.id!r} is already registered by {self._specs[spec.id].pack}"
+            )
         self._specs[spec.id] = replace(spec, pack=pack or spec.pack)
 
-    def register_pack(self, name: str, version: str, load: Callable[[], Iterable[NodeSpec]]) -> None:
+    def register_pack(
+        self, name: str, version: str, load: Callable[[], Iterable[NodeSpec]]
+    ) -> None:
         """Register every spec a pack's loader returns; a broken pack or node becomes a problem."""
         try:
             specs = list(load())
@@ -87,7 +91,9 @@ def check_spec(spec: object) -> str | None:
     return None
 
 
-def load_registry(extra: Iterable[tuple[str, str, Callable[[], Iterable[NodeSpec]]]] = ()) -> NodeRegistry:
+def load_registry(
+    extra: Iterable[tuple[str, str, Callable[[], Iterable[NodeSpec]]]] = (),
+) -> NodeRegistry:
     """Discover every installed pack (the built-in one included) through entry points."""
     registry = NodeRegistry()
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

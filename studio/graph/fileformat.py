@@ -42,7 +42,9 @@ def _migrate_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
     edges = []
     for i, edge in enumerate(doc.get("edges") or []):
         if isinstance(edge, list) and len(edge) == 4:
-            edges.append({"from": edge[0], "out": edge[1], "to": edge[2], "in": edge[3], "order": i})
+            edges.append(
+                {"from": edge[0], "out": edge[1], "to": edge[2], "in": edge[3], "order": i}
+            )
         else:
             edges.append(edge)
     doc["edges"] = edges
@@ -81,7 +83,9 @@ def parse_graph(data: bytes | str, source: str = "graph") -> Graph:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise GraphError(f"{source} is not a text file (byte {exc.start} is not UTF-8)") from None
+            raise GraphError(
+                f"{source} is not a text file (byte {exc.start} is not UTF-8)"
+            ) from None
     else:
         text = data
     try:
@@ -114,14 +118,20 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
     if not isinstance(doc, dict):
         raise GraphError(f"{source} is not a graph file (top level is not an object)", path="$")
     if doc.get("format") != FORMAT:
-        raise GraphError(f"{source} is not a Multimodal Studio graph (format is "
-                         f"{doc.get('format')!r}, expected {FORMAT!r})", path="$.format")
+        raise GraphError(
+            f"{source} is not a Multimodal Studio graph (format is "
+            f"{doc.get('format')!r}, expected {FORMAT!r})",
+            path="$.format",
+        )
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise GraphError("version must be a positive whole number", path="$.version")
     if version > CURRENT_VERSION:
-        raise GraphError(f"{source} was written by a newer studio (file version {version}, this "
-                         f"studio reads up to {CURRENT_VERSION}); please update", path="$.version")
+        raise GraphError(
+            f"{source} was written by a newer studio (file version {version}, this "
+            f"studio reads up to {CURRENT_VERSION}); please update",
+            path="$.version",
+        )
     while version < CURRENT_VERSION:
         doc = MIGRATIONS[version](doc)
         version = doc["version"]
@@ -139,8 +149,9 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
         title = _expect(entry, "title", str, where, default=None)
         type_version = _expect(entry, "type_version", int, where, default=1)
         pack = _expect(entry, "pack", str, where, default=None)
-        graph.nodes[node_id] = Node(node_id, type_id, dict(params), title, type_version, pack,
-                                    raw=dict(entry))
+        graph.nodes[node_id] = Node(
+            node_id, type_id, dict(params), title, type_version, pack, raw=dict(entry)
+        )
 
     edges = _expect(doc, "edges", list, "$", default=[])
     seen: set[Edge] = set()
@@ -153,8 +164,11 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
         order = _expect(entry, "order", int, where, default=0)
         for node_id, key in ((src, "from"), (dst, "to")):
             if node_id not in graph.nodes:
-                raise GraphError(f"edge refers to node {node_id!r}, which does not exist",
-                                 node=node_id, path=f"{where}.{key}")
+                raise GraphError(
+                    f"edge refers to node {node_id!r}, which does not exist",
+                    node=node_id,
+                    path=f"{where}.{key}",
+                )
         edge = Edge(dst=dst, dst_port=inp, order=order, src=src, src_port=out)
         if edge in seen:
             raise GraphError("the same edge appears twice", node=dst, port=inp, path=where)
@@ -165,8 +179,7 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
     positions = _expect(layout, "positions", dict, "$.layout", default={})
     for node_id, pos in positions.items():
         where = f"$.layout.positions.{node_id}"
-        if (not isinstance(pos, list) or len(pos) != 2
-                or not all(_is_finite_number(v) for v in pos)):
+        if not isinstance(pos, list) or len(pos) != 2 or not all(_is_finite_number(v) for v in pos):
             raise GraphError("a position is [x, y]", node=node_id, path=where)
         if node_id in graph.nodes:  # stale layout of a deleted node is dropped, not an error
             graph.positions[node_id] = (float(pos[0]), float(pos[1]))
@@ -175,11 +188,13 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
         if not isinstance(group, dict):
             raise GraphError("a group must be an object", path=where)
         members = _expect(group, "nodes", list, where, default=[])
-        graph.groups.append(Group(
-            title=_expect(group, "title", str, where, default="Group"),
-            nodes=[n for n in members if isinstance(n, str) and n in graph.nodes],
-            color=_expect(group, "color", str, where, default="#3a3f4b"),
-        ))
+        graph.groups.append(
+            Group(
+                title=_expect(group, "title", str, where, default="Group"),
+                nodes=[n for n in members if isinstance(n, str) and n in graph.nodes],
+                color=_expect(group, "color", str, where, default="#3a3f4b"),
+            )
+        )
     graph.meta = dict(_expect(doc, "meta", dict, "$", default={}))
     return graph
 
@@ -201,8 +216,10 @@ def _expect(doc: dict[str, Any], key: str, kind: type, where: str, default: Any 
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = {dict: "an object", list: "a list", str: "text", int: "a whole number"}
-        raise GraphError(f"{key!r} must be {names.get(kind, kind.__name__)}, got "
-                         f"{type(value).__name__}", path=f"{where}.{key}")
+        raise GraphError(
+            f"{key!r} must be {names.get(kind, kind.__name__)}, got {type(value).__name__}",
+            path=f"{where}.{key}",
+        )
     return value
 
 
@@ -219,21 +236,32 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
             if node.pack:
                 entry["pack"] = node.pack
         nodes[node_id] = entry
-    edges = [{"from": e.src, "out": e.src_port, "to": e.dst, "in": e.dst_port, "order": e.order}
-             for e in sorted(graph.edges)]
-    positions = {n: [round(x, 1), round(y, 1)] for n, (x, y) in graph.positions.items()
-                 if n in graph.nodes}
+    edges = [
+        {"from": e.src, "out": e.src_port, "to": e.dst, "in": e.dst_port, "order": e.order}
+        for e in sorted(graph.edges)
+    ]
+    positions = {
+        n: [round(x, 1), round(y, 1)] for n, (x, y) in graph.positions.items() if n in graph.nodes
+    }
     groups = [{"title": g.title, "nodes": sorted(g.nodes), "color": g.color} for g in graph.groups]
     meta = {k: v for k, v in graph.meta.items() if not k.startswith("_")}
-    return {"format": FORMAT, "version": CURRENT_VERSION, "nodes": nodes, "edges": edges,
-            "layout": {"positions": positions, "groups": groups}, "meta": meta}
+    return {
+        "format": FORMAT,
+        "version": CURRENT_VERSION,
+        "nodes": nodes,
+        "edges": edges,
+        "layout": {"positions": positions, "groups": groups},
+        "meta": meta,
+    }
 
 
 def dumps_graph(graph: Graph) -> str:
     return json.dumps(graph_to_dict(graph), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def save_graph(graph: Graph, path: Path, file_params: Callable[[Node], list[str]] | None = None) -> list[str]:
+def save_graph(
+    graph: Graph, path: Path, file_params: Callable[[Node], list[str]] | None = None
+) -> list[str]:
     """Write the graph atomically. Returns notes for the user (assets copied beside the file).
 
     `file_params(node)` names a node's file params: absolute paths there are stored relative to
@@ -253,8 +281,10 @@ def save_graph(graph: Graph, path: Path, file_params: Callable[[Node], list[str]
     try:
         write_text_atomic(path, text)
     except PermissionError:
-        raise GraphError(f"cannot save to {path}: permission denied (nothing was changed; "
-                         "choose Save As to write elsewhere)") from None
+        raise GraphError(
+            f"cannot save to {path}: permission denied (nothing was changed; "
+            "choose Save As to write elsewhere)"
+        ) from None
     except FileNotFoundError:
         raise GraphError(f"cannot save to {path}: the folder does not exist") from None
     except OSError as exc:

@@ -1,4 +1,4 @@
-"""The graph model: nodes, edges, layout. It knows nothing of node specs; `validate` checks those."""
+"""The graph model: nodes, edges, layout. It knows no node specs; `validate` checks those."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Node:
 
 @dataclass(frozen=True, order=True)
 class Edge:
-    """A connection from an output port to an input port. `order` ranks edges into one list input."""
+    """An output-to-input connection; `order` ranks the edges into one list input."""
 
     dst: str
     dst_port: str
@@ -184,7 +184,7 @@ class Graph:
         return seen
 
     def find_cycle(self) -> list[str] | None:
-        """A list of node ids forming a cycle, or None. Iterative, so deep graphs cannot overflow."""
+        """Node ids forming a cycle, or None. Iterative, so deep graphs cannot overflow."""
         parents = self.parents()
         children: dict[str, list[str]] = {n: [] for n in self.nodes}
         for child, ps in parents.items():
@@ -206,7 +206,7 @@ class Graph:
                     stack[-1] = (node_id, index + 1)
                     child = kids[index]
                     if colour[child] == grey:
-                        return path[path.index(child) :] + [child]
+                        return [*path[path.index(child) :], child]
                     if colour[child] == white:
                         colour[child] = grey
                         path.append(child)
@@ -222,7 +222,9 @@ class Graph:
         import heapq
 
         wanted = set(self.nodes) if subset is None else subset
-        parents = {n: {p for p in ps if p in wanted} for n, ps in self.parents().items() if n in wanted}
+        parents = {
+            n: {p for p in ps if p in wanted} for n, ps in self.parents().items() if n in wanted
+        }
         children: dict[str, list[str]] = {n: [] for n in wanted}
         for child, ps in parents.items():
             for p in ps:
@@ -240,5 +242,7 @@ class Graph:
                     heapq.heappush(ready, child)
         if len(order) != len(wanted):
             cycle = self.find_cycle() or []
-            raise GraphError("the graph has a cycle: " + " -> ".join(cycle), node=cycle[0] if cycle else None)
+            raise GraphError(
+                "the graph has a cycle: " + " -> ".join(cycle), node=cycle[0] if cycle else None
+            )
         return order

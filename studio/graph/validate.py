@@ -14,8 +14,12 @@ if TYPE_CHECKING:
     from studio.engine.registry import NodeRegistry
 
 
-def validate_graph(graph: Graph, registry: NodeRegistry, graph_dir: Path | None = None,
-                   only: set[str] | None = None) -> list[GraphError]:
+def validate_graph(
+    graph: Graph,
+    registry: NodeRegistry,
+    graph_dir: Path | None = None,
+    only: set[str] | None = None,
+) -> list[GraphError]:
     """Every problem found (empty when the graph can run). Marks nodes of unknown types.
 
     `only` limits the checks that matter for running to those nodes (run up to a node).
@@ -28,8 +32,13 @@ def validate_graph(graph: Graph, registry: NodeRegistry, graph_dir: Path | None 
         if spec is None:
             if node_id in wanted:
                 pack = f"from pack {node.pack!r}, " if node.pack else ""
-                problems.append(GraphError(f"unknown node type {node.type!r} ({pack}not installed)",
-                                           node=node_id, path=f"$.nodes.{node_id}.type"))
+                problems.append(
+                    GraphError(
+                        f"unknown node type {node.type!r} ({pack}not installed)",
+                        node=node_id,
+                        path=f"$.nodes.{node_id}.type",
+                    )
+                )
             continue
         if node_id in wanted:
             problems.extend(_check_params(node, spec, graph_dir))
@@ -37,28 +46,55 @@ def validate_graph(graph: Graph, registry: NodeRegistry, graph_dir: Path | None 
     connected: dict[tuple[str, str], int] = {}
     for i, edge in enumerate(sorted(graph.edges)):
         where = f"$.edges[{i}]"
-        src_spec, dst_spec = registry.get(graph.nodes[edge.src].type), registry.get(graph.nodes[edge.dst].type)
+        src_spec, dst_spec = (
+            registry.get(graph.nodes[edge.src].type),
+            registry.get(graph.nodes[edge.dst].type),
+        )
         if src_spec is None or dst_spec is None or edge.dst not in wanted:
             continue
         out = src_spec.output(edge.src_port)
         inp = dst_spec.input(edge.dst_port)
         if out is None:
-            problems.append(GraphError(f"{src_spec.title} has no output {edge.src_port!r}",
-                                       node=edge.src, port=edge.src_port, path=f"{where}.out"))
+            problems.append(
+                GraphError(
+                    f"{src_spec.title} has no output {edge.src_port!r}",
+                    node=edge.src,
+                    port=edge.src_port,
+                    path=f"{where}.out",
+                )
+            )
             continue
         if inp is None:
-            problems.append(GraphError(f"{dst_spec.title} has no input {edge.dst_port!r}",
-                                       node=edge.dst, port=edge.dst_port, path=f"{where}.in"))
+            problems.append(
+                GraphError(
+                    f"{dst_spec.title} has no input {edge.dst_port!r}",
+                    node=edge.dst,
+                    port=edge.dst_port,
+                    path=f"{where}.in",
+                )
+            )
             continue
         if not can_connect(out.type, inp.type):
-            problems.append(GraphError(
-                f"cannot connect {out.type.value} output {edge.src}.{edge.src_port} to "
-                f"{inp.type.value} input", node=edge.dst, port=edge.dst_port, path=where))
+            problems.append(
+                GraphError(
+                    f"cannot connect {out.type.value} output {edge.src}.{edge.src_port} to "
+                    f"{inp.type.value} input",
+                    node=edge.dst,
+                    port=edge.dst_port,
+                    path=where,
+                )
+            )
         key = (edge.dst, edge.dst_port)
         connected[key] = connected.get(key, 0) + 1
         if connected[key] > 1 and not inp.type.is_list:
-            problems.append(GraphError("takes one connection, but has several",
-                                       node=edge.dst, port=edge.dst_port, path=where))
+            problems.append(
+                GraphError(
+                    "takes one connection, but has several",
+                    node=edge.dst,
+                    port=edge.dst_port,
+                    path=where,
+                )
+            )
 
     for node_id in sorted(wanted):
         node = graph.nodes.get(node_id)
@@ -67,8 +103,11 @@ def validate_graph(graph: Graph, registry: NodeRegistry, graph_dir: Path | None 
             continue
         for inp in spec.inputs:
             if not inp.optional and (node_id, inp.name) not in connected:
-                problems.append(GraphError(f"required input {inp.name!r} is not connected",
-                                           node=node_id, port=inp.name))
+                problems.append(
+                    GraphError(
+                        f"required input {inp.name!r} is not connected", node=node_id, port=inp.name
+                    )
+                )
 
     cycle = graph.find_cycle()
     if cycle:
@@ -82,8 +121,13 @@ def _check_params(node: Node, spec: NodeSpec, graph_dir: Path | None) -> list[Gr
     problems = []
     for name in sorted(node.params):
         if spec.param(name) is None:
-            problems.append(GraphError(f"{spec.title} has no param {name!r}", node=node.id,
-                                       path=f"$.nodes.{node.id}.params.{name}"))
+            problems.append(
+                GraphError(
+                    f"{spec.title} has no param {name!r}",
+                    node=node.id,
+                    path=f"$.nodes.{node.id}.params.{name}",
+                )
+            )
     for param in spec.params:
         where = f"$.nodes.{node.id}.params.{param.name}"
         value = node.params.get(param.name, param.default)
@@ -95,25 +139,37 @@ def _check_params(node: Node, spec: NodeSpec, graph_dir: Path | None) -> list[Gr
         if param.kind == "file":
             if not value:
                 if not param.optional:
-                    problems.append(GraphError(f"param {param.name!r}: no file chosen",
-                                               node=node.id, path=where))
+                    problems.append(
+                        GraphError(
+                            f"param {param.name!r}: no file chosen", node=node.id, path=where
+                        )
+                    )
                 continue
             if graph_dir is None:
                 if Path(value).is_absolute():
                     continue  # an unsaved graph refers to files by absolute path
-                problems.append(GraphError(f"param {param.name!r}: save the graph first, so "
-                                           f"{value!r} has a folder to be relative to",
-                                           node=node.id, path=where))
+                problems.append(
+                    GraphError(
+                        f"param {param.name!r}: save the graph first, so "
+                        f"{value!r} has a folder to be relative to",
+                        node=node.id,
+                        path=where,
+                    )
+                )
                 continue
             try:
                 path = resolve_asset(value, graph_dir)
             except GraphError as exc:
-                problems.append(GraphError(f"param {param.name!r}: {exc.message}", node=node.id,
-                                           path=where))
+                problems.append(
+                    GraphError(f"param {param.name!r}: {exc.message}", node=node.id, path=where)
+                )
                 continue
             if not path.is_file():
-                problems.append(GraphError(f"param {param.name!r}: file {value!r} not found",
-                                           node=node.id, path=where))
+                problems.append(
+                    GraphError(
+                        f"param {param.name!r}: file {value!r} not found", node=node.id, path=where
+                    )
+                )
     return problems
 
 

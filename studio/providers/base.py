@@ -64,7 +64,9 @@ class VideoRequest:
     fps: int = 30
     seed: int = 0
     model: str | None = None
-    motion: str = "zoom_in"  # offline Ken Burns: zoom_in, zoom_out, pan_left, pan_right, pan_up, pan_down
+    motion: str = (
+        "zoom_in"  # offline Ken Burns: zoom_in, zoom_out, pan_left, pan_right, pan_up, pan_down
+    )
     strength: float = 0.5
     easing: str = "ease_in_out"
 
@@ -104,7 +106,9 @@ class MediaResult:
 
     path: Path
     kind: str  # "image", "video", "audio"
-    provenance: dict[str, Any] = field(default_factory=dict)  # provider, model, seed, job_id, cost_usd
+    provenance: dict[str, Any] = field(
+        default_factory=dict
+    )  # provider, model, seed, job_id, cost_usd
 
 
 @dataclass

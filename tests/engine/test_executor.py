@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from studio.engine.events import NodeCached, NodeFailed, NodeFinished, NodeProgress, RunFinished
+from studio.engine.executor import Executor
+from studio.errors import GraphErrors
+from studio.graph.model import Graph, Node
+
+
+def chain(*specs):
+    graph = Graph()
+    previous = None
+    for node_id, type_id, params in specs:
+        graph.add_node(Node(node_id, type_id, params))
+        if previous:
+            graph.connect(previous, "text", node_id, "text")
+        previous = node_id
+    return graph
+
+
+def test_independent_branches_run_at_the_same_time(execute):
+    graph = Graph()
+    graph.add_node(Node("join", "test.join", {}))
+    for i in range(6):
+        graph.add_node(Node(f"b{i}", "test.sleep", {"seconds": 0.3, "label": str(i)}))
+        graph.connect(f"b{i}", "text", "join", "texts")
+    started = time.perf_counter()
+    result, _ = execute(graph)
+    elapsed = time.perf_counter() - started
+    assert result.status == "succeeded"
+    # The list input keeps edge order.
+    assert result.outputs["join"]["text"] == ",".join(f"+{i}" for i in range(6))
+    assert elapsed < 1.2, f"6 branches of 0.3 s took {elapsed:.2f} s: not parallel"
+
+
+def test_a_failure_fails_only_its_descendants_and_every_failure_is_reported(execute):
+    graph = chain(
+        ("a", "test.const", {"value": "a"}),
+        ("bad", "test.fail", {"message": "no"}),
+        ("after", "test.sleep", {}),
+    )
+    graph.add_node(Node("other", "test.sleep", {"label": "ok"}))
+    graph.add_node(Node("crash", "test.crash", {}))
+    result, events = execute(graph)
+    assert result.status == "failed"
+    assert result.outputs["other"]["text"] == "+ok"
+    assert result.failures["bad"] == "no"
+    assert "skipped" in result.failures["after"] and "'bad'" in result.failures["after"]
+    assert "ZeroDivisionError" in result.failures["crash"]
+    failed = {e.node for e in events if isinstance(e, NodeFailed)}
+    assert failed == {"bad", "after", "crash"}
+    assert isinstance(events[-1], RunFinished) and events[-1].failures == result.failures
+
+
+def test_results_are_cached_across_executors_and_edits_rerun_only_descendants(treg, cache):
+    graph = chain(
+        ("a", "test.const", {"value": "a"}),
+        ("b", "test.sleep", {"label": "b"}),
+        ("c", "test.sleep", {"label": "c"}),
+    )
+    graph.add_node(Node("side", "test.const", {"value": "side"}))
+
+    def run():
+        executor = Executor(treg, cache)
+        try:
+            return asyncio.run(executor.run(graph))
+        finally:
+            executor.close()
+
+    first = run()
+    assert sorted(first.executed) == ["a", "b", "c", "side"]
+    second = run()
+    assert second.executed == [] and sorted(second.cached) == ["a", "b", "c", "side"]
+    graph.nodes["b"].params["label"] = "B"
+    third = run()
+    assert sorted(third.executed) == ["b", "c"]
+    assert third.outputs["c"]["text"] == "a+B+c"
+
+
+def test_a_corrupted_cached_file_is_detected_and_recomputed(execute):
+    graph = Graph()
+    graph.add_node(Node("m", "test.media", {"content": "hello"}))
+    first, _ = execute(graph)
+    artifact = first.outputs["m"]["image"]
+    assert artifact.path.read_bytes() == b"hello"
+    artifact.path.write_bytes(b"hellO")  # bit rot
+    second, _ = execute(graph)
+    assert second.executed == ["m"]
+    assert second.outputs["m"]["image"].path.read_bytes() == b"hello"
+    artifact.path.unlink()  # a deleted file
+    third, _ = execute(graph)
+    assert third.executed == ["m"]
+
+
+def test_media_files_are_stored_once_by_content(execute, cache):
+    graph = Graph()
+    graph.add_node(Node("m1", "test.media", {"content": "same"}))
+    graph.add_node(Node("m2", "test.media", {"content": "same", "width": 2}))
+    result, _ = execute(graph)
+    assert result.outputs["m1"]["image"].path == result.outputs["m2"]["image"].path
+    assert cache.info()["objects"] == 1
+
+
+def test_run_up_to_a_node_runs_only_its_ancestors(execute):
+    graph = chain(("a", "test.const", {}), ("b", "test.sleep", {}), ("c", "test.sleep", {}))
+    graph.add_node(Node("x", "test.const", {}))
+    result, _ = execute(graph, targets=["b"])
+    assert sorted(result.executed) == ["a", "b"]
+
+
+def test_cancel_stops_the_run_promptly(treg, cache):
+    graph = Graph()
+    graph.add_node(Node("w", "test.wait_cancel", {}))
+    graph.add_node(Node("s", "test.sleep", {"seconds": 30}))
+    graph.add_node(Node("after", "test.sleep", {}))
+    graph.connect("s", "text", "after", "text")
+
+    async def main():
+        executor = Executor(treg, cache)
+        task = asyncio.ensure_future(executor.run(graph))
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        executor.cancel()
+        result = await task
+        executor.close()
+        return result, time.perf_counter() - started
+
+    result, elapsed = asyncio.run(main())
+    assert result.status == "cancelled"
+    assert elapsed < 0.5
+    assert "after" not in result.outputs
+
+
+def test_events_tell_the_whole_story_in_order(execute):
+    graph = Graph()
+    graph.add_node(Node("m", "test.media", {}))
+    _, events = execute(graph)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.index("queued") < kinds.index("started") < kinds.index("finished")
+    progress = [e for e in events if isinstance(e, NodeProgress)]
+    assert progress and progress[-1].fraction == 1.0
+    finished = next(e for e in events if isinstance(e, NodeFinished))
+    assert finished.provenance["node_type"] == "test.media"
+    _, again = execute(graph)
+    assert any(isinstance(e, NodeCached) for e in again)
+
+
+def test_invalid_graph_is_refused_before_anything_runs(execute):
+    graph = Graph()
+    graph.add_node(Node("j", "test.join", {"separator": 5}))
+    graph.add_node(Node("u", "nope.missing", {}, pack="some-pack"))
+    with pytest.raises(GraphErrors) as info:
+        execute(graph)
+    messages = [e.describe() for e in info.value.errors]
+    assert any("'j'" in m and "separator" in m for m in messages)
+    assert any("'j'" in m and "required input 'texts'" in m for m in messages)
+    assert any("'u'" in m and "some-pack" in m for m in messages)
+
+
+def test_run_up_to_a_node_ignores_unknown_nodes_elsewhere(execute):
+    graph = chain(("a", "test.const", {"value": "v"}), ("b", "test.sleep", {}))
+    graph.add_node(Node("u", "nope.missing", {}, pack="absent-pack"))
+    result, _ = execute(graph, targets=["b"])
+    assert result.outputs["b"]["text"] == "v+s"
+
+
+def test_per_provider_concurrency_limit_is_respected(treg, cache):
+    from studio.providers.base import Capability, Provider, TextResult
+    from studio.providers.registry import ProviderRegistry
+
+    class SlowProvider(Provider):
+        id = "slow"
+        capabilities = frozenset({Capability.TEXT})
+        active = peak = 0
+
+        async def complete_text(self, request, ctx):
+            SlowProvider.active += 1
+            SlowProvider.peak = max(SlowProvider.peak, SlowProvider.active)
+            await asyncio.sleep(0.1)
+            SlowProvider.active -= 1
+            return TextResult(request.prompt.upper())
+
+    providers = ProviderRegistry([SlowProvider()])
+    providers.set_limit("slow", 2)
+    graph = Graph()
+    for i in range(6):
+        graph.add_node(Node(f"r{i}", "test.remote", {"prompt": f"p{i}"}))
+    executor = Executor(treg, cache, providers=providers)
+    started = time.perf_counter()
+    result = asyncio.run(executor.run(graph))
+    elapsed = time.perf_counter() - started
+    executor.close()
+    assert result.outputs["r3"]["text"] == "P3"
+    assert SlowProvider.peak == 2
+    assert 0.28 < elapsed < 0.6  # three waves of two
