@@ -15,7 +15,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,12 +287,18 @@ class Executor:
         return cache_key(plan.spec.id, plan.spec.version, params, inputs)
 
     async def cached_results(
-        self, graph: Graph, plans: list[NodePlan], graph_dir: Path | None = None
+        self,
+        graph: Graph,
+        plans: list[NodePlan],
+        graph_dir: Path | None = None,
+        lookup: Callable[[str, str], tuple[dict[str, Any], dict[str, Any]] | None] | None = None,
     ) -> dict[str, CachedResult]:
         """Which planned nodes the cache already holds, found without running anything.
 
         A node's key depends on its inputs' digests, so only nodes whose every parent is a hit can
         be looked up; the rest will run. Used for cost estimates and to export cached results.
+        `lookup(node_id, key)` replaces the cache lookup: a bundle uses it to key the results it
+        imports exactly as a run will look them up.
         """
         loop = asyncio.get_running_loop()
         found: dict[str, CachedResult] = {}
@@ -304,7 +310,10 @@ class Executor:
             key = await self._cache_key(
                 plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
             )
-            hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
+            if lookup is None:
+                hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
+            else:
+                hit = await loop.run_in_executor(self._pool, lookup, plan.node_id, key)
             if hit is not None:
                 found[plan.node_id] = CachedResult(key, hit[0], hit[1])
         return found
