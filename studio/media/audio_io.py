@@ -1,0 +1,364 @@
+"""Audio in and out: PyAV decodes any common file to float32 numpy; WAV is written atomically.
+
+Every decoder goes through `av.AudioResampler`, which converts any sample format, rate and channel
+layout (mono to 5.1 and beyond, with FFmpeg's standard down-mix matrix) to the one shape the mixer
+wants: float32 samples shaped (frames, channels) in [-1, 1].
+
+Files are decoded packet by packet from the first audio stream only, so an MP3's cover art is never
+touched, and the length is what really decodes, not what a header claims. A damaged packet is
+skipped; a file with nothing decodable is a `MediaError` in user words.
+
+pydub gets decoded audio as raw PCM (`to_segment`) and never looks for ffmpeg itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studio.atomic import fsync_dir
+from studio.media.errors import MediaError
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
+
+AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".mp4")
+
+# A file may have a few damaged packets (a cut download, a bad sector); past this share of
+# packets failing, the file is treated as unreadable rather than as music with holes.
+_MAX_BAD_PACKET_SHARE = 0.5
+
+
+def _layout_name(channels: int) -> str:
+    if channels == 1:
+        return "mono"
+    if channels == 2:
+        return "stereo"
+    raise MediaError(f"audio can be decoded to 1 or 2 channels, not {channels}")
+
+
+def _open_audio(path: Path) -> tuple[Any, Any]:
+    """Open `path` with PyAV and return (container, first audio stream), or raise MediaError."""
+    import av
+
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise MediaError(f"{name} was not found") from None
+    except OSError as exc:
+        raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise MediaError(f"{name} is a folder, not an audio file")
+    if size == 0:
+        raise MediaError(f"{name} is empty (0 bytes)")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except av.FFmpegError:
+        raise MediaError(f"{name} is not an audio file this studio can read") from None
+    except OSError as exc:
+        raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
+    if not container.streams.audio:
+        container.close()
+        raise MediaError(f"{name} has no sound track")
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        container.close()
+        codec = stream.codec_context.name if stream.codec_context else "an unknown codec"
+        raise MediaError(f"{name} holds sound in a format this studio cannot decode ({codec})")
+    return container, stream
+
+
+def _decoded_frames(path: Path, check: Callable[[], None] | None = None) -> Iterator[Any]:
+    """Yield the decoded `av.AudioFrame`s of the first audio stream, skipping damaged packets."""
+    import av
+
+    container, stream = _open_audio(path)
+    name = Path(path).name
+    packets = bad = frames = 0
+    try:
+        demux = container.demux(stream)
+        while True:
+            try:
+                packet = next(demux)
+            except StopIteration:
+                break
+            except av.FFmpegError:
+                break  # the container ends early or breaks: keep what was there
+            packets += 1
+            try:
+                decoded = packet.decode()
+            except av.DecoderNotFoundError:
+                raise MediaError(
+                    f"{name} holds sound in a format this studio cannot decode"
+                ) from None
+            except av.FFmpegError:
+                bad += 1
+                continue
+            for frame in decoded:
+                frames += 1
+                yield frame
+            if check is not None and packets % 64 == 0:
+                check()
+    finally:
+        container.close()
+    if packets and bad > _MAX_BAD_PACKET_SHARE * packets and frames == 0:
+        raise MediaError(f"{name} is damaged: none of its sound could be decoded")
+
+
+def iter_audio(
+    path: Path,
+    *,
+    sample_rate: int = 48000,
+    channels: int = 2,
+    check: Callable[[], None] | None = None,
+) -> Iterator[np.ndarray]:
+    """Decode `path` chunk by chunk as float32 arrays shaped (frames, channels) at `sample_rate`.
+
+    Memory stays flat however long the file: use it for long narration or music. `check` is
+    called now and then (it may raise to cancel).
+    """
+    import av
+
+    layout = _layout_name(channels)
+    resampler = None
+    setup: tuple[Any, ...] | None = None
+    for frame in _decoded_frames(path, check):
+        key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if resampler is None or key != setup:
+            # A stream may change layout or rate mid-way (chained Ogg, radio rips): drain the old
+            # resampler and start a new one rather than feeding it frames it was not built for.
+            if resampler is not None:
+                yield from _packed(resampler.resample(None), channels)
+            resampler = av.AudioResampler(format="flt", layout=layout, rate=sample_rate)
+            setup = key
+        frame.pts = None  # the resampler would otherwise insert silence at timestamp gaps
+        yield from _packed(resampler.resample(frame), channels)
+    if resampler is not None:
+        yield from _packed(resampler.resample(None), channels)
+
+
+def _packed(frames: list[Any], channels: int) -> Iterator[np.ndarray]:
+    for frame in frames:
+        if frame.samples:
+            yield frame.to_ndarray().reshape(-1, channels)
+
+
+def decode_audio(
+    path: Path,
+    *,
+    sample_rate: int = 48000,
+    channels: int = 2,
+    allow_empty: bool = False,
+    check: Callable[[], None] | None = None,
+) -> np.ndarray:
+    """Decode a whole audio file to float32 numpy shaped (frames, channels) at `sample_rate`.
+
+    Any common format (mp3, wav, ogg/vorbis, opus, flac, m4a/aac, the sound of a video), any
+    sample format and channel layout. A file with no sound at all returns an empty array when
+    `allow_empty`, else raises MediaError; junk, empty and undecodable files raise MediaError.
+    """
+    chunks = list(iter_audio(path, sample_rate=sample_rate, channels=channels, check=check))
+    if not chunks:
+        if allow_empty:
+            return np.zeros((0, channels), dtype=np.float32)
+        raise MediaError(f"{Path(path).name} has no sound in it (0 seconds)")
+    return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
+
+
+def audio_info(path: Path, *, check: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Codec, rate, channels and the true duration (counted by decoding, not read from a header)."""
+    container, stream = _open_audio(path)
+    with container:
+        info = {
+            "format": container.format.name,
+            "codec": stream.codec_context.name,
+            "sample_rate": int(stream.codec_context.sample_rate or 0),
+            "channels": int(stream.codec_context.channels or 0),
+            "layout": stream.codec_context.layout.name if stream.codec_context.layout else "",
+        }
+    seconds = 0.0
+    for frame in _decoded_frames(path, check):
+        seconds += frame.samples / float(frame.sample_rate or info["sample_rate"] or 1)
+        info["sample_rate"] = info["sample_rate"] or frame.sample_rate
+    info["duration"] = seconds
+    return info
+
+
+def audio_duration(path: Path) -> float:
+    """Seconds of sound that really decode from `path` (a header that lies does not count)."""
+    return float(audio_info(path)["duration"])
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _as_frames(samples: np.ndarray) -> np.ndarray:
+    array = np.asarray(samples, dtype=np.float32)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2 or array.shape[1] < 1:
+        raise MediaError(f"audio samples must be shaped (frames, channels), got {array.shape}")
+    return array
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """Float samples in [-1, 1] as interleaved little-endian 16-bit PCM (clipped, rounded)."""
+    scaled = np.clip(_as_frames(samples), -1.0, 1.0) * 32767.0
+    return np.rint(scaled).astype("<i2").tobytes()
+
+
+class WavWriter:
+    """Streams 16-bit PCM into a temp file beside `path`; `commit()` renames it into place."""
+
+    def __init__(self, path: Path, *, sample_rate: int = 48000, channels: int = 2) -> None:
+        self.path = Path(path)
+        self.sample_rate = sample_rate
+        self.channels = channels
+        self.frames_written = 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        self._tmp = Path(tmp)
+        # Closed by commit() or abort(): the writer outlives any one `with` block of its user.
+        self._file = os.fdopen(fd, "wb")
+        self._wave = wave.open(self._file, "wb")  # noqa: SIM115
+        self._wave.setnchannels(channels)
+        self._wave.setsampwidth(2)
+        self._wave.setframerate(sample_rate)
+
+    def write(self, samples: np.ndarray) -> None:
+        frames = _as_frames(samples)
+        if frames.shape[1] != self.channels:
+            raise MediaError(f"expected {self.channels} channels, got {frames.shape[1]}")
+        self._wave.writeframesraw(pcm16(frames))
+        self.frames_written += frames.shape[0]
+
+    def commit(self) -> Path:
+        self._wave.close()  # patches the header's sizes
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, self.path)
+        fsync_dir(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self._wave.close()
+        with contextlib.suppress(Exception):
+            self._file.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> WavWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.abort()
+        elif not self._file.closed:
+            self.commit()
+
+
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 48000) -> Path:
+    """Write float samples, (frames, channels) or mono (frames,), as 16-bit PCM WAV atomically."""
+    frames = _as_frames(samples)
+    with WavWriter(path, sample_rate=sample_rate, channels=frames.shape[1]) as writer:
+        writer.write(frames)
+    return Path(path)
+
+
+def encode_audio(
+    path_in: Path,
+    path_out: Path,
+    codec: str = "aac",
+    *,
+    bitrate: int = 192_000,
+    sample_rate: int = 48000,
+) -> Path:
+    """Re-encode any audio file to `codec` ("aac" in .m4a, "libopus"/"opus" in .ogg/.opus,
+    "flac", "libmp3lame"/"mp3", "pcm_s16le" in .wav) at `sample_rate` stereo, atomically."""
+    import av
+
+    path_out = Path(path_out)
+    codec = {"mp3": "libmp3lame", "opus": "libopus", "wav": "pcm_s16le"}.get(codec, codec)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path_out.name}.", suffix=path_out.suffix, dir=path_out.parent
+    )
+    os.close(fd)
+    rate = 48000 if codec == "libopus" else sample_rate
+    try:
+        with av.open(tmp, "w", format=_container_for(path_out.suffix)) as out:
+            stream = out.add_stream(codec, rate=rate, layout="stereo")
+            if codec not in ("flac", "pcm_s16le"):
+                stream.bit_rate = bitrate
+            for chunk in iter_audio(Path(path_in), sample_rate=rate, channels=2):
+                frame = av.AudioFrame.from_ndarray(
+                    np.ascontiguousarray(chunk.reshape(1, -1)), format="flt", layout="stereo"
+                )
+                frame.sample_rate = rate
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+        os.replace(tmp, path_out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path_out.parent)
+    return path_out
+
+
+def _container_for(suffix: str) -> str:
+    formats = {
+        ".m4a": "mp4",
+        ".mp4": "mp4",
+        ".aac": "adts",
+        ".ogg": "ogg",
+        ".oga": "ogg",
+        ".opus": "ogg",
+        ".flac": "flac",
+        ".mp3": "mp3",
+        ".wav": "wav",
+    }
+    try:
+        return formats[suffix.lower()]
+    except KeyError:
+        raise MediaError(f"cannot write audio to a {suffix or 'suffix-less'} file") from None
+
+
+# -- pydub interop -----------------------------------------------------------------------------
+def to_segment(samples: np.ndarray, sample_rate: int = 48000) -> AudioSegment:
+    """Hand decoded samples to pydub as raw 16-bit PCM (pydub never runs ffmpeg for this)."""
+    segment_class = _audio_segment_class()
+    frames = _as_frames(samples)
+    return segment_class(
+        data=pcm16(frames), sample_width=2, frame_rate=sample_rate, channels=frames.shape[1]
+    )
+
+
+def from_segment(segment: AudioSegment) -> np.ndarray:
+    """A pydub segment's samples as float32 shaped (frames, channels)."""
+    width = segment.sample_width
+    dtype = {1: np.int8, 2: "<i2", 4: "<i4"}.get(width)
+    if dtype is None:
+        raise MediaError(f"{width * 8}-bit pydub audio is not supported")
+    raw = np.frombuffer(segment.raw_data, dtype=dtype).astype(np.float32)
+    scale = float(2 ** (8 * width - 1))
+    return (raw / scale).reshape(-1, segment.channels)
+
+
+def _audio_segment_class() -> type[AudioSegment]:
+    import warnings
+
+    # pydub looks for ffmpeg on import and warns when it is missing; we never let it use one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+    return AudioSegment
