@@ -128,28 +128,36 @@ def iter_audio(
     """
     import av
 
-    layout = _layout_name(channels)
+    _layout_name(channels)
     resampler = None
     setup: tuple[Any, ...] | None = None
+    widen = False
     for frame in _decoded_frames(path, check):
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
         if resampler is None or key != setup:
             # A stream may change layout or rate mid-way (chained Ogg, radio rips): drain the old
             # resampler and start a new one rather than feeding it frames it was not built for.
             if resampler is not None:
-                yield from _packed(resampler.resample(None), channels)
+                yield from _packed(resampler.resample(None), channels, widen)
+            # Mono is played at full level on both speakers, as players do; FFmpeg's matrix would
+            # treat it as a centre channel and lower each side by 3 dB.
+            widen = channels == 2 and len(frame.layout.channels) == 1
+            layout = "mono" if widen else _layout_name(channels)
             resampler = av.AudioResampler(format="flt", layout=layout, rate=sample_rate)
             setup = key
         frame.pts = None  # the resampler would otherwise insert silence at timestamp gaps
-        yield from _packed(resampler.resample(frame), channels)
+        yield from _packed(resampler.resample(frame), channels, widen)
     if resampler is not None:
-        yield from _packed(resampler.resample(None), channels)
+        yield from _packed(resampler.resample(None), channels, widen)
 
 
-def _packed(frames: list[Any], channels: int) -> Iterator[np.ndarray]:
+def _packed(frames: list[Any], channels: int, widen: bool) -> Iterator[np.ndarray]:
     for frame in frames:
         if frame.samples:
-            yield frame.to_ndarray().reshape(-1, channels)
+            if widen:
+                yield np.repeat(frame.to_ndarray().reshape(-1, 1), 2, axis=1)
+            else:
+                yield frame.to_ndarray().reshape(-1, channels)
 
 
 def decode_audio(
@@ -272,65 +280,6 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 48000) -> Path
     with WavWriter(path, sample_rate=sample_rate, channels=frames.shape[1]) as writer:
         writer.write(frames)
     return Path(path)
-
-
-def encode_audio(
-    path_in: Path,
-    path_out: Path,
-    codec: str = "aac",
-    *,
-    bitrate: int = 192_000,
-    sample_rate: int = 48000,
-) -> Path:
-    """Re-encode any audio file to `codec` ("aac" in .m4a, "libopus"/"opus" in .ogg/.opus,
-    "flac", "libmp3lame"/"mp3", "pcm_s16le" in .wav) at `sample_rate` stereo, atomically."""
-    import av
-
-    path_out = Path(path_out)
-    codec = {"mp3": "libmp3lame", "opus": "libopus", "wav": "pcm_s16le"}.get(codec, codec)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path_out.name}.", suffix=path_out.suffix, dir=path_out.parent
-    )
-    os.close(fd)
-    rate = 48000 if codec == "libopus" else sample_rate
-    try:
-        with av.open(tmp, "w", format=_container_for(path_out.suffix)) as out:
-            stream = out.add_stream(codec, rate=rate, layout="stereo")
-            if codec not in ("flac", "pcm_s16le"):
-                stream.bit_rate = bitrate
-            for chunk in iter_audio(Path(path_in), sample_rate=rate, channels=2):
-                frame = av.AudioFrame.from_ndarray(
-                    np.ascontiguousarray(chunk.reshape(1, -1)), format="flt", layout="stereo"
-                )
-                frame.sample_rate = rate
-                for packet in stream.encode(frame):
-                    out.mux(packet)
-            for packet in stream.encode(None):
-                out.mux(packet)
-        os.replace(tmp, path_out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path_out.parent)
-    return path_out
-
-
-def _container_for(suffix: str) -> str:
-    formats = {
-        ".m4a": "mp4",
-        ".mp4": "mp4",
-        ".aac": "adts",
-        ".ogg": "ogg",
-        ".oga": "ogg",
-        ".opus": "ogg",
-        ".flac": "flac",
-        ".mp3": "mp3",
-        ".wav": "wav",
-    }
-    try:
-        return formats[suffix.lower()]
-    except KeyError:
-        raise MediaError(f"cannot write audio to a {suffix or 'suffix-less'} file") from None
 
 
 # -- pydub interop -----------------------------------------------------------------------------
