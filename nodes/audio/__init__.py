@@ -1,0 +1,1 @@
+"""Audio nodes: speech, music, load."""

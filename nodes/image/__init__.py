@@ -1,0 +1,1 @@
+"""Image nodes: generate, load, title cards, describe."""
