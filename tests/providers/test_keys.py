@@ -1,0 +1,98 @@
+"""Keys: keyring first, then the environment; no keyring still works and says so."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from studio.providers import keys
+from studio.providers.keys import KeyStoreError
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in a dict, standing in for the system's secret service."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise PasswordDeleteError("absent")
+        del self.store[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    keys.forget_cached()
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+        keys.forget_cached()
+
+
+def test_without_a_keyring_keys_come_from_the_environment(monkeypatch):
+    usable, words = keys.keyring_status()
+    assert not usable and "no keyring backend" in words and "FAL_KEY" in words
+    assert keys.get_key("fal") is None
+    assert keys.key_status("fal").describe() == "not set"
+    monkeypatch.setenv("FAL_KEY", "fal-env-key-1234")
+    assert keys.get_key("fal") == "fal-env-key-1234"
+    assert keys.key_status("fal").describe() == "set (env FAL_KEY)"
+
+
+def test_setting_a_key_without_a_keyring_says_to_use_the_env_var_and_writes_nothing(studio_dirs):
+    with pytest.raises(KeyStoreError) as caught:
+        keys.set_key("elevenlabs", "el-secret-value")
+    assert "ELEVENLABS_API_KEY" in caught.value.args[0]
+    assert "el-secret-value" not in caught.value.args[0]
+    written = [p for p in studio_dirs.rglob("*") if p.is_file()]
+    assert all(b"el-secret-value" not in p.read_bytes() for p in written)
+
+
+def test_keyring_comes_before_the_environment(memory_keyring, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "from-env-0000")
+    keys.set_key("openai", "  from-keyring-1111 \n")
+    assert memory_keyring.store[("multimodal-studio", "openai")] == "from-keyring-1111"
+    assert keys.get_key("openai") == "from-keyring-1111"
+    assert keys.key_status("openai").source == "keyring"
+    assert keys.delete_key("openai") is True
+    assert keys.delete_key("openai") is False
+    assert keys.get_key("openai") == "from-env-0000"
+
+
+def test_unknown_provider_and_empty_key_are_refused(memory_keyring):
+    with pytest.raises(KeyStoreError, match="no provider 'nope'"):
+        keys.set_key("nope", "x")
+    with pytest.raises(KeyStoreError, match="empty"):
+        keys.set_key("fal", "   ")
+    assert keys.get_key("ollama") is None  # a local server has no key
+
+
+def test_redact_scrubs_every_known_key(memory_keyring, monkeypatch):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_envtoken123")
+    keys.set_key("bfl", "bfl-keyring-secret")
+    text = "auth r8_envtoken123 and bfl-keyring-secret leaked"
+    assert keys.redact(text) == "auth *** and *** leaked"
+
+
+def test_how_to_set_names_the_command_and_the_variable():
+    assert keys.how_to_set("replicate") == (
+        "set it with `studio keys set replicate` or the env var REPLICATE_API_TOKEN"
+    )
