@@ -1,0 +1,152 @@
+"""The offline provider: every modality on this computer, no network, no account, no key.
+
+Each engine is honest about what it is: a procedural sketch painter (not an image model), Ken Burns
+motion over a still (not a video model), eSpeak NG (a formant voice), a procedural composer and
+synthesiser, a template text rewriter (no language model) and an image-analysis describer.
+Engines are imported when first used, so loading the provider list stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import ProviderError
+from studio.providers.base import (
+    Capability,
+    ImageRequest,
+    MediaResult,
+    Need,
+    Provider,
+    Readiness,
+    SpeechRequest,
+    TextRequest,
+    TextResult,
+    VideoRequest,
+)
+
+if TYPE_CHECKING:
+    from studio.api import RunContext
+
+MODELS: dict[Capability, tuple[str, ...]] = {
+    Capability.IMAGE: ("procedural-v1",),
+    Capability.VIDEO: ("kenburns",),
+    Capability.SPEECH: ("espeak-ng",),
+    Capability.MUSIC: ("procedural-v1",),
+    Capability.TEXT: ("template-v1",),
+    Capability.VISION: ("analysis-v1",),
+}
+
+
+class OfflineProvider(Provider):
+    id = "offline"
+    title = "Offline engines"
+    capabilities = frozenset(MODELS)
+    need = Need.NOTHING
+    default_concurrency = os.cpu_count() or 2
+    help = (
+        "Runs on this computer with no network and no account. Pictures are procedural "
+        "sketches from the prompt's keywords (not an AI model); video is Ken Burns motion "
+        "over a still; speech is eSpeak NG; music is a procedural composer; text is a "
+        "template rewriter (no language model); image descriptions come from colour and "
+        "light analysis."
+    )
+
+    def models(self, capability: Capability) -> list[str]:
+        return list(MODELS.get(capability, ()))
+
+    async def readiness(self) -> Readiness:
+        return Readiness(True, "offline", "runs on this computer: no network or account needed")
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _model(self, capability: Capability, requested: str | None) -> str:
+        known = MODELS[capability]
+        if requested and requested not in known:
+            raise ProviderError(
+                f"has no {capability.value} model {requested!r} (it has: {', '.join(known)})",
+                provider=self.id,
+            )
+        return requested or known[0]
+
+    def _provenance(self, ctx: RunContext, **fields: Any) -> dict[str, Any]:
+        ctx.provenance.update({"provider": self.id, "cost_usd": 0.0, **fields})
+        return dict(ctx.provenance)
+
+    @staticmethod
+    def _scratch_file(ctx: RunContext, stem: str, suffix: str) -> Path:
+        return Path(ctx.scratch) / f"{stem}-{uuid.uuid4().hex[:8]}{suffix}"
+
+    # -- capabilities ---------------------------------------------------------------------------
+    async def generate_image(self, request: ImageRequest, ctx: RunContext) -> MediaResult:
+        from studio.providers.offline.procedural_image import render_png
+
+        model = self._model(Capability.IMAGE, request.model)
+        out = self._scratch_file(ctx, "sketch", ".png")
+        ctx.progress(None, "painting an offline sketch")
+        try:
+            await ctx.run_cpu(
+                render_png,
+                out,
+                request.prompt,
+                width=request.width,
+                height=request.height,
+                seed=request.seed,
+                mood=request.mood,
+                palette=request.palette,
+                style=request.style,
+            )
+        except ValueError as exc:
+            raise ProviderError(str(exc), provider=self.id) from None
+        provenance = self._provenance(ctx, model=model, seed=request.seed)
+        return MediaResult(out, "image", provenance)
+
+    async def image_to_video(self, request: VideoRequest, ctx: RunContext) -> MediaResult:
+        try:
+            from studio.media.kenburns import render_ken_burns
+        except ImportError:
+            raise ProviderError("the Ken Burns engine is not installed", provider=self.id) from None
+        model = self._model(Capability.VIDEO, request.model)
+        out = self._scratch_file(ctx, "kenburns", ".mp4")
+        await ctx.run_cpu(
+            render_ken_burns,
+            Path(request.image),
+            out,
+            duration=request.duration,
+            width=request.width,
+            height=request.height,
+            fps=request.fps,
+            motion=request.motion,
+            strength=request.strength,
+            easing=request.easing,
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+        )
+        provenance = self._provenance(ctx, model=model, seed=request.seed)
+        return MediaResult(out, "video", provenance)
+
+    async def speech(self, request: SpeechRequest, ctx: RunContext) -> MediaResult:
+        from studio.providers.offline.speech import synthesize
+
+        model = self._model(Capability.SPEECH, request.model)
+        out = self._scratch_file(ctx, "speech", ".wav")
+        await ctx.run_cpu(
+            synthesize,
+            request.text,
+            out,
+            voice=request.voice,
+            rate=request.rate,
+            pitch=request.pitch,
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+        )
+        provenance = self._provenance(ctx, model=model, voice=request.voice)
+        return MediaResult(out, "audio", provenance)
+
+    async def complete_text(self, request: TextRequest, ctx: RunContext) -> TextResult:
+        from studio.providers.offline.template_text import rewrite
+
+        model = self._model(Capability.TEXT, request.model)
+        text = rewrite(request.prompt, request.system)
+        return TextResult(text, self._provenance(ctx, model=model))

@@ -1,0 +1,78 @@
+"""The generator nodes run in real graphs with the offline provider."""
+
+from __future__ import annotations
+
+import wave
+
+from PIL import Image
+
+from studio.graph.model import Graph, Node
+
+
+def _text(graph, node_id, text):
+    graph.add_node(Node(node_id, "text.prompt", {"template": text}))
+    return node_id
+
+
+def _brief(graph, **fields):
+    graph.add_node(Node("brief", "text.brief", fields))
+    return "brief"
+
+
+def test_image_generate_follows_prompt_brief_and_seed(run_graph):
+    graph = Graph()
+    _text(graph, "idea", "a lighthouse on a cliff at dusk")
+    _brief(graph, subject="lighthouse", mood="calm", style="cinematic", palette="deep blue, amber")
+    for node_id, seed in (("a", 1), ("b", 1), ("c", 2)):
+        graph.add_node(Node(node_id, "image.generate", {"width": 320, "height": 180, "seed": seed}))
+        graph.connect("idea", "text", node_id, "prompt")
+        graph.connect("brief", "brief", node_id, "brief")
+    result, events = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+    images = {n: result.outputs[n]["image"] for n in "abc"}
+    assert images["a"].digest == images["b"].digest  # same seed, same bytes
+    assert images["a"].digest != images["c"].digest
+    with Image.open(images["a"].path) as picture:
+        assert picture.size == (320, 180)
+    finished = [e for e in events if type(e).__name__ == "NodeFinished" and e.node == "a"]
+    assert finished[0].provenance["provider"] == "offline"
+    assert finished[0].provenance["model"] == "procedural-v1"
+
+
+def test_image_generate_unknown_model_fails_clearly(run_graph):
+    graph = Graph()
+    _text(graph, "idea", "sea")
+    graph.add_node(Node("img", "image.generate", {"width": 64, "height": 64, "model": "sdxl"}))
+    graph.connect("idea", "text", "img", "prompt")
+    result, _ = run_graph(graph)
+    assert result.status == "failed"
+    assert "no image model 'sdxl'" in result.failures["img"]
+
+
+def test_speech_node_speaks_and_longer_text_lasts_longer(run_graph):
+    graph = Graph()
+    _text(graph, "short", "Hello there.")
+    _text(graph, "long", "Hello there. " * 8)
+    for node_id, source in (("s1", "short"), ("s2", "long")):
+        graph.add_node(Node(node_id, "audio.speech", {"voice": "en-gb", "rate": 1.2}))
+        graph.connect(source, "text", node_id, "text")
+    result, _ = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+    durations = []
+    for node_id in ("s1", "s2"):
+        audio = result.outputs[node_id]["audio"]
+        assert audio.kind == "audio"
+        with wave.open(str(audio.path), "rb") as wav:
+            assert wav.getframerate() == 22050
+            durations.append(wav.getnframes() / wav.getframerate())
+    assert durations[1] > durations[0] * 4
+
+
+def test_speech_node_refuses_empty_text(run_graph):
+    graph = Graph()
+    _text(graph, "empty", "   ")
+    graph.add_node(Node("say", "audio.speech", {}))
+    graph.connect("empty", "text", "say", "text")
+    result, _ = run_graph(graph)
+    assert result.status == "failed"
+    assert "text is empty" in result.failures["say"]
