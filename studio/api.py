@@ -429,3 +429,9 @@ def template_variables(template: str) -> list[str]:
 
 
 __all__ += ["BRIEF_FIELDS", "ENTRY_POINT_GROUP", "template_variables"]
+
+# Media functions for nodes (`await ctx.run_cpu(media.render_timeline, ...)`); the facade imports
+# av/cv2 lazily, inside its functions.
+from studio.media import facade as media  # noqa: E402
+
+__all__ += ["media"]

@@ -1,0 +1,1 @@
+"""Compose nodes: the timeline that puts clips, narration, music and captions together."""

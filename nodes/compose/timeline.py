@@ -1,0 +1,178 @@
+"""compose.timeline — clips, narration, music and captions into one video with sound."""
+
+from __future__ import annotations
+
+from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, media
+
+
+async def run(ctx, inputs, params):
+    clips = [(artifact.path, artifact.kind) for artifact in inputs.get("clips") or []]
+    if not clips:
+        raise NodeError("the timeline has no clips: connect at least one image or video")
+    narration, music = inputs.get("narration"), inputs.get("music")
+    settings = {
+        name: params[name]
+        for name in (
+            "clip_duration",
+            "fit_to_narration",
+            "fit",
+            "transition",
+            "transition_seconds",
+            "music_volume_db",
+            "music_fade_in",
+            "music_fade_out",
+            "duck_db",
+            "burn_captions",
+            "image_motion",
+            "quality",
+        )
+    }
+    out = ctx.scratch / "timeline.mp4"
+    try:
+        result = await ctx.run_cpu(
+            media.render_timeline,
+            clips,
+            out,
+            scratch=ctx.scratch,
+            narration=narration.path if narration else None,
+            music=music.path if music else None,
+            captions_text=inputs.get("captions"),
+            preset=params["preset"],
+            fps=int(params["fps"]),
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+            **settings,
+        )
+    except media.MediaError as exc:
+        raise NodeError(str(exc)) from None
+    ctx.check_cancelled()
+    for note in result["notes"]:
+        ctx.log(note)
+    meta = {
+        key: result[key] for key in ("width", "height", "fps", "frames", "duration", "captions")
+    }
+    meta["quality"] = params["quality"]
+    video = await ctx.store(out, "video", meta)
+    ctx.preview(video)
+    return {"video": video, "subtitles": result["srt"]}
+
+
+SPEC = NodeSpec(
+    id="compose.timeline",
+    title="Timeline",
+    category="Compose",
+    version=1,
+    run=run,
+    help="Puts clips in order (images move with a gentle Ken Burns pan or zoom, videos play) "
+    "with cuts or crossfades, lays the narration over music that fades in and out and dips "
+    "under speech, and can burn in captions timed to the speech. Writes an MP4 (H.264 + AAC) "
+    "and the captions as SubRip (.srt) text.",
+    inputs=(
+        Input("clips", PortType.VISUAL_LIST, help="Images and videos, in the order they play."),
+        Input("narration", PortType.AUDIO, optional=True, help="The voice track."),
+        Input(
+            "music",
+            PortType.AUDIO,
+            optional=True,
+            help="Background music: looped or trimmed to length.",
+        ),
+        Input(
+            "captions",
+            PortType.TEXT,
+            optional=True,
+            help="The narration's text, shown as captions timed to the speech.",
+        ),
+    ),
+    outputs=(
+        Output("video", PortType.VIDEO, "The finished video (MP4 with sound)."),
+        Output("subtitles", PortType.TEXT, "The captions as SubRip (.srt) text."),
+    ),
+    params=(
+        Param.float(
+            "clip_duration",
+            5.0,
+            minimum=0.1,
+            maximum=3600.0,
+            help="Seconds each clip is on screen (a shorter video holds its last "
+            "frame, a longer one is cut).",
+        ),
+        Param.bool(
+            "fit_to_narration",
+            True,
+            help="Share the narration's length between the clips instead of using clip_duration.",
+        ),
+        Param.choice(
+            "fit",
+            "cover",
+            ("cover", "contain"),
+            help="cover fills the frame and crops the overflow; contain shows the "
+            "whole clip with black bars.",
+        ),
+        Param.choice(
+            "transition",
+            "crossfade",
+            ("cut", "crossfade"),
+            help="How one clip gives way to the next.",
+        ),
+        Param.float(
+            "transition_seconds",
+            0.75,
+            minimum=0.0,
+            maximum=10.0,
+            help="Length of each crossfade in seconds.",
+        ),
+        Param.choice(
+            "image_motion",
+            "ken_burns",
+            ("ken_burns", "still"),
+            help="Whether still pictures move (a slow pan or zoom) or stay still.",
+        ),
+        Param.float(
+            "music_volume_db",
+            -8.0,
+            minimum=-40.0,
+            maximum=6.0,
+            help="Music level relative to the narration, in dB (negative is quieter).",
+        ),
+        Param.float(
+            "music_fade_in",
+            1.0,
+            minimum=0.0,
+            maximum=30.0,
+            help="Seconds the music takes to fade in.",
+        ),
+        Param.float(
+            "music_fade_out",
+            2.0,
+            minimum=0.0,
+            maximum=30.0,
+            help="Seconds the music takes to fade out at the end.",
+        ),
+        Param.float(
+            "duck_db",
+            -12.0,
+            minimum=-40.0,
+            maximum=0.0,
+            help="How much the music dips while someone speaks, in dB.",
+        ),
+        Param.bool(
+            "burn_captions",
+            True,
+            help="Draw the captions into the picture (the .srt is written either way).",
+        ),
+        Param.choice(
+            "preset",
+            "1920x1080",
+            media.RESOLUTION_PRESETS,
+            help="Frame size: landscape 1080p, vertical 1080x1920, square, or 720p.",
+        ),
+        Param.choice("fps", "30", media.FPS_CHOICES, help="Frames per second."),
+        Param.choice(
+            "quality",
+            "standard",
+            media.QUALITY_PRESETS,
+            help="Encoding quality: draft is small and fast, high is large and slow. "
+            "Exporting MP4 at the same quality copies this file without re-encoding.",
+        ),
+    ),
+)

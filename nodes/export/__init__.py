@@ -1,0 +1,1 @@
+"""Export nodes: write a finished piece to a file the user chooses."""

@@ -1,0 +1,111 @@
+"""export.video — write the finished video to a file the user chooses (MP4, WebM or GIF)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, media
+
+
+def _target(ctx, path_text, fmt):
+    path = Path(path_text.strip()).expanduser()
+    if not path_text.strip():
+        raise NodeError("choose where to save the video (the path param is empty)")
+    if not path.is_absolute():
+        path = (ctx.graph_dir or Path.cwd()) / path
+    if not path.suffix:
+        path = path.with_suffix(f".{fmt}")
+    elif path.suffix.lower() != f".{fmt}":
+        # Also keeps a shared graph from overwriting anything but a video file.
+        raise NodeError(
+            f"{path.name} does not end in .{fmt}, the chosen format: rename it or change the format"
+        )
+    if path.is_dir():
+        raise NodeError(f"{path} is a folder, not a file name")
+    return path
+
+
+async def run(ctx, inputs, params):
+    video = inputs["video"]
+    fmt = params["format"]
+    target = _target(ctx, params["path"], fmt)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NodeError(f"cannot create the folder {target.parent}: {exc.strerror}") from None
+    ctx.progress(0.0, f"writing {target.name}")
+    try:
+        result = await ctx.run_cpu(
+            media.export_video,
+            video.path,
+            target,
+            format=fmt,
+            quality=params["quality"],
+            source_quality=video.meta.get("quality"),
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+        )
+    except media.MediaError as exc:
+        raise NodeError(str(exc)) from None
+    except OSError as exc:
+        raise NodeError(f"cannot write {target}: {exc.strerror or exc}") from None
+    ctx.check_cancelled()
+    if result.get("note"):
+        ctx.log(result["note"])
+    ctx.log(f"wrote {target}")
+    # The output artifact is the exported file itself: a hard link costs no space (a copy
+    # where the cache sits on another drive).
+    stored = ctx.scratch / f"export{target.suffix}"
+    try:
+        os.link(target, stored)
+    except OSError:
+        await ctx.run_cpu(shutil.copyfile, target, stored)
+    meta = {
+        "path": str(target),
+        "format": fmt,
+        "quality": params["quality"],
+        "width": result["width"],
+        "height": result["height"],
+        "duration": round(result["duration"], 3),
+        "reencoded": result["reencoded"],
+    }
+    exported = await ctx.store(stored, "video", meta)
+    ctx.preview(exported)
+    return {"video": exported}
+
+
+SPEC = NodeSpec(
+    id="export.video",
+    title="Export Video",
+    category="Export",
+    version=1,
+    run=run,
+    always_run=True,
+    help="Saves the video where you choose: MP4 (H.264 + AAC, plays everywhere), WebM (VP9 + "
+    "Opus, for the web) or an animated GIF (small, no sound). The file appears only when it "
+    "is complete: a failed or cancelled export leaves nothing half-written behind.",
+    inputs=(Input("video", PortType.VIDEO, help="The video to save."),),
+    outputs=(Output("video", PortType.VIDEO, "The exported file."),),
+    params=(
+        Param.string(
+            "path",
+            "output.mp4",
+            help="File to write; a relative path is relative to the graph file's "
+            "folder. Its extension must match the format.",
+        ),
+        Param.choice(
+            "format",
+            "mp4",
+            media.VIDEO_FORMATS,
+            help="mp4 (H.264 + AAC), webm (VP9 + Opus) or gif (no sound).",
+        ),
+        Param.choice(
+            "quality",
+            "standard",
+            media.QUALITY_PRESETS,
+            help="draft: small and fast; standard: good for sharing; high: large.",
+        ),
+    ),
+)

@@ -1,0 +1,1 @@
+"""Video nodes: motion from a still picture, loading a video file."""

@@ -1,0 +1,45 @@
+"""video.load — a video file from disk, checked and made ready for the timeline."""
+
+from __future__ import annotations
+
+from studio.api import NodeError, NodeSpec, Output, Param, PortType, media
+
+
+async def run(ctx, inputs, params):
+    if not params["file"].strip():
+        raise NodeError("choose a video file")
+    source = ctx.resolve_path(params["file"].strip())
+    ctx.progress(None, f"checking {source.name}")
+    try:
+        path, meta = await ctx.run_cpu(
+            media.load_video,
+            source,
+            ctx.scratch,
+            progress=ctx.progress,
+            should_stop=lambda: ctx.cancelled,
+        )
+    except media.MediaError as exc:
+        raise NodeError(str(exc)) from None
+    ctx.check_cancelled()
+    if meta.get("note"):
+        ctx.log(meta["note"])
+    meta["source"] = source.name
+    video = await ctx.store(path, "video", meta)
+    ctx.preview(video)
+    return {"video": video}
+
+
+SPEC = NodeSpec(
+    id="video.load",
+    title="Load Video",
+    category="Video",
+    version=1,
+    run=run,
+    help="Reads a video file (MP4, MOV, MKV, WebM, AVI...). Phone rotation, non-square pixels "
+    "and variable frame rates are straightened out: a file that is already a plain H.264 MP4 "
+    "is used as it is, anything else is converted once.",
+    outputs=(Output("video", PortType.VIDEO, "The video, upright with square pixels."),),
+    params=(
+        Param.file("file", kinds=("video",), help="The video file, relative to the graph file."),
+    ),
+)

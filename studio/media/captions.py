@@ -1,0 +1,299 @@
+"""Captions from the narration text: phrases timed to the speech, an .srt writer, and burn-in.
+
+Timing: the text is split into sentences, and long sentences into short phrases; each phrase gets
+screen time in proportion to its characters, laid over the time the narration is actually audible
+(the speech segments the mixer found by silence detection), so pauses carry no caption drift.
+
+Burn-in: each caption is drawn once with Pillow into an RGBA box, converted to I420 with its alpha
+at luma and chroma resolution, and then alpha-blended into every frame it covers with integer numpy
+arithmetic on the box's region only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_PHRASE_CHARS = 80  # about two lines of a readable subtitle
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_SOFT_BREAK = re.compile(r"(?<=[,;:—–])\s+")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One caption on screen from `start` to `end` seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+# -- splitting and timing --------------------------------------------------------------------------
+def split_phrases(text: str, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
+    """Split narration into sentences, and sentences longer than `max_chars` into phrases."""
+    text = " ".join(text.split())
+    phrases: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        if len(sentence) <= max_chars:
+            phrases.append(sentence)
+            continue
+        current = ""
+        for part in _SOFT_BREAK.split(sentence):
+            for word_group in _split_words(part, max_chars):
+                if current and len(current) + 1 + len(word_group) > max_chars:
+                    phrases.append(current)
+                    current = word_group
+                else:
+                    current = f"{current} {word_group}".strip()
+        if current:
+            phrases.append(current)
+    return phrases
+
+
+def _split_words(text: str, max_chars: int) -> list[str]:
+    groups: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > max_chars:  # one enormous "word": cut it
+            if current:
+                groups.append(current)
+                current = ""
+            groups.append(word[:max_chars])
+            word = word[max_chars:]
+        if current and len(current) + 1 + len(word) > max_chars:
+            groups.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        groups.append(current)
+    return groups
+
+
+def time_captions(
+    text: str,
+    duration: float,
+    speech_segments: Sequence[tuple[float, float]] | None = None,
+) -> list[Cue]:
+    """Cues for `text`, spread over the speech segments (or over 0..duration when none)."""
+    phrases = split_phrases(text)
+    segments = [
+        (max(0.0, s), min(duration, e))
+        for s, e in (speech_segments or ())
+        if min(duration, e) > max(0.0, s)
+    ]
+    if not segments:
+        segments = [(0.0, duration)]
+    if not phrases or duration <= 0:
+        return []
+    speech_total = sum(e - s for s, e in segments)
+    weights = [len(p) for p in phrases]
+    total_chars = sum(weights)
+    cues = []
+    done = 0
+    for phrase, weight in zip(phrases, weights, strict=True):
+        a = speech_total * done / total_chars
+        b = speech_total * (done + weight) / total_chars
+        done += weight
+        start, end = _speech_to_clock(a, segments, True), _speech_to_clock(b, segments, False)
+        cues.append(Cue(round(start, 3), round(max(end, start + 0.05), 3), phrase))
+    return cues
+
+
+def _speech_to_clock(position: float, segments: list[tuple[float, float]], is_start: bool) -> float:
+    """Map a time measured in speech only onto the clock: a start falling on a segment's end moves
+    to the next segment's start, so no caption starts in a silence."""
+    elapsed = 0.0
+    for start, end in segments:
+        length = end - start
+        if position < elapsed + length or (not is_start and position <= elapsed + length):
+            return start + (position - elapsed)
+        elapsed += length
+    return segments[-1][1]
+
+
+# -- SRT -----------------------------------------------------------------------------------------
+def _srt_time(seconds: float) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d},{millis:03d}"
+
+
+def to_srt(cues: Sequence[Cue]) -> str:
+    """SubRip text: numbered cues, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, blank line between."""
+    blocks = [
+        f"{n}\n{_srt_time(c.start)} --> {_srt_time(c.end)}\n{c.text}\n"
+        for n, c in enumerate(cues, start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def write_srt(path: Path, cues: Sequence[Cue]) -> Path:
+    """Write an .srt file atomically."""
+    from studio.atomic import write_text_atomic
+
+    write_text_atomic(Path(path), to_srt(cues))
+    return Path(path)
+
+
+# -- fonts ---------------------------------------------------------------------------------------
+def find_font() -> Path | None:
+    """The caption font shipped in `resources/fonts/` (None when the folder has none)."""
+    from studio.paths import resources_dir
+
+    folder = resources_dir() / "fonts"
+    if not folder.is_dir():
+        return None
+    fonts = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".ttf", ".otf"))
+    return fonts[0] if fonts else None
+
+
+def load_font(size: int, font_path: Path | None = None) -> Any:
+    """A Pillow font of `size` px: the given or shipped TTF, else Pillow's built-in font."""
+    from PIL import ImageFont
+
+    path = font_path or find_font()
+    if path is not None:
+        try:
+            return ImageFont.truetype(str(path), size)
+        except OSError:
+            pass  # a damaged or missing font file: captions still show, in the default font
+    return ImageFont.load_default(size)
+
+
+# -- burn-in -------------------------------------------------------------------------------------
+@dataclass
+class _Overlay:
+    x: int
+    y: int
+    y_plane: np.ndarray  # premultiplied: value * alpha (uint16, alpha in 0..256)
+    y_keep: np.ndarray  # 256 - alpha (uint16)
+    u_plane: np.ndarray
+    v_plane: np.ndarray
+    c_keep: np.ndarray
+
+
+class CaptionBurner:
+    """Draws captions into I420 frames of one size; each caption is rendered once and cached."""
+
+    def __init__(self, width: int, height: int, font_path: Path | None = None) -> None:
+        self.width, self.height = width, height
+        self.font_size = max(10, round(min(width, height) * 0.05))
+        self.font = load_font(self.font_size, font_path)
+        self._cache: dict[str, _Overlay | None] = {}
+
+    def burn(self, frame: np.ndarray, text: str) -> np.ndarray:
+        """Blend caption `text` into an I420 frame (h*3/2, w) in place; returns the frame."""
+        from studio.media.encode import i420_planes
+
+        overlay = self._cache.get(text)
+        if text not in self._cache:
+            if len(self._cache) > 64:  # captions come in order: old ones are not needed again
+                self._cache.clear()
+            overlay = self._cache[text] = self._render(text)
+        if overlay is None:
+            return frame
+        h, w = self.height, self.width
+        oh, ow = overlay.y_plane.shape
+        region = frame[overlay.y : overlay.y + oh, overlay.x : overlay.x + ow]
+        region[:] = ((region * overlay.y_keep + overlay.y_plane) >> 8).astype(frame.dtype)
+        _, u, v = i420_planes(frame, w, h)
+        cy, cx = overlay.y // 2, overlay.x // 2
+        for plane, value in ((u, overlay.u_plane), (v, overlay.v_plane)):
+            reg = plane[cy : cy + oh // 2, cx : cx + ow // 2]
+            reg[:] = ((reg * overlay.c_keep + value) >> 8).astype(frame.dtype)
+        return frame
+
+    def _wrap(self, text: str, max_width: float) -> list[str]:
+        lines: list[str] = []
+        current = ""
+        for word in text.split():
+            candidate = f"{current} {word}".strip()
+            if current and self.font.getlength(candidate) > max_width:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        if current:
+            lines.append(current)
+        return lines
+
+    def _render(self, text: str) -> _Overlay | None:
+        import cv2
+        import numpy as np
+        from PIL import Image, ImageDraw
+
+        from studio.media.encode import i420_planes
+
+        lines = self._wrap(text, self.width * 0.86)
+        if not lines:
+            return None
+        size = self.font_size
+        pad, spacing = size // 2, size // 4
+        stroke = max(1, size // 18)
+        draw_probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+        box = draw_probe.multiline_textbbox(
+            (0, 0),
+            "\n".join(lines),
+            font=self.font,
+            spacing=spacing,
+            align="center",
+            stroke_width=stroke,
+        )
+        text_w, text_h = box[2] - box[0], box[3] - box[1]
+        ow = min(self.width, text_w + 2 * pad)
+        oh = min(self.height, text_h + 2 * pad)
+        ow, oh = ow + ow % 2, oh + oh % 2
+        ow, oh = min(ow, self.width - self.width % 2), min(oh, self.height - self.height % 2)
+        image = Image.new("RGBA", (ow, oh), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.rounded_rectangle((0, 0, ow - 1, oh - 1), radius=pad // 2, fill=(0, 0, 0, 150))
+        draw.multiline_text(
+            (ow / 2 - box[0] - text_w / 2, pad - box[1]),
+            "\n".join(lines),
+            font=self.font,
+            fill=(255, 255, 255, 255),
+            spacing=spacing,
+            align="center",
+            stroke_width=stroke,
+            stroke_fill=(0, 0, 0, 255),
+        )
+        rgba = np.asarray(image)
+        yuv = cv2.cvtColor(np.ascontiguousarray(rgba[:, :, :3]), cv2.COLOR_RGB2YUV_I420)
+        alpha = rgba[:, :, 3].astype(np.float32)
+        alpha_c = cv2.resize(alpha, (ow // 2, oh // 2), interpolation=cv2.INTER_AREA)
+        a = np.round(alpha * 256 / 255).astype(np.uint16)
+        ac = np.round(alpha_c * 256 / 255).astype(np.uint16)
+        y_plane, u, v = (p.astype(np.uint16) for p in i420_planes(yuv, ow, oh))
+        x = ((self.width - ow) // 2) & ~1
+        y = max(0, self.height - oh - round(self.height * 0.07)) & ~1
+        return _Overlay(
+            x=x,
+            y=y,
+            y_plane=y_plane * a,
+            y_keep=256 - a,
+            u_plane=u * ac,
+            v_plane=v * ac,
+            c_keep=256 - ac,
+        )
+
+
+def cue_at(cues: Sequence[Cue], t: float, hint: int = 0) -> tuple[Cue | None, int]:
+    """The cue showing at time t (and the index to start the next search from: cues are sorted)."""
+    index = hint
+    while index < len(cues) and cues[index].end <= t:
+        index += 1
+    if index < len(cues) and cues[index].start <= t:
+        return cues[index], index
+    return None, index

@@ -1,0 +1,166 @@
+"""The media functions nodes may call, reached as `studio.api.media` (nodes import only studio.api).
+
+Each function is a small, blocking wrapper: a node runs it off the event loop with
+`await ctx.run_cpu(media.render_timeline, ...)`. Heavy libraries (av, cv2, numpy, PIL) are
+imported inside the functions, so importing `studio.api` stays cheap. Errors are `MediaError`s
+(a `StudioError`), which the executor reports on the node in the message's own words; a cancel
+raises `Cancelled`.
+
+Two helpers share this module: keep each group under its heading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from studio.media.errors import MediaError
+
+__all__ = ["MediaError"]
+
+Progress = Callable[[float | None, str], Any] | None
+ShouldStop = Callable[[], bool] | None
+
+# -- video -----------------------------------------------------------------------------------------
+MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
+EASINGS = ("linear", "ease_in", "ease_out", "ease_in_out")
+RESOLUTION_PRESETS = ("1920x1080", "1080x1920", "1080x1080", "1280x720")
+FPS_CHOICES = ("24", "25", "30", "60")
+VIDEO_FORMATS = ("mp4", "webm", "gif")
+QUALITY_PRESETS = ("draft", "standard", "high")
+
+
+def preset_size(preset: str) -> tuple[int, int]:
+    """Width and height of a resolution preset such as '1920x1080'."""
+    from studio.media.timeline import RESOLUTION_PRESETS as sizes
+
+    if preset not in sizes:
+        raise MediaError(f"unknown resolution {preset!r} (known: {', '.join(sizes)})")
+    return sizes[preset]
+
+
+def render_ken_burns(
+    image: Path,
+    out: Path,
+    *,
+    duration: float,
+    width: int,
+    height: int,
+    fps: int,
+    motion: str = "zoom_in",
+    strength: float = 0.5,
+    easing: str = "ease_in_out",
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+) -> Path:
+    """Ken Burns pan/zoom over a still picture, written as an MP4 (see media.kenburns)."""
+    from studio.media.kenburns import render_ken_burns as render
+
+    return render(
+        image,
+        out,
+        duration=duration,
+        width=width,
+        height=height,
+        fps=fps,
+        motion=motion,
+        strength=strength,
+        easing=easing,
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def probe_video(path: Path) -> dict[str, Any]:
+    """Validate a video and describe it as artifact metadata (display size, fps, duration...)."""
+    from studio.media.video_io import probe_video as probe
+
+    return probe(Path(path)).as_meta()
+
+
+def load_video(
+    source: Path, scratch: Path, *, progress: Progress = None, should_stop: ShouldStop = None
+) -> tuple[Path, dict[str, Any]]:
+    """Check a user's video; return (a file to store, its metadata). Copies a file that is
+    already a plain H.264 MP4, transcodes anything else (see media.video_io.normalize_video)."""
+    from studio.media.video_io import normalize_video
+
+    return normalize_video(Path(source), Path(scratch), progress=progress, should_stop=should_stop)
+
+
+def render_timeline(
+    clips: Sequence[tuple[Path, str]],
+    out: Path,
+    *,
+    scratch: Path,
+    narration: Path | None = None,
+    music: Path | None = None,
+    captions_text: str | None = None,
+    preset: str = "1920x1080",
+    fps: int = 30,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    """Render clips [(path, 'image'|'video'), ...] + sound + captions into an MP4 at `out`.
+
+    `settings` are the fields of `media.timeline.TimelineSettings` (clip_duration,
+    fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
+    music_fade_out, duck_db, burn_captions, image_motion, quality). Returns a dict: path, width,
+    height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the user).
+    """
+    from studio.media.timeline import Clip, TimelineSettings
+    from studio.media.timeline import render_timeline as render
+
+    width, height = preset_size(preset)
+    config = TimelineSettings(width=width, height=height, fps=int(fps), **settings)
+    result = render(
+        [Clip(Path(p), kind) for p, kind in clips],
+        out,
+        settings=config,
+        narration=narration,
+        music=music,
+        captions_text=captions_text,
+        scratch=scratch,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    return {
+        "path": result.path,
+        "width": result.width,
+        "height": result.height,
+        "fps": result.fps,
+        "frames": result.frames,
+        "duration": result.duration,
+        "srt": result.srt,
+        "notes": result.notes,
+        "captions": len(result.cues),
+    }
+
+
+def export_video(
+    source: Path,
+    target: Path,
+    *,
+    format: str = "mp4",
+    quality: str = "standard",
+    source_quality: str | None = None,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+) -> dict[str, Any]:
+    """Write `source` to the user's `target` path as MP4, WebM or GIF, atomically."""
+    from studio.media.encode import export_video as export
+
+    return export(
+        Path(source),
+        Path(target),
+        format=format,
+        quality=quality,
+        source_quality=source_quality,
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+# -- audio and stills ------------------------------------------------------------------------------

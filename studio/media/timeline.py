@@ -1,0 +1,363 @@
+"""The compositor: ordered clips + narration + music + captions -> one MP4, streamed.
+
+Every frame is made, captioned and handed to the encoder before the next is made, so memory stays
+flat for any length. Frames are I420 (h*3/2, w) arrays throughout: Ken Burns warps the planes,
+video clips decode straight to yuv420p, crossfades blend the planes and captions blend into the
+planes; no per-frame RGB conversion anywhere.
+
+Layout: clip i occupies frames [start_i, start_i + length_i); with crossfades the next clip starts
+`overlap` frames before the previous one ends, and the two are blended across those frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import Cancelled
+from studio.media.errors import MediaError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from studio.media.captions import Cue
+
+RESOLUTION_PRESETS: dict[str, tuple[int, int]] = {
+    "1920x1080": (1920, 1080),
+    "1080x1920": (1080, 1920),
+    "1080x1080": (1080, 1080),
+    "1280x720": (1280, 720),
+}
+FPS_CHOICES = (24, 25, 30, 60)
+TRANSITIONS = ("cut", "crossfade")
+IMAGE_MOTIONS = ("ken_burns", "still")
+# Images get these motions in turn, so consecutive stills do not all move the same way.
+MOTION_CYCLE = ("zoom_in", "pan_right", "zoom_out", "pan_left")
+NARRATION_TAIL = 0.5  # seconds held after the last word, so it is not cut off
+
+Progress = Callable[[float | None, str], Any]
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One visual clip: a still picture or a video file."""
+
+    path: Path
+    kind: str  # "image" or "video"
+
+
+@dataclass(frozen=True)
+class TimelineSettings:
+    width: int = 1920
+    height: int = 1080
+    fps: int = 30
+    clip_duration: float = 5.0  # seconds per clip, unless fitted to the narration
+    fit_to_narration: bool = False
+    fit: str = "cover"  # cover (crop to fill) or contain (black bars)
+    transition: str = "crossfade"
+    transition_seconds: float = 0.75
+    image_motion: str = "ken_burns"
+    motion_strength: float = 0.4
+    music_volume_db: float = -8.0
+    music_fade_in: float = 1.0
+    music_fade_out: float = 2.0
+    duck_db: float = -12.0
+    burn_captions: bool = True
+    quality: str = "standard"
+
+
+@dataclass
+class TimelineResult:
+    path: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    duration: float
+    cues: list[Cue] = field(default_factory=list)
+    srt: str = ""
+    notes: list[str] = field(default_factory=list)  # adjustments the user should hear about
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: int  # first frame
+    length: int  # frames
+
+
+# -- planning --------------------------------------------------------------------------------------
+def plan_slots(
+    count: int, settings: TimelineSettings, narration_seconds: float | None
+) -> tuple[list[Slot], int, list[str]]:
+    """Where each clip sits in frames, the total frame count, and notes about adjustments."""
+    notes: list[str] = []
+    if count == 0:
+        raise MediaError("the timeline has no clips: connect at least one image or video")
+    fps = settings.fps
+    overlap = 0
+    if settings.transition == "crossfade" and count > 1:
+        overlap = max(0, round(settings.transition_seconds * fps))
+    if settings.fit_to_narration and narration_seconds is not None:
+        total = max(1, math.ceil((narration_seconds + NARRATION_TAIL) * fps))
+        # Clips share the narration's length; crossfades overlap, so clips get that much extra.
+        lengths = _split_evenly(total + (count - 1) * overlap, count)
+        if overlap and overlap > min(lengths) // 2:
+            overlap = min(lengths) // 2
+            notes.append(f"crossfades shortened to {overlap / fps:.2f} s to fit the clips")
+            lengths = _split_evenly(total + (count - 1) * overlap, count)
+    else:
+        if settings.fit_to_narration:
+            notes.append("no narration connected: each clip lasts clip_duration")
+        if not settings.clip_duration > 0:
+            raise MediaError(
+                f"clip duration must be more than 0 seconds, got {settings.clip_duration}"
+            )
+        length = max(1, round(settings.clip_duration * fps))
+        if overlap > length // 2:
+            overlap = length // 2
+            notes.append(f"crossfades shortened to {overlap / fps:.2f} s to fit the clips")
+        lengths = [length] * count
+    slots, start = [], 0
+    for length in lengths:
+        slots.append(Slot(start, length))
+        start += length - overlap
+    total = slots[-1].start + slots[-1].length
+    return slots, total, notes
+
+
+def _split_evenly(total: int, parts: int) -> list[int]:
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+# -- clip frames -----------------------------------------------------------------------------------
+def clip_frames(
+    clip: Clip, index: int, length: int, settings: TimelineSettings, width: int, height: int
+) -> Iterator[np.ndarray]:
+    """Exactly `length` fresh I420 frames of one clip at the output size and frame rate.
+
+    A video shorter than its slot holds its last frame; a longer one is cut.
+    """
+    if clip.kind == "image":
+        from studio.media.kenburns import ken_burns_frames, load_rgb
+
+        rgb = load_rgb(clip.path)
+        if settings.image_motion == "still":
+            frames = ken_burns_frames(
+                rgb, width=width, height=height, frames=1, strength=0.0, fit=settings.fit
+            )
+            still = next(frames)
+            for _ in range(length):
+                yield still.copy()
+            return
+        yield from ken_burns_frames(
+            rgb,
+            width=width,
+            height=height,
+            frames=length,
+            motion=MOTION_CYCLE[index % len(MOTION_CYCLE)],
+            strength=settings.motion_strength,
+            easing="ease_in_out",
+            fit=settings.fit,
+        )
+        return
+    if clip.kind != "video":
+        raise MediaError(f"a timeline clip must be an image or a video, not {clip.kind!r}")
+    from studio.media.video_io import iter_frames
+
+    last = None
+    produced = 0
+    frames = iter_frames(
+        clip.path,
+        width=width,
+        height=height,
+        fps=settings.fps,
+        fit=settings.fit,
+        pixel_format="yuv420p",
+    )
+    try:
+        for frame in frames:
+            if produced == length:
+                break
+            last = frame
+            produced += 1
+            yield frame
+    finally:
+        frames.close()
+    if last is None:
+        raise MediaError(f"{clip.path.name} has no frames to show")
+    while produced < length:
+        produced += 1
+        yield last.copy()
+
+
+def timeline_frames(
+    clips: Sequence[Clip],
+    slots: Sequence[Slot],
+    total: int,
+    settings: TimelineSettings,
+    cues: Sequence[Cue] = (),
+    width: int | None = None,
+    height: int | None = None,
+) -> Iterator[np.ndarray]:
+    """The timeline's I420 frames in order: clips, crossfades and burned-in captions."""
+    import cv2
+
+    width = width or settings.width
+    height = height or settings.height
+    burner = None
+    if cues and settings.burn_captions:
+        from studio.media.captions import CaptionBurner
+
+        burner = CaptionBurner(width, height)
+    from studio.media.captions import cue_at
+
+    open_sources: dict[int, Iterator[np.ndarray]] = {}
+    next_clip = 0
+    cue_hint = 0
+    try:
+        for g in range(total):
+            while next_clip < len(slots) and slots[next_clip].start <= g:
+                open_sources[next_clip] = clip_frames(
+                    clips[next_clip], next_clip, slots[next_clip].length, settings, width, height
+                )
+                next_clip += 1
+            active = sorted(open_sources)
+            frames = [next(open_sources[i]) for i in active]
+            if len(frames) == 1:
+                frame = frames[0]
+            else:  # a crossfade: the later clip fades in over the earlier one
+                a, b = active[-2], active[-1]
+                overlap = slots[a].start + slots[a].length - slots[b].start
+                alpha = (g - slots[b].start + 1) / (overlap + 1)
+                frame = cv2.addWeighted(frames[-2], 1.0 - alpha, frames[-1], alpha, 0.0)
+            for i in active:
+                if g + 1 >= slots[i].start + slots[i].length:
+                    open_sources.pop(i).close()
+            if burner is not None:
+                cue, cue_hint = cue_at(cues, g / settings.fps, cue_hint)
+                if cue is not None:
+                    burner.burn(frame, cue.text)
+            yield frame
+    finally:
+        for source in open_sources.values():
+            source.close()
+
+
+# -- rendering -------------------------------------------------------------------------------------
+def render_timeline(
+    clips: Sequence[Clip],
+    out: Path,
+    *,
+    settings: TimelineSettings,
+    narration: Path | None = None,
+    music: Path | None = None,
+    captions_text: str | None = None,
+    scratch: Path | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TimelineResult:
+    """Render the timeline to an MP4 (H.264 + AAC) at `out`, atomically.
+
+    Raises MediaError for bad input (no clips, a broken file, a bad duration) and Cancelled when
+    `should_stop()` turns true; no file is left at `out` in either case.
+    """
+    from studio.media.captions import time_captions, to_srt
+    from studio.media.encode import VideoEncoder, even_size
+    from studio.media.mixing import build_soundtrack
+
+    _check_settings(settings)
+    width, height, size_note = even_size(settings.width, settings.height)
+    notes = [size_note] if size_note else []
+    out = Path(out)
+    scratch = Path(scratch) if scratch is not None else out.parent
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise Cancelled("cancelled")
+
+    def report(fraction: float | None, message: str) -> None:
+        if progress is not None:
+            progress(fraction, message)
+
+    narration_seconds = None
+    if narration is not None:
+        from studio.media.audio_io import audio_duration
+
+        narration_seconds = audio_duration(Path(narration))
+    slots, total, plan_notes = plan_slots(len(clips), settings, narration_seconds)
+    notes += plan_notes
+    duration = total / settings.fps
+    report(0.0, "mixing the soundtrack")
+    soundtrack_path = scratch / f".{out.stem}.soundtrack.wav"
+    try:
+        soundtrack = build_soundtrack(
+            soundtrack_path,
+            duration=duration,
+            narration=narration,
+            music=music,
+            music_volume_db=settings.music_volume_db,
+            fade_in=settings.music_fade_in,
+            fade_out=settings.music_fade_out,
+            duck_db=settings.duck_db,
+            progress=lambda f: report(0.1 * f, "mixing the soundtrack"),
+            check=check,
+        )
+        cues = []
+        if captions_text and captions_text.strip():
+            segments = soundtrack.speech_segments if narration is not None else None
+            cues = time_captions(captions_text, duration, segments)
+        frames = timeline_frames(clips, slots, total, settings, cues, width, height)
+        with VideoEncoder(
+            out,
+            width=width,
+            height=height,
+            fps=settings.fps,
+            quality=settings.quality,
+            audio=soundtrack.path,
+        ) as encoder:
+            try:
+                for index, frame in enumerate(frames):
+                    if index % 5 == 0:
+                        check()
+                        if index % 15 == 0:
+                            report(0.1 + 0.9 * index / total, f"frame {index} of {total}")
+                    encoder.write(frame)
+            finally:
+                frames.close()
+    finally:
+        soundtrack_path.unlink(missing_ok=True)
+    report(1.0, "done")
+    return TimelineResult(
+        path=out,
+        width=width,
+        height=height,
+        fps=settings.fps,
+        frames=total,
+        duration=duration,
+        cues=list(cues),
+        srt=to_srt(cues),
+        notes=notes,
+    )
+
+
+def _check_settings(settings: TimelineSettings) -> None:
+    if settings.fps <= 0 or settings.fps > 120:
+        raise MediaError(f"frame rate must be between 1 and 120, got {settings.fps}")
+    if settings.transition not in TRANSITIONS:
+        raise MediaError(
+            f"unknown transition {settings.transition!r} (known: {', '.join(TRANSITIONS)})"
+        )
+    if settings.image_motion not in IMAGE_MOTIONS:
+        raise MediaError(
+            f"unknown image motion {settings.image_motion!r} (known: {', '.join(IMAGE_MOTIONS)})"
+        )
+    if settings.fit not in ("cover", "contain"):
+        raise MediaError(f"unknown fit {settings.fit!r} (known: cover, contain)")
+    if settings.transition_seconds < 0:
+        raise MediaError("transition seconds cannot be negative")
+    if settings.width > 7680 or settings.height > 7680:
+        raise MediaError(f"{settings.width}x{settings.height} is larger than the 7680-pixel limit")
