@@ -37,6 +37,7 @@ MAX_MAKEUP_DB = 30.0
 DUCK_ATTACK = 0.15  # seconds the music takes to dip, ending as speech starts
 DUCK_RELEASE = 0.5  # seconds it takes to come back after speech
 LOOP_CROSSFADE = 0.05  # seconds of overlap where looped music joins its own start
+LOOP_CACHE_SECONDS = 30  # music up to this long is decoded once and repeated from memory
 
 
 @dataclass
@@ -147,7 +148,9 @@ class PeakLimiter:
     def process(self, block: np.ndarray) -> np.ndarray:
         """Feed samples; return the limited samples that are ready (fewer at first)."""
         block = np.asarray(block, dtype=np.float32).reshape(-1, self.channels)
-        peaks = np.max(np.abs(block), axis=1) if len(block) else np.zeros(0)
+        peaks = np.abs(block[:, 0])
+        for channel in range(1, self.channels):  # much faster than a max over a 2-wide axis
+            peaks = np.maximum(peaks, np.abs(block[:, channel]))
         need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9))
         pending = np.concatenate([self._pending, block])
         pending_need = np.concatenate([self._pending_need, need])
@@ -200,15 +203,23 @@ def normalize_loudness(
 ) -> np.ndarray:
     """Scale samples to `target_db` gated loudness, then limit peaks to `ceiling_db`.
 
-    Silence stays silence; a quiet file is lifted by at most 30 dB.
+    Silence stays silence; a quiet file is lifted by at most 30 dB. When the limiter has to
+    work hard (clicks, drum hits), the gain is raised again so the result still meets the target.
     """
     frames = np.asarray(samples, dtype=np.float32)
     loudness = measure_loudness(frames, sample_rate)
     if loudness <= SILENCE_DB:
         return frames.copy()
     gain_db = min(target_db - loudness, MAX_MAKEUP_DB)
-    scaled = frames * np.float32(10.0 ** (gain_db / 20.0))
-    return limit_peaks(scaled, sample_rate, ceiling_db=ceiling_db)
+    # The limiter takes a little loudness off peaky material: measure again and make it up.
+    for _ in range(3):
+        scaled = frames * np.float32(10.0 ** (gain_db / 20.0))
+        out = limit_peaks(scaled, sample_rate, ceiling_db=ceiling_db)
+        shortfall = target_db - measure_loudness(out, sample_rate)
+        if abs(shortfall) < 0.25 or gain_db >= MAX_MAKEUP_DB:
+            break
+        gain_db = min(gain_db + shortfall, MAX_MAKEUP_DB)
+    return out
 
 
 # -- speech segments and ducking -------------------------------------------------------------
@@ -294,7 +305,7 @@ def duck_curve(
 
 def _fade(times: np.ndarray, length: float) -> np.ndarray:
     """Raised-cosine fade-in gain for `times` seconds into a fade of `length` seconds."""
-    if length <= 0:
+    if length <= 0 or times.min() >= length:
         return np.ones_like(times)
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(times / length, 0.0, 1.0))
 
@@ -327,13 +338,28 @@ def _read_exact(blocks: Iterator[np.ndarray], size: int, channels: int) -> np.nd
 
 
 def _looped(path: Path, sample_rate: int, crossfade: int) -> Iterator[np.ndarray]:
-    """Music repeated for ever, each pass joined to the next by a short crossfade (no click)."""
+    """Music repeated for ever, each pass joined to the next by a short crossfade (no click).
+
+    A short piece (under `LOOP_CACHE_SECONDS`) is kept after its first pass instead of being
+    opened and decoded again for every repeat; a long one streams each time, so memory stays
+    flat.
+    """
+    cache: list[np.ndarray] | None = []
+    limit = LOOP_CACHE_SECONDS * sample_rate
     tail: np.ndarray | None = None  # the previous pass's end, to fade into this pass's start
     first_pass = True
     while True:
+        if cache is not None and not first_pass:
+            source: Iterable[np.ndarray] = cache
+        else:
+            source = iter_audio(path, sample_rate=sample_rate, channels=2)
         held = np.zeros((0, 2), dtype=np.float32)
         produced = 0
-        for chunk in iter_audio(path, sample_rate=sample_rate, channels=2):
+        for chunk in source:
+            if first_pass and cache is not None:
+                cache.append(chunk)
+                if sum(len(c) for c in cache) > limit:
+                    cache = None
             held = np.concatenate([held, chunk])
             if tail is not None:
                 if len(held) < len(tail):
@@ -347,6 +373,8 @@ def _looped(path: Path, sample_rate: int, crossfade: int) -> Iterator[np.ndarray
                 yield out
         if first_pass and produced == 0 and len(held) == 0:
             raise MediaError(f"{path.name} has no sound in it (0 seconds)")
+        if first_pass and cache is not None:
+            cache = [np.concatenate(cache)]  # one array: repeats then slice it in big steps
         first_pass = False
         if tail is not None:  # a pass shorter than the crossfade: play both ends plainly
             yield tail
