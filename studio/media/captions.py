@@ -11,6 +11,7 @@ arithmetic on the box's region only.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -251,7 +252,7 @@ class CaptionBurner:
             align="center",
             stroke_width=stroke,
         )
-        text_w, text_h = box[2] - box[0], box[3] - box[1]
+        text_w, text_h = math.ceil(box[2] - box[0]), math.ceil(box[3] - box[1])
         ow = min(self.width, text_w + 2 * pad)
         oh = min(self.height, text_h + 2 * pad)
         ow, oh = ow + ow % 2, oh + oh % 2

@@ -354,13 +354,14 @@ def encode_frames(
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _tag_bt601(codec_context: Any) -> None:
-    """Say in the stream what the pixels are: BT.601 matrix, limited range (OpenCV's I420)."""
-    from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
+    """Say in the stream what the pixels are: BT.601 matrix, limited range (OpenCV's I420).
 
-    codec_context.colorspace = Colorspace.SMPTE170M
-    codec_context.color_range = ColorRange.MPEG
-    codec_context.color_primaries = ColorPrimaries.BT709  # sRGB content has BT.709 primaries
-    codec_context.color_trc = ColorTrc.BT709
+    FFmpeg's own AVCOL_* numbers (PyAV's Colorspace enum holds swscale's, which differ).
+    """
+    codec_context.colorspace = 6  # AVCOL_SPC_SMPTE170M: the BT.601 matrix
+    codec_context.color_range = 1  # AVCOL_RANGE_MPEG: limited, 16..235
+    codec_context.color_primaries = 1  # AVCOL_PRI_BT709: sRGB content has BT.709 primaries
+    codec_context.color_trc = 1  # AVCOL_TRC_BT709
 
 
 def _gif_frame(rgb: np.ndarray) -> Any:
@@ -526,7 +527,7 @@ def remux_mp4(source: Path, target: Path) -> Path:
             for stream in src.streams:
                 if stream.type in ("video", "audio"):
                     mapping[stream.index] = dst.add_stream_from_template(stream)
-            for packet in src.demux(*[src.streams[i] for i in mapping]):
+            for packet in src.demux(*[s for s in src.streams if s.index in mapping]):
                 if packet.dts is None:  # the demuxer's end-of-stream marker
                     continue
                 packet.stream = mapping[packet.stream.index]

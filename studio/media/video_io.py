@@ -180,7 +180,7 @@ def _packet_times(path: Path, index: int) -> tuple[list[tuple[float, float]], in
 
     times = []
     with av.open(str(path)) as container:
-        stream = container.streams[index]
+        stream = next(s for s in container.streams if s.index == index)
         base = stream.time_base
         try:
             for packet in container.demux(stream):

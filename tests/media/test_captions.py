@@ -1,0 +1,133 @@
+"""Captions: phrases timed to the speech, a valid .srt, and text that really lands in the frame."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from studio.media.captions import (
+    CaptionBurner,
+    Cue,
+    cue_at,
+    find_font,
+    split_phrases,
+    time_captions,
+    to_srt,
+    write_srt,
+)
+from studio.media.encode import i420_to_rgb
+
+TEXT = (
+    "The lighthouse wakes at dusk. Its beam sweeps the water, slow and patient, "
+    "across the rocks where the old ships used to break, and further, to the horizon "
+    "where the first stars appear. Then night."
+)
+
+
+def test_sentences_and_long_phrases_are_split_readably() -> None:
+    phrases = split_phrases(TEXT)
+    assert phrases[0] == "The lighthouse wakes at dusk."
+    assert phrases[-1] == "Then night."
+    assert all(len(p) <= 80 for p in phrases)
+    assert " ".join(phrases) == " ".join(TEXT.split())  # nothing lost, nothing added
+    giant = split_phrases("x" * 200)
+    assert [len(p) for p in giant] == [80, 80, 40]
+    assert split_phrases("   \n ") == []
+
+
+def test_without_speech_segments_cues_share_the_duration_by_characters() -> None:
+    cues = time_captions("One. Two two two two.", 10.0)
+    assert [c.text for c in cues] == ["One.", "Two two two two."]
+    assert cues[0].start == 0.0 and cues[-1].end == pytest.approx(10.0)
+    assert cues[0].end == pytest.approx(10.0 * 4 / 20, abs=0.01)  # 4 of 20 characters
+    assert cues[1].start == pytest.approx(cues[0].end)
+
+
+def test_cues_follow_the_speech_and_never_start_in_a_silence() -> None:
+    segments = [(1.0, 3.0), (5.0, 9.0)]
+    cues = time_captions(TEXT, 12.0, segments)
+    assert cues[0].start == pytest.approx(1.0)
+    assert cues[-1].end == pytest.approx(9.0)
+    for cue in cues:
+        assert any(a <= cue.start < b for a, b in segments), cue
+        assert cue.end > cue.start
+    assert all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(cues))
+
+
+def test_a_hundred_thousand_characters_time_quickly_and_stay_in_range() -> None:
+    text = ("A sentence of moderate length, with a comma. " * 2300)[:100_000]
+    started = time.perf_counter()
+    cues = time_captions(text, 600.0, [(0.5, 599.0)])
+    assert time.perf_counter() - started < 2.0
+    assert len(cues) > 2000
+    assert cues[0].start >= 0.5 and cues[-1].end <= 599.0 + 1e-6
+
+
+def test_srt_is_numbered_with_comma_milliseconds(tmp_path: Path) -> None:
+    cues = [Cue(0.0, 1.5, "Hello."), Cue(3661.25, 3662.0, "An hour later.")]
+    expected = (
+        "1\n00:00:00,000 --> 00:00:01,500\nHello.\n\n"
+        "2\n01:01:01,250 --> 01:01:02,000\nAn hour later.\n"
+    )
+    assert to_srt(cues) == expected
+    path = write_srt(tmp_path / "subs.srt", cues)
+    assert path.read_text("utf-8") == expected
+    assert to_srt([]) == ""
+
+
+def test_cue_at_walks_forward_through_sorted_cues() -> None:
+    cues = [Cue(1.0, 2.0, "a"), Cue(3.0, 4.0, "b")]
+    assert cue_at(cues, 0.5)[0] is None
+    cue, hint = cue_at(cues, 1.5)
+    assert cue.text == "a"
+    assert cue_at(cues, 2.5, hint)[0] is None
+    assert cue_at(cues, 3.0, hint)[0].text == "b"
+    assert cue_at(cues, 9.0, hint)[0] is None
+
+
+def grey_i420(width: int, height: int, level: int = 100) -> np.ndarray:
+    rgb = np.full((height, width, 3), level, np.uint8)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 180), (160, 90), (180, 320)])
+def test_burned_caption_is_white_text_on_a_dark_box_near_the_bottom(
+    width: int, height: int
+) -> None:
+    burner = CaptionBurner(width, height)
+    frame = grey_i420(width, height)
+    before = frame.copy()
+    burner.burn(frame, "Hello there, caption")
+    rgb = i420_to_rgb(frame)
+    changed = np.nonzero(np.abs(frame[:height].astype(int) - before[:height]).max(axis=1))[0]
+    assert changed.min() > height // 2  # only the lower part of the picture
+    bottom = rgb[changed.min() : changed.max() + 1]
+    assert bottom.max() > 220  # white letters
+    assert bottom.min() < 60  # on a dark box
+    assert np.array_equal(rgb[: height // 3], i420_to_rgb(before)[: height // 3])
+    # The overlay is rendered once and reused for every frame of the caption.
+    overlay = burner._cache["Hello there, caption"]
+    burner.burn(grey_i420(width, height), "Hello there, caption")
+    assert burner._cache["Hello there, caption"] is overlay
+
+
+def test_long_caption_wraps_onto_lines_inside_the_frame() -> None:
+    burner = CaptionBurner(320, 180)
+    frame = grey_i420(320, 180)
+    burner.burn(frame, "word " * 30)
+    rows = np.nonzero(np.abs(frame[:180].astype(int) - 100 * 219 // 255 - 16).max(axis=1) > 3)[0]
+    assert rows.max() - rows.min() > 2 * burner.font_size  # three or more lines
+
+
+def test_shipped_font_is_found_and_a_missing_font_falls_back(tmp_path: Path) -> None:
+    font = find_font()
+    assert font is not None and font.suffix.lower() in (".ttf", ".otf")
+    burner = CaptionBurner(320, 180, font_path=tmp_path / "missing.ttf")
+    frame = grey_i420(320, 180)
+    burner.burn(frame, "Still readable")
+    assert i420_to_rgb(frame).max() > 220
