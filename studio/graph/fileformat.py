@@ -241,7 +241,9 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         for e in sorted(graph.edges)
     ]
     positions = {
-        n: [round(x, 1), round(y, 1)] for n, (x, y) in graph.positions.items() if n in graph.nodes
+        n: [round(float(x), 1), round(float(y), 1)]
+        for n, (x, y) in graph.positions.items()
+        if n in graph.nodes
     }
     groups = [{"title": g.title, "nodes": sorted(g.nodes), "color": g.color} for g in graph.groups]
     meta = {k: v for k, v in graph.meta.items() if not k.startswith("_")}
