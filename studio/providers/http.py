@@ -575,6 +575,21 @@ class ProviderClient:
             interval = min(self.tuning.poll_interval_max, interval * 1.5)
 
 
+def download_progress(ctx: Any, label: str = "downloading") -> Callable[[int, int | None], None]:
+    """A download progress callback that tells the node every tenth of the way."""
+    shown = -1
+
+    def report(done: int, total: int | None) -> None:
+        nonlocal shown
+        if total:
+            tenth = min(10, done * 10 // total)
+            if tenth != shown:
+                shown = tenth
+                ctx.progress(None, f"{label} {tenth * 10}%")
+
+    return report
+
+
 def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 

@@ -9,8 +9,8 @@ block each other, and slow replies (`delay`, `chunk_delay`) cost the server no t
         ... call server.url ...
         assert server.received("POST")[0].json["prompt"] == "..."
 
-A route answers with a Reply, a list of Replies (used in order; the last one repeats), or a
-function of the Recorded request returning a Reply, a dict (sent as JSON) or an awaitable of them.
+A route answers with a Reply, or a function of the Recorded request returning a Reply, a dict
+(sent as JSON) or an awaitable of them, or a list of those (used in order; the last repeats).
 Websocket routes use the `websockets` package's protocol on the same port (as ComfyUI serves
 `/ws` beside its HTTP routes).
 """
@@ -238,7 +238,13 @@ class FakeServer:
                     time.monotonic(),
                 )
                 self.requests.append(record)
-                reply = await self._dispatch(record)
+                try:
+                    reply = await self._dispatch(record)
+                except Exception as exc:  # a bug in a fake: make it loud in the test's output
+                    import traceback
+
+                    traceback.print_exc()
+                    reply = Reply(500, json={"detail": f"fake server bug: {exc!r}"})
                 if not await self._write(writer, reply):
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -252,12 +258,12 @@ class FakeServer:
             if method != record.method or match is None:
                 continue
             record.match = {k: v for k, v in match.groupdict().items() if v is not None}
-            if isinstance(responder, Reply):
-                return responder
             if isinstance(responder, list):
                 index = min(counter[0], len(responder) - 1)
                 counter[0] += 1
-                return responder[index]
+                responder = responder[index]
+            if isinstance(responder, Reply):
+                return responder
             result = responder(record)
             if inspect.isawaitable(result):
                 result = await result

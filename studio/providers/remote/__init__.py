@@ -1,0 +1,14 @@
+"""Remote APIs and local model servers. `PROVIDERS` is loaded by `studio.providers.setup`.
+
+Each provider reads its base URL (settings, `STUDIO_<NAME>_URL`) and key (keyring, then env) at
+call time, so readiness and calls always reflect the machine as it is now.
+"""
+
+from __future__ import annotations
+
+from studio.providers.base import Provider
+from studio.providers.remote.fal import FalProvider
+
+PROVIDERS: list[Provider] = [
+    FalProvider(),
+]

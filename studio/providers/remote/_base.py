@@ -1,0 +1,158 @@
+"""What every remote API and local server provider shares: settings, keys, readiness, costs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from studio.errors import ProviderError
+from studio.providers import costs, keys, settings
+from studio.providers.base import Capability, Need, Provider, Readiness
+from studio.providers.http import HttpTuning, ProviderClient
+
+log = logging.getLogger(__name__)
+
+READINESS_TIMEOUT = 2.0  # seconds a readiness probe of a local server may take
+
+
+class RemoteProvider(Provider):
+    """A provider behind an HTTP API. Subclasses set ids, models and `auth_headers`."""
+
+    need = Need.KEY
+    default_models: dict[Capability, tuple[str, ...]] = {}
+    local = False
+    key_optional = False  # a server that may or may not want a key (OpenAI-compatible)
+
+    # -- settings ---------------------------------------------------------------------------------
+    @property
+    def default_concurrency(self) -> int:  # type: ignore[override]
+        return settings.limit(self.id)
+
+    def base_url(self) -> str:
+        return settings.base_url(self.id)
+
+    def models(self, capability: Capability) -> list[str]:
+        configured = settings.option(self.id, f"models.{capability.value}")
+        models = list(self.default_models.get(capability, ()))
+        if isinstance(configured, list):
+            models = [str(m) for m in configured] + [m for m in models if m not in configured]
+        return models
+
+    def model_for(self, capability: Capability, requested: str | None) -> str:
+        if requested:
+            return requested.strip()
+        models = self.models(capability)
+        if not models:
+            raise ProviderError(f"name a model for {capability.value}", provider=self.id)
+        return models[0]
+
+    # -- keys and clients -------------------------------------------------------------------------
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    def require_key(self) -> str | None:
+        if self.need is not Need.KEY:
+            return keys.get_key(self.id) if self.id in keys.KEY_ENV_VARS else None
+        key = keys.get_key(self.id)
+        if not key and not self.key_optional:
+            raise ProviderError(
+                f"no key for {self.title}; {keys.how_to_set(self.id)}", provider=self.id
+            )
+        return key
+
+    def client(self, base_url: str | None = None, **overrides: Any) -> ProviderClient:
+        """A client for this provider with the key and base URL as they are now."""
+        key = self.require_key()
+        options: dict[str, Any] = {
+            "provider": self.id,
+            "title": self.title,
+            "base_url": base_url or self.base_url(),
+            "auth": self.auth_headers(key) if key else {},
+            "local": self.local,
+            "url_env": settings.env_var_for(self.id),
+            "tuning": HttpTuning.from_env(),
+        }
+        options.update(overrides)
+        return ProviderClient(**options)
+
+    # -- readiness --------------------------------------------------------------------------------
+    async def readiness(self) -> Readiness:
+        status = keys.key_status(self.id)
+        if status.present:
+            return Readiness(True, "key present", status.describe())
+        return Readiness(False, "key missing", keys.how_to_set(self.id))
+
+    # -- costs ------------------------------------------------------------------------------------
+    def usage(self, capability: Capability, request: Any) -> costs.Usage:
+        return costs.usage_for(capability, request)
+
+    def estimate_cost(self, capability: Capability, request: Any) -> float | None:
+        try:
+            model = self.model_for(capability, getattr(request, "model", None))
+        except ProviderError:
+            return None
+        return costs.estimate(self.id, model, capability, self.usage(capability, request))
+
+    def begin(self, ctx: Any, capability: Capability, model: str, **extra: Any) -> dict[str, Any]:
+        """Fill the node's provenance before a call: nothing is charged until it is accepted."""
+        provenance = {"provider": self.id, "model": model, "cost_usd": 0.0, **extra}
+        ctx.provenance.update(provenance)
+        return provenance
+
+    def charge(
+        self,
+        ctx: Any,
+        capability: Capability,
+        request: Any,
+        model: str,
+        usage: costs.Usage | None = None,
+        basis: str = "estimate",
+    ) -> None:
+        """Record the cost of an accepted call (from reported usage when given, else estimated)."""
+        entry = costs.estimate(
+            self.id,
+            model,
+            capability,
+            usage if usage is not None else self.usage(capability, request),
+        )
+        if entry is not None:
+            ctx.provenance["cost_usd"] = entry
+            ctx.provenance["cost_basis"] = basis
+            ctx.provenance["prices_as_of"] = costs.prices_as_of()
+
+
+class LocalServerProvider(RemoteProvider):
+    """A server the user runs (Ollama, ComfyUI, LM Studio): no key, readiness = reachable."""
+
+    need = Need.SERVER
+    local = True
+    probe_path = "/"
+
+    def auth_headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    async def readiness(self) -> Readiness:
+        url = self.base_url()
+        try:
+            client = self.client(
+                tuning=HttpTuning(
+                    connect_timeout=READINESS_TIMEOUT, read_timeout=READINESS_TIMEOUT, retries=0
+                )
+            )
+            await client.send("GET", self.probe_path)
+        except ProviderError as exc:
+            if exc.status is not None:  # it answered, so it is there (a 404 on an old version)
+                return Readiness(True, "server reachable", url)
+            return Readiness(False, "server unreachable", f"start {self.title} at {url}")
+        return Readiness(True, "server reachable", url)
+
+    def estimate_cost(self, capability: Capability, request: Any) -> float | None:
+        return 0.0
+
+
+def image_path(path: Path | str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise ProviderError(f"input image {path.name!r} is missing", provider="studio")
+    return path
