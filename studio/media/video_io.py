@@ -143,7 +143,8 @@ def probe_video(path: Path) -> VideoInfo:
         pix_fmt = first.format.name
         codec = stream.codec_context.name
         fmt = container.format.name
-    times, frames = _packet_times(path, stream.index)
+        index = stream.index  # read now: a stream must not be touched after its file closes
+    times, frames = _packet_times(path, index)
     if frames == 0:
         raise MediaError(f"{path.name} has no frames")
     duration, fps, vfr = _timing(times, frames)
