@@ -1,0 +1,318 @@
+"""Stills in and out with Pillow: any common format in, upright sRGB RGB/RGBA out.
+
+What cameras, phones and other tools really write is handled: EXIF orientation, 16-bit and
+32-bit grey, palette pictures with transparency, grey+alpha, CMYK (through its ICC profile when
+it has one) and wide-gamut RGB profiles (Display P3, Adobe RGB) converted to sRGB.
+
+What must never reach memory is refused before decoding: the header's pixel count is checked
+first (a 30000×30000 PNG of a few KB would otherwise take 2.7 GB), and a truncated file is an
+error, never a half-grey picture (`ImageFile.LOAD_TRUNCATED_IMAGES` is left False).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.atomic import fsync_dir
+from studio.media.errors import MediaError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+DEFAULT_MAX_PIXELS = 100_000_000
+# Formats Pillow decodes by itself, without outside programs (EPS would run Ghostscript).
+SUPPORTED_FORMATS = {
+    "PNG": "PNG",
+    "JPEG": "JPEG",
+    "MPO": "JPEG",
+    "WEBP": "WebP",
+    "GIF": "GIF",
+    "BMP": "BMP",
+    "DIB": "BMP",
+    "TIFF": "TIFF",
+    "TGA": "TGA",
+    "PPM": "PPM",
+    "ICO": "ICO",
+    "ICNS": "ICNS",
+    "PCX": "PCX",
+    "SGI": "SGI",
+    "QOI": "QOI",
+    "JPEG2000": "JPEG 2000",
+    "DDS": "DDS",
+}
+IMAGE_SUFFIXES = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".webp",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".tga",
+    ".ppm",
+    ".pgm",
+    ".pbm",
+    ".ico",
+    ".jp2",
+    ".qoi",
+)
+
+
+def _open(path: Path) -> Image.Image:
+    """Open lazily (header only) and check format and size; nothing is decoded yet."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise MediaError(f"{name} was not found") from None
+    except OSError as exc:
+        raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise MediaError(f"{name} is a folder, not a picture")
+    if size == 0:
+        raise MediaError(f"{name} is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            # Our own limit (checked below) decides; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"{int(pixels.group(1)):,} pixels" if pixels else "too many pixels"
+        raise MediaError(
+            f"{name} is too large to open safely ({count}); it may be a decompression bomb"
+        ) from None
+    except UnidentifiedImageError:
+        raise MediaError(
+            f"{name} is not a picture this studio can read (supported: {_supported_list()})"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise MediaError(f"{name} is damaged and cannot be opened ({exc})") from None
+    if image.format not in SUPPORTED_FORMATS:
+        image.close()
+        raise MediaError(
+            f"{name} is a {image.format} file, which this studio does not read "
+            f"(supported: {_supported_list()})"
+        )
+    return image
+
+
+def _supported_list() -> str:
+    return ", ".join(sorted(set(SUPPORTED_FORMATS.values())))
+
+
+def _check_pixels(image: Image.Image, name: str, max_pixels: int) -> None:
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise MediaError(f"{name} has no pixels ({width}×{height})")
+    if width * height > max_pixels:
+        raise MediaError(
+            f"{name} is too large to open safely: {width}×{height} is {width * height:,} "
+            f"pixels, the limit is {max_pixels:,}; it may be a decompression bomb"
+        )
+
+
+def load_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decode a still to an upright sRGB image in mode RGB or RGBA (alpha kept when present).
+
+    Raises MediaError, in user words, for a missing, empty, junk, truncated, unsupported or
+    oversized file; an oversized one is refused from its header, before any decoding.
+    """
+    from PIL import ImageOps
+
+    path = Path(path)
+    name = path.name
+    image = _open(path)
+    try:
+        _check_pixels(image, name, max_pixels)
+        try:
+            image.seek(0)  # animated GIF/WebP, multi-page TIFF: the first frame
+            image.load()
+        except MemoryError:
+            raise MediaError(f"{name} is too large to decode in the memory available") from None
+        except Exception as exc:  # a decoder may raise anything on a bad file
+            raise MediaError(
+                f"{name} is damaged or cut short and cannot be decoded ({_reason(exc)})"
+            ) from None
+        try:
+            upright = ImageOps.exif_transpose(image) or image
+        except Exception:  # a broken EXIF block must not lose the picture
+            upright = image
+        result = _to_srgb(upright, name)
+    except BaseException:
+        image.close()
+        raise
+    if result is not image:
+        image.close()
+    elif getattr(image, "fp", None) is not None:
+        # A multi-frame file keeps its file open; hand back a picture that owns nothing.
+        result = image.copy()
+        image.close()
+    return result
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:120]
+
+
+def _to_srgb(image: Image.Image, name: str) -> Image.Image:
+    """Convert any mode to RGB or RGBA with correct tones."""
+    mode = image.mode
+    if mode == "RGB" and "transparency" in image.info:  # a colour key (PNG tRNS)
+        return _profile_to_srgb(image.convert("RGBA"))
+    if mode in ("RGB", "RGBA"):
+        return _profile_to_srgb(image)
+    if mode == "CMYK":
+        return _cmyk_to_rgb(image)
+    if mode.startswith("I;16") or mode == "I":
+        return _deep_grey(image, 65535.0)
+    if mode == "F":
+        return _deep_grey(image, None)
+    if mode in ("P", "PA"):
+        return image.convert("RGBA" if image.has_transparency_data else "RGB")
+    if mode in ("LA", "La", "RGBa"):
+        return image.convert("RGBA")
+    if mode in ("1", "L", "RGBX", "YCbCr", "HSV"):
+        converted = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        return _profile_to_srgb(converted) if mode == "RGBX" else converted
+    if mode == "LAB":
+        return _lab_to_rgb(image, name)
+    try:
+        return image.convert("RGB")
+    except (ValueError, OSError):
+        raise MediaError(f"{name} uses the colour mode {mode}, which cannot be converted") from None
+
+
+def _deep_grey(image: Image.Image, full_scale: float | None) -> Image.Image:
+    """16/32-bit integer or float grey to 8-bit RGB, scaled (Pillow's own convert clips)."""
+    import numpy as np
+    from PIL import Image
+
+    values = np.asarray(image).astype(np.float64)
+    if full_scale is None:  # float pictures: 0..1 by convention, else their own range
+        top = float(values.max()) if values.size else 1.0
+        full_scale = 1.0 if top <= 1.0 else top
+    grey = np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8)
+    return Image.fromarray(grey).convert("RGB")
+
+
+def _icc_profile(image: Image.Image) -> Any:
+    from io import BytesIO
+
+    from PIL import ImageCms
+
+    data = image.info.get("icc_profile")
+    if not data:
+        return None
+    try:
+        return ImageCms.ImageCmsProfile(BytesIO(data))
+    except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
+        return None  # a broken embedded profile: fall back to treating the pixels as sRGB
+
+
+def _profile_to_srgb(image: Image.Image) -> Image.Image:
+    """RGB(A) with a non-sRGB ICC profile (Display P3, Adobe RGB) converted to sRGB."""
+    from PIL import ImageCms
+
+    profile = _icc_profile(image)
+    if profile is None:
+        return image
+    description = (ImageCms.getProfileDescription(profile) or "").lower()
+    if "srgb" in description:
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image, profile, ImageCms.createProfile("sRGB"), outputMode=image.mode
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+
+
+def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
+    """CMYK through its embedded ICC profile (how print software meant it); else Pillow's
+    plain formula, which is close for most files."""
+    from PIL import ImageCms
+
+    profile = _icc_profile(image)
+    if profile is not None:
+        try:
+            return ImageCms.profileToProfile(
+                image,
+                profile,
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGB",
+                renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            )
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass
+    return image.convert("RGB")
+
+
+def _lab_to_rgb(image: Image.Image, name: str) -> Image.Image:
+    from PIL import ImageCms
+
+    try:
+        return ImageCms.profileToProfile(
+            image, ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        raise MediaError(f"{name} is a Lab colour picture that cannot be converted") from None
+
+
+def probe_image(path: Path) -> dict[str, Any]:
+    """Format, upright width and height, and colour mode of a still, read from its header."""
+    path = Path(path)
+    image = _open(path)
+    try:
+        width, height = image.size
+        orientation = 1
+        with contextlib.suppress(Exception):
+            orientation = int(image.getexif().get(0x0112, 1) or 1)
+        if orientation in (5, 6, 7, 8):  # rotated a quarter turn: sides swap when shown
+            width, height = height, width
+        return {
+            "format": image.format,
+            "width": width,
+            "height": height,
+            "mode": image.mode,
+            "orientation": orientation,
+            "frames": int(getattr(image, "n_frames", 1) or 1),
+        }
+    finally:
+        image.close()
+
+
+def save_png_atomic(image: Image.Image, path: Path, *, compress_level: int = 3) -> Path:
+    """Write `image` as a PNG at `path` through a temp file and a rename (never half-written).
+
+    Compression level 3 is about twice as fast as Pillow's default 6 for a few percent more
+    bytes, which suits cache files that are written once and read a few times.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format="PNG", compress_level=compress_level)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise MediaError(f"could not write {path.name}: {exc.strerror or exc}") from None
+        raise
+    fsync_dir(path.parent)
+    return path
