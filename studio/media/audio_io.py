@@ -206,6 +206,64 @@ def audio_duration(path: Path) -> float:
     return float(audio_info(path)["duration"])
 
 
+# Containers whose file is kept as it is by `import_audio`; anything else (a video's sound, an
+# odd container) is converted once to WAV so the cache holds sound, not pictures.
+KEEP_AS_IS = {".mp3", ".wav", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac"}
+
+
+def import_audio(
+    source: Path, scratch: Path, *, check: Callable[[], None] | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Check a user's audio file by decoding all of it; return (a file to store, its metadata).
+
+    The original file is kept when it is a plain audio file that decodes: no generation loss,
+    the smallest cache entry, and every consumer decodes through `decode_audio` anyway. The
+    sound of a video or of an unusual container is converted once to a 48 kHz 16-bit WAV.
+    A file with no sound (0 seconds) is a MediaError.
+    """
+    import shutil
+
+    source = Path(source)
+    info = audio_info(source, check=check)
+    if info["duration"] <= 0:
+        raise MediaError(f"{source.name} has no sound in it (0 seconds)")
+    scratch = Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    suffix = source.suffix.lower()
+    meta: dict[str, Any] = {
+        "duration": round(float(info["duration"]), 3),
+        "sample_rate": info["sample_rate"],
+        "channels": info["channels"],
+        "codec": info["codec"],
+        "source_format": info["format"],
+    }
+    if suffix in KEEP_AS_IS and not _has_moving_pictures(source):
+        target = scratch / f"audio{suffix}"
+        shutil.copyfile(source, target)
+        meta["converted"] = False
+        return target, meta
+    channels = 1 if info["channels"] == 1 else 2
+    target = scratch / "audio.wav"
+    with WavWriter(target, sample_rate=48000, channels=channels) as writer:
+        for chunk in iter_audio(source, sample_rate=48000, channels=channels, check=check):
+            writer.write(chunk)
+    meta.update(sample_rate=48000, channels=channels, codec="pcm_s16le", converted=True)
+    return target, meta
+
+
+def _has_moving_pictures(path: Path) -> bool:
+    """True when a file holds a real video stream (an MP3's cover art does not count)."""
+    container, _ = _open_audio(path)
+    with container:
+        return any(not (stream.disposition & _attached_pic()) for stream in container.streams.video)
+
+
+def _attached_pic() -> Any:
+    import av
+
+    return av.stream.Disposition.attached_pic
+
+
 # -- writing ---------------------------------------------------------------------------------
 def _as_frames(samples: np.ndarray) -> np.ndarray:
     array = np.asarray(samples, dtype=np.float32)

@@ -164,3 +164,51 @@ def export_video(
 
 
 # -- audio and stills ------------------------------------------------------------------------------
+def load_image(
+    source: Path, scratch: Path, *, max_pixels: int = 100_000_000
+) -> tuple[Path, dict[str, Any]]:
+    """Check a user's still; return (a normalised PNG to store, its metadata: width, height,
+    has_alpha, source_format). Upright (EXIF), sRGB, RGB or RGBA; bombs, truncated and junk
+    files raise MediaError (see media.images)."""
+    from studio.media.images import import_image
+
+    return import_image(Path(source), Path(scratch), max_pixels=max_pixels)
+
+
+def probe_image(path: Path) -> dict[str, Any]:
+    """Format, upright width and height, colour mode of a still, read from its header only."""
+    from studio.media.images import probe_image as probe
+
+    return probe(Path(path))
+
+
+def load_audio(
+    source: Path, scratch: Path, *, should_stop: ShouldStop = None
+) -> tuple[Path, dict[str, Any]]:
+    """Check a user's audio file by decoding it; return (a file to store, its metadata: duration,
+    sample_rate, channels, codec, converted). Plain audio files are kept as they are; the sound
+    of a video is converted to WAV (see media.audio_io.import_audio)."""
+    from studio.media.audio_io import import_audio
+
+    return import_audio(Path(source), Path(scratch), check=_stopper(should_stop))
+
+
+def audio_info(path: Path) -> dict[str, Any]:
+    """Codec, sample rate, channels and the true duration (decoded, not read from a header)."""
+    from studio.media.audio_io import audio_info as info
+
+    return info(Path(path))
+
+
+def _stopper(should_stop: ShouldStop) -> Callable[[], None] | None:
+    """Turn a `should_stop()` flag into a check that raises Cancelled."""
+    if should_stop is None:
+        return None
+
+    def check() -> None:
+        if should_stop():
+            from studio.errors import Cancelled
+
+            raise Cancelled("cancelled")
+
+    return check

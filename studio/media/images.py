@@ -316,3 +316,21 @@ def save_png_atomic(image: Image.Image, path: Path, *, compress_level: int = 3) 
         raise
     fsync_dir(path.parent)
     return path
+
+
+def import_image(
+    source: Path, scratch: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[Path, dict[str, Any]]:
+    """Check a user's still and return (a normalised PNG to store, its metadata).
+
+    The PNG is upright, sRGB, RGB or RGBA: every later step reads one simple kind of file.
+    """
+    source = Path(source)
+    image = load_image(source, max_pixels=max_pixels)
+    target = save_png_atomic(image, Path(scratch) / "image.png")
+    meta = {"width": image.width, "height": image.height, "has_alpha": image.mode == "RGBA"}
+    probe = probe_image(source)
+    meta["source_format"] = probe["format"]
+    if probe["orientation"] != 1:
+        meta["rotated"] = True  # turned upright from its EXIF orientation
+    return target, meta
