@@ -1,0 +1,95 @@
+"""The application: one qasync event loop, set up here, and the one way to start a background task.
+
+`main(path)` is what `studio` and `studio open FILE` call. Heavy modules (the canvas, the engine,
+media libraries) are imported after the window's toolkit is up, and media ones only when needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class TaskFailures(QObject):
+    """Where background tasks report failure; the main window shows them in the log and status."""
+
+    task_failed = Signal(str, str)  # what the task was doing, the error in words
+
+
+_failures: TaskFailures | None = None
+_tasks: set[asyncio.Future[Any]] = set()
+
+
+def task_failures() -> TaskFailures:
+    global _failures
+    if _failures is None:
+        _failures = TaskFailures()
+    return _failures
+
+
+def spawn(coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Future[Any]:
+    """Start a fire-and-forget task; if it fails, the failure is reported in the UI, never lost."""
+    task = asyncio.ensure_future(coro)
+    _tasks.add(task)
+
+    def done(t: asyncio.Future[Any]) -> None:
+        _tasks.discard(t)
+        if t.cancelled():
+            return
+        error = t.exception()
+        if error is not None:
+            log.error("%s failed", what, exc_info=error)
+            task_failures().task_failed.emit(what, _in_words(error))
+
+    task.add_done_callback(done)
+    return task
+
+
+def _in_words(error: BaseException) -> str:
+    from studio.errors import StudioError
+
+    if isinstance(error, StudioError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def install_event_loop(app: Any, already_running: bool = False) -> asyncio.AbstractEventLoop:
+    """Make the qasync loop the asyncio loop of this thread (tests pass already_running=True)."""
+    from qasync import QEventLoop
+
+    loop = QEventLoop(app, already_running=already_running)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def main(path: str | None = None) -> int:
+    """Open the desktop studio (optionally with a graph file) and run until the window closes."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Multimodal Studio")
+    app.setOrganizationName("multimodal-studio")
+    from studio.gui.theme import apply_theme
+
+    apply_theme(app)
+    loop = install_event_loop(app)
+    from studio.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if path:
+        window.open_path(path)
+    window.offer_recovery()
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    app.lastWindowClosed.connect(app.quit)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0

@@ -1,0 +1,1 @@
+"""The node canvas: GraphView -> GraphScene -> NodeItem / PortItem / EdgeItem / GroupItem."""

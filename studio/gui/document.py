@@ -1,0 +1,96 @@
+"""One open graph: the model, its file, its undo stack and whether it has unsaved changes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from studio.graph.model import Graph, Node
+
+if TYPE_CHECKING:
+    from studio.api import NodeSpec
+    from studio.engine.registry import NodeRegistry
+
+
+class Document(QObject):
+    """The graph being edited. Every edit goes through `push` (the undo stack); the canvas and the
+    inspector follow the model by listening to `graph.subscribe` and to `groups_changed`."""
+
+    path_changed = Signal()
+    modified_changed = Signal(bool)
+    groups_changed = Signal()
+
+    def __init__(
+        self,
+        registry: NodeRegistry,
+        graph: Graph | None = None,
+        path: Path | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.graph = graph if graph is not None else Graph()
+        self.path = Path(path).resolve() if path else None
+        self.key = uuid.uuid4().hex[:12]  # names this document's autosave file
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.mark_unknown_nodes()
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
+
+    # -- files ------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, registry: NodeRegistry, parent: QObject | None = None) -> Document:
+        """Read a graph file (raises GraphError in user words)."""
+        from studio.graph.fileformat import load_graph
+
+        return cls(registry, load_graph(Path(path)), Path(path), parent)
+
+    def save(self, path: Path | None = None) -> list[str]:
+        """Write the graph atomically (assets stored relative); returns notes for the user."""
+        from studio.graph.fileformat import save_graph
+
+        target = Path(path).resolve() if path else self.path
+        if target is None:
+            raise ValueError("the document has no file yet; use Save As")
+        notes = save_graph(self.graph, target, file_params=self.file_params)
+        changed = target != self.path
+        self.path = target
+        self.undo_stack.setClean()
+        if changed:
+            self.path_changed.emit()
+        return notes
+
+    def file_params(self, node: Node) -> list[str]:
+        spec = self.spec_of(node.id)
+        return [p.name for p in spec.params if p.kind == "file"] if spec else []
+
+    @property
+    def graph_dir(self) -> Path | None:
+        return self.path.parent if self.path else None
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    # -- model helpers ----------------------------------------------------------------------------
+    def spec_of(self, node_id: str) -> NodeSpec | None:
+        node = self.graph.nodes.get(node_id)
+        return self.registry.get(node.type) if node else None
+
+    def mark_unknown_nodes(self) -> None:
+        """Flag nodes whose type is not installed, so a save writes them back untouched."""
+        for node in self.graph.nodes.values():
+            node.unknown = self.registry.get(node.type) is None
+
+    def push(self, command: QUndoCommand) -> None:
+        self.undo_stack.push(command)

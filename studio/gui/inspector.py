@@ -1,0 +1,214 @@
+"""The inspector: an editor per param of the selected node, generated from its NodeSpec."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.gui.commands import ParamSetCommand
+from studio.gui.param_editors import EDITORS, ParamEditor
+
+if TYPE_CHECKING:
+    from studio.api import Param
+    from studio.gui.document import Document
+    from studio.gui.node_state import NodeStates
+
+
+class ProviderEditor(ParamEditor):
+    """Providers offering the param's capability, each with its readiness; a missing key links
+    to Settings."""
+
+    settings_requested = Signal()
+
+    def __init__(self, param: Param, providers: Any, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        from PySide6.QtWidgets import QVBoxLayout as Column
+
+        column = Column()
+        column.setContentsMargins(0, 0, 0, 0)
+        self.combo = QComboBox()
+        self.status = QLabel()
+        self.status.setObjectName("Hint")
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.linkActivated.connect(lambda _link: self.settings_requested.emit())
+        column.addWidget(self.combo)
+        column.addWidget(self.status)
+        self._layout.addLayout(column)
+        self.readiness: dict[str, Any] = {}
+        self.providers = [
+            p for p in (providers.all() if providers else []) if param.capability in p.capabilities
+        ]
+        for provider in self.providers:
+            self.combo.addItem(provider.title or provider.id, provider.id)
+        self.combo.activated.connect(
+            lambda i: self.value_edited.emit(self.combo.itemData(i), False)
+        )
+        self.combo.currentIndexChanged.connect(lambda _i: self._show_status())
+        if self.providers:
+            from studio.gui.app import spawn
+
+            spawn(self._check(), "checking providers")
+
+    async def _check(self) -> None:
+        for index, provider in enumerate(self.providers):
+            readiness = await provider.readiness()
+            self.readiness[provider.id] = readiness
+            mark = "●" if readiness.ready else "○"
+            self.combo.setItemText(
+                index, f"{mark} {provider.title or provider.id} — {readiness.state}"
+            )
+        self._show_status()
+
+    def _show_status(self) -> None:
+        provider_id = self.combo.currentData()
+        readiness = self.readiness.get(provider_id)
+        if readiness is None:
+            self.status.setText("")
+        elif readiness.ready:
+            self.status.setText(readiness.detail or readiness.state)
+        elif "key" in readiness.state:
+            self.status.setText(
+                f"{readiness.detail or readiness.state} — "
+                "<a href='settings'>add a key in Settings…</a>"
+            )
+        else:
+            self.status.setText(
+                f"{readiness.detail or readiness.state} — <a href='settings'>check Settings…</a>"
+            )
+
+    def set_value(self, value: Any) -> None:
+        index = self.combo.findData(value)
+        if index < 0:  # a provider that is not installed: keep showing what the file says
+            self.combo.addItem(f"{value} (not installed)", value)
+            index = self.combo.count() - 1
+        self.combo.setCurrentIndex(index)
+
+
+class Inspector(QScrollArea):
+    settings_requested = Signal()
+
+    def __init__(
+        self, states: NodeStates, providers: Any = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.states = states
+        self.providers = providers
+        self.document: Document | None = None
+        self.node_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self.error_label: QLabel | None = None
+        states.status_changed.connect(self._status_changed)
+        self._show_empty()
+
+    def set_document(self, document: Document) -> None:
+        if self.document is not None:
+            self.document.graph.unsubscribe(self._on_model)
+        self.document = document
+        document.graph.subscribe(self._on_model)
+        self.show_node(None)
+
+    def _show_empty(self, text: str = "Select a node to edit its settings.") -> None:
+        label = QLabel(text)
+        label.setObjectName("Hint")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        self.setWidget(label)
+        self.editors = {}
+        self.error_label = None
+
+    def show_node(self, node_id: str | None) -> None:
+        """Build the editors for a node (None clears the inspector)."""
+        self.node_id = node_id
+        if node_id is None or self.document is None or node_id not in self.document.graph.nodes:
+            self.node_id = None
+            self._show_empty()
+            return
+        node = self.document.graph.nodes[node_id]
+        spec = self.document.spec_of(node_id)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        title = QLabel(
+            f"<b>{node.title or (spec.title if spec else node.type)}</b>"
+            f"  <span style='color:#8a8f98'>{node_id} · {node.type}</span>"
+        )
+        column.addWidget(title)
+        if spec is None:
+            pack = f"pack “{node.pack}”" if node.pack else "a pack"
+            note = QLabel(
+                f"This node comes from {pack}, which is not installed. It is kept "
+                "exactly as it is when you save; install the pack to edit or run it."
+            )
+            note.setWordWrap(True)
+            column.addWidget(note)
+            column.addStretch(1)
+            self.setWidget(page)
+            self.editors = {}
+            return
+        if spec.help:
+            help_label = QLabel(spec.help)
+            help_label.setWordWrap(True)
+            help_label.setObjectName("Hint")
+            column.addWidget(help_label)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setObjectName("Error")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.error_label)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        column.addLayout(form)
+        self.editors = {}
+        for param in spec.params:
+            editor = self._make_editor(param)
+            editor.set_value(node.params.get(param.name, param.default))
+            editor.value_edited.connect(
+                lambda value, continuous, name=param.name: self._edited(name, value, continuous)
+            )
+            label = QLabel(param.title or param.name.replace("_", " "))
+            label.setToolTip(param.help)
+            form.addRow(label, editor)
+            self.editors[param.name] = editor
+        if not spec.params:
+            column.addWidget(QLabel("This node has no settings."))
+        column.addStretch(1)
+        self.setWidget(page)
+        self._status_changed(node_id)
+
+    def _make_editor(self, param: Param) -> ParamEditor:
+        if param.kind == "provider":
+            editor = ProviderEditor(param, self.providers)
+            editor.settings_requested.connect(self.settings_requested)
+            return editor
+        return EDITORS.get(param.kind, EDITORS["string"])(param)
+
+    def _edited(self, name: str, value: Any, continuous: bool) -> None:
+        if self.document is None or self.node_id is None:
+            return
+        if self.document.graph.nodes[self.node_id].params.get(name) == value:
+            return
+        self.document.push(ParamSetCommand(self.document, self.node_id, name, value, continuous))
+
+    def _on_model(self, kind: str, details: dict[str, Any]) -> None:
+        if kind == "param_changed" and details["node"] == self.node_id:
+            editor = self.editors.get(details["name"])
+            if editor is not None:
+                editor.set_value(details["value"])
+        elif kind == "node_removed" and details["node"].id == self.node_id:
+            self.show_node(None)
+
+    def _status_changed(self, node_id: str) -> None:
+        if node_id != self.node_id or self.error_label is None:
+            return
+        status = self.states.get(node_id)
+        self.error_label.setText(f"Failed: {status.error}" if status.state == "failed" else "")
+        self.error_label.setVisible(status.state == "failed")

@@ -1,0 +1,469 @@
+"""The main window: canvas in the middle, inspector on the right, log and queue below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.gui import editing
+from studio.gui.app import spawn, task_failures
+from studio.gui.autosave import Autosaver, load_recovery, pending_recoveries
+from studio.gui.canvas.scene import CanvasOptions, GraphScene
+from studio.gui.canvas.view import GraphView, media_kind
+from studio.gui.document import Document
+from studio.gui.inspector import Inspector
+from studio.gui.menus import build_menus
+from studio.gui.node_state import NodeStates
+from studio.gui.recent import RecentFiles
+from studio.gui.run_controller import RunController
+from studio.gui.run_log import RunLog
+from studio.gui.run_queue import RunQueue, RunQueuePanel
+from studio.gui.search import NodeSearch
+from studio.gui.settings import GuiSettings
+from studio.gui.shortcuts import ShortcutOverlay
+
+GRAPH_FILTER = "Studio graphs (*.json);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        registry: Any = None,
+        cache: Any = None,
+        providers: Any = None,
+        record_history: bool = True,
+    ) -> None:
+        super().__init__()
+        if registry is None:
+            from studio.engine.registry import load_registry
+
+            registry = load_registry()
+        self.registry = registry
+        self.resize(1600, 1000)
+        self.states = NodeStates(self)
+        self.options = CanvasOptions(self)
+        self.queue = RunQueue(parent=self)
+        self.runner = RunController(
+            registry, self.states, self.queue, cache, providers, record_history, parent=self
+        )
+        self.recent = RecentFiles(parent=self)
+        self.autosaver = Autosaver(parent=self)
+        self.undo_group = QUndoGroup(self)
+        self.document = Document(registry, parent=self)
+        self.scene = GraphScene(self.document, self.states, self.options, self)
+        self.view = GraphView(self.scene)
+        self.search = NodeSearch(registry.specs(), self.view)
+        self._search_at = QPointF()
+        self._search_filter: Any = None
+        self._pending_exports: dict[str, Any] = {}
+        self._build_layout()
+        self.actions_by_name: dict[str, QAction] = build_menus(self)
+        self._connect()
+        self.set_document(self.document)
+
+    # -- layout -----------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.banner = QFrame()
+        self.banner.setObjectName("Banner")
+        row = QHBoxLayout(self.banner)
+        self.banner_text = QLabel()
+        self.banner_recover, self.banner_discard = QPushButton("Recover"), QPushButton("Discard")
+        row.addWidget(self.banner_text, 1)
+        row.addWidget(self.banner_recover)
+        row.addWidget(self.banner_discard)
+        self.banner.hide()
+        column.addWidget(self.banner)
+        column.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.inspector = Inspector(self.states)
+        self.run_log = RunLog()
+        self.queue_panel = RunQueuePanel(self.queue)
+        self.docks = {}
+        for name, title, widget, area in (
+            ("inspector", "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("log", "Run log", self.run_log, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("queue", "Run queue", self.queue_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["log"], self.docks["queue"])
+        self.docks["log"].raise_()
+        self.resizeDocks([self.docks["inspector"]], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["log"]], [170], Qt.Orientation.Vertical)
+        self.summary = QLabel()
+        self.statusBar().addPermanentWidget(self.summary)
+        self.overlay = ShortcutOverlay(self)
+
+    def _connect(self) -> None:
+        self.search.chosen.connect(self._add_from_search)
+        self.view.search_requested.connect(self.open_search)
+        self.view.files_dropped.connect(self.add_files)
+        self.runner.log_line.connect(self.run_log.append)
+        self.runner.summary_changed.connect(self.summary.setText)
+        self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.entry_finished.connect(self._entry_finished)
+        self.queue_panel.start_requested.connect(self.runner.start_queue)
+        self.inspector.settings_requested.connect(self.open_settings)
+        self.inspector.providers = None  # filled on first use (importing providers is slow)
+        task_failures().task_failed.connect(self._task_failed)
+        self.recent.files_changed.connect(self._rebuild_recent_menu)
+        self.banner_discard.clicked.connect(self._discard_recoveries)
+        self.banner_recover.clicked.connect(self._recover)
+
+    # -- documents --------------------------------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        """Show a document: a new scene mirrors it; inspector, runs and autosave follow it."""
+        old = self.document
+        if old is not document:
+            self.scene.dispose()
+            self.undo_group.removeStack(old.undo_stack)
+            old.deleteLater()
+            self.states.clear()
+            self.scene.deleteLater()
+            self.scene = GraphScene(document, self.states, self.options, self)
+            self.view.set_scene(self.scene)
+        self.document = document
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.message.connect(self.show_message)
+        self.scene.group_rename_requested.connect(self.rename_group)
+        self.undo_group.addStack(document.undo_stack)
+        self.undo_group.setActiveStack(document.undo_stack)
+        document.modified_changed.connect(lambda _m: self._update_title())
+        document.path_changed.connect(self._update_title)
+        self.inspector.set_document(document)
+        self.runner.set_document(document)
+        self.autosaver.set_document(document)
+        self._update_title()
+        if document.graph.nodes:
+            self.view.fit_all()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — Multimodal Studio")
+        self.setWindowModified(self.document.is_modified)
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.set_document(Document(self.registry, parent=self))
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.document.graph_dir or Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open graph", start, GRAPH_FILTER)
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a graph file; problems are reported in words, never as a crash."""
+        from studio.errors import StudioError
+
+        if ask and not self.maybe_save():
+            return False
+        try:
+            document = Document.open(Path(path), self.registry, self)
+        except StudioError as exc:
+            self.report_error(f"Could not open {Path(path).name}", str(exc))
+            return False
+        self.set_document(document)
+        self.recent.add(Path(path))
+        unknown = sorted({n.type for n in document.graph.nodes.values() if n.unknown})
+        if unknown:
+            self.run_log.append("warning", "Not installed (kept as is): " + ", ".join(unknown))
+        self.show_message(f"Opened {document.path}")
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path or (Path.home() / "untitled.json"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save graph as", start, GRAPH_FILTER)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += ".json"
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        from studio.errors import StudioError
+
+        try:
+            notes = self.document.save(path)
+        except StudioError as exc:
+            self.report_error("Could not save", str(exc))
+            return False
+        for note in notes:
+            self.run_log.append("info", note)
+        self.recent.add(path)
+        self.autosaver.discard()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def ask_save_changes(self) -> str:
+        """'save', 'discard' or 'cancel' (a question; tests replace it)."""
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.document.display_name}?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(answer, "cancel")
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, or the user said so)."""
+        if not self.document.is_modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.autosaver.discard()
+        self.runner.close()
+        self.scene.dispose()
+        event.accept()
+
+    # -- crash recovery ---------------------------------------------------------------------------
+    def offer_recovery(self) -> None:
+        self._recoveries = pending_recoveries()
+        if not self._recoveries:
+            return
+        first = self._recoveries[0]
+        more = f" and {len(self._recoveries) - 1} more" if len(self._recoveries) > 1 else ""
+        self.banner_text.setText(
+            f"The studio closed without saving {first.label}{more}. Recover it?"
+        )
+        self.banner.show()
+
+    def _recover(self) -> None:
+        recovery = self._recoveries.pop(0)
+        document = load_recovery(recovery, self.registry, self)
+        recovery.file.unlink(missing_ok=True)
+        if self.maybe_save():
+            self.set_document(document)
+            self.show_message(f"Recovered {recovery.label}; save it to keep it.")
+        self.banner.hide()
+        if self._recoveries:
+            self.offer_recovery()
+
+    def _discard_recoveries(self) -> None:
+        for recovery in getattr(self, "_recoveries", []):
+            recovery.file.unlink(missing_ok=True)
+        self._recoveries = []
+        self.banner.hide()
+
+    # -- editing ----------------------------------------------------------------------------------
+    def open_search(self, at: QPointF, port_filter: Any = None) -> None:
+        self._search_at, self._search_filter = at, port_filter
+        self.search.popup(self.view.mapFromScene(at), port_filter)
+
+    def _add_from_search(self, spec_id: str) -> None:
+        self.add_node(spec_id, (self._search_at.x(), self._search_at.y()), self._search_filter)
+
+    def add_node(
+        self, spec_id: str, position: tuple[float, float], connect: Any = None
+    ) -> str | None:
+        spec = self.registry.get(spec_id)
+        if spec is None:
+            return None
+        defaults = GuiSettings.load().provider_defaults(spec)
+        if connect is not None and connect.from_output:  # the new node sits right of the wire
+            position = (position[0], position[1] - 40)
+        node_id = editing.add_node(self.document, spec, position, defaults, connect)
+        self.scene.select_nodes([node_id])
+        return node_id
+
+    def add_files(self, paths: list[Path], at: QPointF) -> None:
+        kinds = [media_kind(p) or "" for p in paths]
+        created = editing.add_media_files(self.document, paths, kinds, (at.x(), at.y()))
+        missing = sorted({f"{k}.load" for k in kinds if k and not self.registry.get(f"{k}.load")})
+        if missing:
+            self.show_message("No node to load these files: " + ", ".join(missing))
+        self.scene.select_nodes(created)
+
+    def copy(self) -> None:
+        selected = self.scene.selected_node_ids()
+        if selected:
+            QApplication.clipboard().setText(editing.selection_to_json(self.document, selected))
+            self.show_message(f"Copied {len(selected)} node(s) as graph JSON")
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self) -> None:
+        from studio.errors import GraphError
+
+        try:
+            created = editing.paste_json(self.document, QApplication.clipboard().text())
+        except GraphError as exc:
+            self.show_message(f"Nothing to paste: {exc}")
+            return
+        self.scene.select_nodes(created)
+
+    def duplicate(self) -> None:
+        self.scene.select_nodes(editing.duplicate(self.document, self.scene.selected_node_ids()))
+
+    def delete_selection(self) -> None:
+        editing.delete(
+            self.document,
+            self.scene.selected_node_ids(),
+            self.scene.selected_edges(),
+            self.scene.selected_groups(),
+        )
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(list(self.scene.nodes))
+
+    def group_selection(self) -> None:
+        editing.group(self.document, self.scene.selected_node_ids())
+
+    def ungroup_selection(self) -> None:
+        selected = set(self.scene.selected_node_ids())
+        groups = [
+            g
+            for g in self.document.graph.groups
+            if g in self.scene.selected_groups() or (selected and set(g.nodes) <= selected)
+        ]
+        editing.delete(self.document, [], [], groups)
+
+    def rename_group(self, group: Any) -> None:
+        from studio.gui.commands import GroupRenameCommand
+
+        title, ok = QInputDialog.getText(self, "Rename group", "Title", text=group.title)
+        if ok and title.strip() and title != group.title:
+            self.document.push(GroupRenameCommand(self.document, group, title.strip()))
+
+    def _sizes(self) -> dict[str, tuple[float, float]]:
+        return {
+            n: (self.scene.nodes[n].width, self.scene.nodes[n].height)
+            for n in self.scene.selected_node_ids()
+        }
+
+    def align(self, how: str) -> None:
+        editing.align(self.document, self._sizes(), how)
+
+    def distribute(self, axis: str) -> None:
+        editing.distribute(self.document, self._sizes(), axis)
+
+    def _selection_changed(self) -> None:
+        selected = self.scene.selected_node_ids()
+        if self.inspector.providers is None and selected:
+            self.inspector.providers = self.runner.providers
+        self.inspector.show_node(selected[0] if len(selected) == 1 else None)
+        self.actions_by_name["run_to"].setEnabled(len(selected) == 1)
+
+    # -- running ----------------------------------------------------------------------------------
+    def run_all(self) -> None:
+        self.runner.run_all()
+
+    def run_to_selected(self) -> None:
+        selected = self.scene.selected_node_ids()
+        if len(selected) == 1:
+            self.runner.run_to(selected[0])
+
+    def escape(self) -> None:
+        """Esc: close the search, drop a dragged edge, or cancel the run."""
+        if self.search.isVisible():
+            self.search.hide()
+        elif self.overlay.isVisible():
+            self.overlay.hide()
+        elif self.scene.edge_drag_active:
+            self.scene.cancel_edge_drag()
+        else:
+            self.runner.cancel()
+
+    def _busy_changed(self, busy: bool) -> None:
+        self.queue_panel.set_busy(busy)
+        if busy:
+            self.summary.setText("Running…")
+
+    def _entry_finished(self, entry_id: str, status: str) -> None:
+        from studio.gui.maintenance import finish_export, trim_cache_later
+
+        choice = self._pending_exports.pop(entry_id, None)
+        if choice is not None:
+            finish_export(self, choice, status)
+        trim_cache_later(self.runner)
+
+    def export(self) -> None:
+        from studio.gui.export_dialog import ExportDialog
+        from studio.gui.maintenance import start_export
+
+        dialog = ExportDialog(self.document, self)
+        if dialog.exec() == ExportDialog.DialogCode.Accepted and dialog.choice() is not None:
+            start_export(self, dialog.choice())
+
+    def open_settings(self) -> None:
+        from studio.gui.settings_dialog import SettingsDialog
+
+        cache = self.runner.executor.cache
+        SettingsDialog(self.runner.providers, cache, self).exec()
+
+    # -- messages ---------------------------------------------------------------------------------
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def report_error(self, title: str, text: str) -> None:
+        """An error in words: in the log, the status bar and a non-blocking message box."""
+        self.run_log.append("error", f"{title}: {text}")
+        self.show_message(f"{title}: {text.splitlines()[0] if text else ''}")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _task_failed(self, what: str, error: str) -> None:
+        self.run_log.append("error", f"{what} failed: {error}")
+        self.show_message(f"{what} failed: {error}")
+
+    def _rebuild_recent_menu(self) -> None:
+        from studio.gui.menus import fill_recent_menu
+
+        fill_recent_menu(self)
+
+    def toggle_shortcuts(self) -> None:
+        self.overlay.toggle()
+
+    def spawn(self, coro: Any, what: str) -> Any:
+        return spawn(coro, what)

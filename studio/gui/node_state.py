@@ -1,0 +1,75 @@
+"""What the canvas shows about each node's last run: state, progress, error and latest result.
+
+A small observable: the run controller writes it, node items and previews listen to
+`status_changed(node_id)` and `result_changed(node_id)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+STATES = ("idle", "queued", "running", "cached", "done", "failed", "cancelled")
+
+
+@dataclass
+class NodeStatus:
+    state: str = "idle"
+    fraction: float | None = None  # progress 0..1 while running; None = indeterminate
+    message: str = ""
+    error: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)  # the latest result (or preview)
+    seconds: float | None = None
+
+
+class NodeStates(QObject):
+    """Per-node status, keyed by node id."""
+
+    status_changed = Signal(str)
+    result_changed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._status: dict[str, NodeStatus] = {}
+
+    def get(self, node_id: str) -> NodeStatus:
+        return self._status.get(node_id) or NodeStatus()
+
+    def set_state(
+        self,
+        node_id: str,
+        state: str,
+        *,
+        fraction: float | None = None,
+        message: str = "",
+        error: str = "",
+        seconds: float | None = None,
+    ) -> None:
+        assert state in STATES, state
+        status = self._status.setdefault(node_id, NodeStatus())
+        status.state, status.fraction, status.message = state, fraction, message
+        status.error = error
+        status.seconds = seconds
+        self.status_changed.emit(node_id)
+
+    def set_progress(self, node_id: str, fraction: float | None, message: str = "") -> None:
+        status = self._status.setdefault(node_id, NodeStatus())
+        status.state = "running"
+        status.fraction, status.message = fraction, message or status.message
+        self.status_changed.emit(node_id)
+
+    def set_result(self, node_id: str, outputs: dict[str, Any]) -> None:
+        status = self._status.setdefault(node_id, NodeStatus())
+        status.outputs = dict(outputs)
+        self.result_changed.emit(node_id)
+
+    def forget(self, node_id: str) -> None:
+        if self._status.pop(node_id, None) is not None:
+            self.status_changed.emit(node_id)
+            self.result_changed.emit(node_id)
+
+    def clear(self) -> None:
+        for node_id in list(self._status):
+            self.forget(node_id)

@@ -1,0 +1,290 @@
+"""One editor widget per Param kind. Each emits `value_edited(value, continuous)` on user edits
+and takes model values through `set_value` without echoing them back."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.api import Param, template_variables
+
+SLIDER_STEPS = 1000
+VARIABLE = re.compile(r"(?<!\{)\{[A-Za-z_][A-Za-z0-9_]*\}(?!\})")
+VARIABLE_COLOUR = QColor("#e6c35c")
+FILE_FILTERS = {
+    "image": "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)",
+    "video": "Videos (*.mp4 *.mov *.mkv *.webm *.avi *.m4v)",
+    "audio": "Audio (*.wav *.mp3 *.flac *.ogg *.m4a *.aac *.opus)",
+    "font": "Fonts (*.ttf *.otf)",
+}
+
+
+class ParamEditor(QWidget):
+    value_edited = Signal(object, bool)  # value, continuous (merges into the previous undo step)
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.param = param
+        self.setToolTip(param.help)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+
+class NumberEditor(ParamEditor):
+    """int/float: a slider (when the range is known) beside a spin box."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.is_int = param.kind == "int"
+        self.spin = QSpinBox() if self.is_int else QDoubleSpinBox()
+        low = param.minimum if param.minimum is not None else -1e9
+        high = param.maximum if param.maximum is not None else 1e9
+        if self.is_int:
+            self.spin.setRange(int(max(low, -(2**31))), int(min(high, 2**31 - 1)))
+        else:
+            self.spin.setDecimals(3)
+            self.spin.setRange(low, high)
+            self.spin.setSingleStep(_step(low, high))
+        self.slider: QSlider | None = None
+        if param.minimum is not None and param.maximum is not None:
+            self.slider = QSlider(Qt.Orientation.Horizontal)
+            self.slider.setRange(0, SLIDER_STEPS)
+            self._layout.addWidget(self.slider, 3)
+            self.slider.valueChanged.connect(self._slid)
+        self._layout.addWidget(self.spin, 2)
+        self.spin.valueChanged.connect(self._spun)
+
+    def _to_slider(self, value: float) -> int:
+        low, high = self.param.minimum, self.param.maximum
+        return round((value - low) / ((high - low) or 1) * SLIDER_STEPS)
+
+    def _slid(self, position: int) -> None:
+        low, high = self.param.minimum, self.param.maximum
+        value = low + (high - low) * position / SLIDER_STEPS
+        value = round(value) if self.is_int else round(value, 3)
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        self.value_edited.emit(value, True)
+
+    def _spun(self, value: float) -> None:
+        if self.slider is not None:
+            self.slider.blockSignals(True)
+            self.slider.setValue(self._to_slider(value))
+            self.slider.blockSignals(False)
+        self.value_edited.emit(int(value) if self.is_int else float(value), True)
+
+    def set_value(self, value: Any) -> None:
+        for widget in (self.spin, self.slider):
+            if widget is not None:
+                widget.blockSignals(True)
+        self.spin.setValue(value)
+        if self.slider is not None:
+            self.slider.setValue(self._to_slider(value))
+        for widget in (self.spin, self.slider):
+            if widget is not None:
+                widget.blockSignals(False)
+
+
+def _step(low: float, high: float) -> float:
+    span = high - low
+    return 0.01 if span <= 2 else 0.1 if span <= 20 else 1.0
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.box = QCheckBox()
+        self._layout.addWidget(self.box)
+        self.box.toggled.connect(lambda on: self.value_edited.emit(bool(on), False))
+
+    def set_value(self, value: Any) -> None:
+        self.box.blockSignals(True)
+        self.box.setChecked(bool(value))
+        self.box.blockSignals(False)
+
+
+class StringEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.line = QLineEdit()
+        self._layout.addWidget(self.line)
+        self.line.textEdited.connect(lambda text: self.value_edited.emit(text, True))
+
+    def set_value(self, value: Any) -> None:
+        if self.line.text() != str(value):
+            self.line.setText(str(value))
+
+
+class VariableHighlighter(QSyntaxHighlighter):
+    """Colours `{variables}` in a prompt template ({{ and }} are literal braces, not variables)."""
+
+    def highlightBlock(self, text: str) -> None:
+        style = QTextCharFormat()
+        style.setForeground(VARIABLE_COLOUR)
+        style.setFontWeight(700)
+        for match in VARIABLE.finditer(text):
+            self.setFormat(match.start(), match.end() - match.start(), style)
+
+
+class TextEditor(ParamEditor):
+    """Multi-line prompt editor with {variable} highlighting and the list of variables used."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
+        self.edit = QPlainTextEdit()
+        self.edit.setMinimumHeight(90)
+        self.edit.setTabChangesFocus(True)
+        self.highlighter = VariableHighlighter(self.edit.document())
+        self.uses = QLabel()
+        self.uses.setObjectName("Hint")
+        column.addWidget(self.edit)
+        column.addWidget(self.uses)
+        self._layout.addLayout(column)
+        self.edit.textChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        text = self.edit.toPlainText()
+        self._show_uses(text)
+        self.value_edited.emit(text, True)
+
+    def _show_uses(self, text: str) -> None:
+        names = template_variables(text)
+        self.uses.setText("uses " + ", ".join(f"{{{n}}}" for n in names) if names else "")
+
+    def set_value(self, value: Any) -> None:
+        if self.edit.toPlainText() != str(value):
+            self.edit.blockSignals(True)
+            self.edit.setPlainText(str(value))
+            self.edit.blockSignals(False)
+        self._show_uses(str(value))
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.combo = QComboBox()
+        self.combo.addItems(list(param.choices))
+        self._layout.addWidget(self.combo)
+        self.combo.activated.connect(
+            lambda i: self.value_edited.emit(self.combo.itemText(i), False)
+        )
+
+    def set_value(self, value: Any) -> None:
+        self.combo.setCurrentText(str(value))
+
+
+class SeedEditor(ParamEditor):
+    """A seed: a number and a dice button for a fresh random one."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.spin = QSpinBox()
+        self.spin.setRange(int(param.minimum or 0), int(param.maximum or 2**31 - 1))
+        self.dice = QToolButton()
+        self.dice.setText("🎲")
+        self.dice.setToolTip("A new random seed")
+        self._layout.addWidget(self.spin, 1)
+        self._layout.addWidget(self.dice)
+        self.spin.valueChanged.connect(lambda v: self.value_edited.emit(int(v), True))
+        self.dice.clicked.connect(self.roll)
+
+    def roll(self) -> None:
+        value = random.randint(int(self.param.minimum or 0), int(self.param.maximum or 2**31 - 1))
+        self.set_value(value)
+        self.value_edited.emit(value, False)
+
+    def set_value(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(int(value))
+        self.spin.blockSignals(False)
+
+
+class FileEditor(ParamEditor):
+    """A path (stored relative to the graph file on save) and a Browse button."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.line = QLineEdit()
+        self.line.setPlaceholderText("no file chosen" if not param.optional else "optional")
+        self.browse = QPushButton("Browse…")
+        self._layout.addWidget(self.line, 1)
+        self._layout.addWidget(self.browse)
+        self.line.editingFinished.connect(lambda: self.value_edited.emit(self.line.text(), False))
+        self.browse.clicked.connect(self.choose)
+
+    def file_filter(self) -> str:
+        filters = [FILE_FILTERS[k] for k in self.param.file_kinds if k in FILE_FILTERS]
+        return ";;".join([*filters, "All files (*)"])
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Choose {self.param.title or self.param.name}", "", self.file_filter()
+        )
+        if path:
+            self.line.setText(path)
+            self.value_edited.emit(path, False)
+
+    def set_value(self, value: Any) -> None:
+        self.line.setText(str(value or ""))
+
+
+class ColorEditor(ParamEditor):
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.button = QPushButton()
+        self.button.setFixedHeight(24)
+        self._layout.addWidget(self.button)
+        self.button.clicked.connect(self.choose)
+        self.value = str(param.default)
+
+    def choose(self) -> None:
+        colour = QColorDialog.getColor(QColor(self.value), self, "Choose a colour")
+        if colour.isValid():
+            self.set_value(colour.name())
+            self.value_edited.emit(colour.name(), False)
+
+    def set_value(self, value: Any) -> None:
+        self.value = str(value)
+        self.button.setText(self.value)
+        text = "#000000" if QColor(self.value).lightness() > 128 else "#ffffff"
+        self.button.setStyleSheet(f"background: {self.value}; color: {text};")
+
+
+EDITORS: dict[str, type[ParamEditor]] = {
+    "int": NumberEditor,
+    "float": NumberEditor,
+    "bool": BoolEditor,
+    "string": StringEditor,
+    "text": TextEditor,
+    "choice": ChoiceEditor,
+    "seed": SeedEditor,
+    "file": FileEditor,
+    "color": ColorEditor,
+}

@@ -1,0 +1,339 @@
+"""Runs from the window: the executor on the qasync loop, its events turned into Qt signals.
+
+Run all / run up to a node / cancel; a run started while another is going waits in the queue.
+The executor does its CPU work in its own thread pool, so the window never freezes.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from studio.gui.app import spawn
+from studio.gui.previews import LIVE_PREVIEW
+from studio.gui.run_queue import QueueEntry, RunQueue
+
+if TYPE_CHECKING:
+    from studio.engine.events import Event
+    from studio.engine.executor import Executor
+    from studio.gui.document import Document
+    from studio.gui.node_state import NodeStates
+
+log = logging.getLogger(__name__)
+ESTIMATE_DELAY_MS = 400
+
+
+class HistoryRecorder:
+    """Writes run history (SQLite) on its own thread, so a disk sync never stalls the window."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-history")
+        self._history: Any = None
+
+    def __call__(self, event: Event) -> None:
+        self._pool.submit(self._record, event)
+
+    def _record(self, event: Event) -> None:
+        try:
+            if self._history is None:
+                from studio.engine.history import History
+
+                self._history = History()
+            self._history.record(event)
+        except Exception:  # history is a record, never a reason to fail a run
+            log.exception("could not record run history")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class RunController(QObject):
+    busy_changed = Signal(bool)
+    log_line = Signal(str, str)  # level ("info", "warning", "error"), text
+    summary_changed = Signal(str)  # nodes to run, cache hits, estimated cost
+    run_finished = Signal(str)  # "succeeded", "failed", "cancelled" or "invalid"
+    entry_finished = Signal(str, str)  # queue entry id, status
+    event_received = Signal(object)  # every engine event, for anyone who wants it
+
+    def __init__(
+        self,
+        registry: Any,
+        states: NodeStates,
+        queue: RunQueue | None = None,
+        cache: Any = None,
+        providers: Any = None,
+        record_history: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.states = states
+        self.queue = queue if queue is not None else RunQueue(parent=self)
+        self._cache, self._providers = cache, providers
+        self._executor: Executor | None = None
+        self._history = HistoryRecorder() if record_history else None
+        self.document: Document | None = None
+        self.current: QueueEntry | None = None
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setSingleShot(True)
+        self._estimate_timer.timeout.connect(lambda: spawn(self.estimate(), "estimating the run"))
+
+    # -- wiring -----------------------------------------------------------------------------------
+    @property
+    def providers(self) -> Any:
+        if self._providers is None:
+            from studio.providers.setup import default_providers
+
+            self._providers = default_providers()
+        return self._providers
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            from studio.engine.cache import default_cache
+            from studio.engine.executor import Executor
+
+            cache = self._cache if self._cache is not None else default_cache()
+            self._executor = Executor(
+                self.registry, cache, self._on_event, providers=self.providers
+            )
+            if self._history is not None:
+                self._executor.add_sink(self._history)
+        return self._executor
+
+    def set_document(self, document: Document) -> None:
+        if self.document is not None:
+            self.document.graph.unsubscribe(self._on_model)
+        self.document = document
+        document.graph.subscribe(self._on_model)
+        self.schedule_estimate()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.cancel()
+            self._executor.close()
+        if self._history is not None:
+            self._history.close()
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    # -- commands ---------------------------------------------------------------------------------
+    def run_all(self) -> None:
+        self.request(None)
+
+    def run_to(self, node_id: str) -> None:
+        self.request([node_id])
+
+    def request(self, targets: list[str] | None) -> QueueEntry | None:
+        """Run now, or queue the run if one is going. The graph is taken as it is right now."""
+        if self.document is None:
+            return None
+        from studio.graph.fileformat import graph_to_dict
+
+        doc = self.document
+        label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")
+        entry = QueueEntry(
+            label,
+            graph_to_dict(doc.graph),
+            str(doc.graph_dir) if doc.graph_dir else None,
+            list(targets or []),
+            doc.key,
+            str(doc.path) if doc.path else None,
+        )
+        if self.busy:
+            self.queue.add(entry)
+            self.log_line.emit("info", f"Queued run ({label}); {len(self.queue.entries)} waiting")
+        else:
+            self._start(entry)
+        return entry
+
+    def start_queue(self) -> None:
+        if not self.busy:
+            entry = self.queue.pop_next()
+            if entry is not None:
+                self._start(entry)
+
+    def cancel(self) -> None:
+        if self._executor is not None and self.busy:
+            self.log_line.emit("warning", "Cancelling the run…")
+            self._executor.cancel()
+
+    def _start(self, entry: QueueEntry) -> None:
+        self.current = entry
+        self.busy_changed.emit(True)
+        spawn(self._run(entry), f"run {entry.label}")
+
+    async def _run(self, entry: QueueEntry) -> None:
+        from pathlib import Path
+
+        from studio.errors import GraphErrors
+        from studio.graph.fileformat import graph_from_dict
+
+        status = "invalid"
+        try:
+            graph = graph_from_dict(entry.graph)
+            graph_dir = Path(entry.graph_dir) if entry.graph_dir else None
+            try:
+                plans = self.executor.plan(graph, entry.targets or None, graph_dir)
+            except GraphErrors as exc:
+                self._report_problems(entry, exc)
+                return
+            result = await self.executor.run(
+                graph, targets=entry.targets or None, graph_dir=graph_dir, plans=plans
+            )
+            status = result.status
+        finally:
+            self.current = None
+            self.busy_changed.emit(False)
+            self.run_finished.emit(status)
+            self.entry_finished.emit(entry.id, status)
+            self.schedule_estimate()
+            if self.queue.entries:
+                self.start_queue()
+
+    def _report_problems(self, entry: QueueEntry, exc: Any) -> None:
+        self.log_line.emit("error", "The graph cannot run yet:")
+        for error in exc.errors:
+            self.log_line.emit("error", f"  • {error.describe()}")
+            if error.node and self._is_current_document(entry):
+                self.states.set_state(error.node, "failed", error=error.message)
+
+    def _is_current_document(self, entry: QueueEntry) -> bool:
+        doc = self.document
+        if doc is None:
+            return False
+        return entry.doc_key == doc.key or bool(
+            entry.doc_path and doc.path and entry.doc_path == str(doc.path)
+        )
+
+    # -- the event stream -> node states and log --------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        self.event_received.emit(event)
+        kind = event.kind
+        node = getattr(event, "node", None)
+        show = self.current is not None and self._is_current_document(self.current)
+        states = self.states
+        if kind == "run_started":
+            self.log_line.emit("info", f"Run started: {len(event.nodes)} node(s)")
+        elif kind == "queued" and show:
+            states.set_state(node, "queued")
+        elif kind == "started":
+            if show:
+                states.set_state(node, "running")
+            self.log_line.emit("info", f"{node}: started")
+        elif kind == "progress" and show:
+            states.set_progress(node, event.fraction, event.message)
+        elif kind == "preview" and show:
+            states.set_result(node, {LIVE_PREVIEW: event.value})
+        elif kind == "log":
+            self.log_line.emit("info", f"{node}: {event.message}")
+        elif kind == "cached":
+            if show:
+                states.set_state(node, "cached")
+                states.set_result(node, event.outputs)
+            self.log_line.emit("info", f"{node}: from the cache")
+        elif kind == "finished":
+            if show:
+                states.set_state(node, "done", seconds=event.seconds)
+                states.set_result(node, event.outputs)
+            self.log_line.emit("info", f"{node}: done in {event.seconds:.2f} s")
+        elif kind == "failed":
+            if show:
+                states.set_state(node, "failed", error=event.error)
+            self.log_line.emit("warning" if event.upstream else "error", f"{node}: {event.error}")
+        elif kind == "cancelled":
+            if show:
+                states.set_state(node, "cancelled")
+        elif kind == "run_finished":
+            level = (
+                "info"
+                if event.status == "succeeded"
+                else ("warning" if event.status == "cancelled" else "error")
+            )
+            self.log_line.emit(
+                level,
+                f"Run {event.status} in {event.seconds:.1f} s: "
+                f"{event.executed} ran, {event.cached} from the cache"
+                + (f", {len(event.failures)} failed" if event.failures else ""),
+            )
+
+    # -- estimate: nodes to run, cache hits, cost; also shows cached results ----------------------
+    def _on_model(self, kind: str, details: dict[str, Any]) -> None:
+        if kind in ("node_added", "node_removed", "edge_added", "edge_removed", "param_changed"):
+            self._mark_stale(kind, details)
+            self.schedule_estimate()
+
+    def _mark_stale(self, kind: str, details: dict[str, Any]) -> None:
+        """An edit makes the shown state of the node and its descendants out of date."""
+        if self.busy or self.document is None:
+            return
+        graph = self.document.graph
+        if kind == "param_changed":
+            roots = [details["node"]]
+        elif kind in ("edge_added", "edge_removed"):
+            roots = [details["edge"].dst]
+        else:
+            return
+        for node_id in graph.descendants(roots):
+            if self.states.get(node_id).state != "idle":
+                self.states.set_state(node_id, "idle")
+
+    def schedule_estimate(self) -> None:
+        self._estimate_timer.start(ESTIMATE_DELAY_MS)
+
+    async def estimate(self) -> None:
+        """Update the summary, and show cached results of nodes not yet run in this session."""
+        from studio.errors import GraphErrors
+
+        doc = self.document
+        if doc is None or self.busy:
+            return
+        graph = doc.graph
+        if not graph.nodes:
+            self.summary_changed.emit("Empty graph: double-click or press Tab to add a node")
+            return
+        try:
+            plans = self.executor.plan(graph, None, doc.graph_dir)
+        except GraphErrors as exc:
+            count = len(exc.errors)
+            self.summary_changed.emit(
+                f"{len(graph.nodes)} nodes · {count} problem"
+                f"{'s' if count != 1 else ''} to fix before a run"
+            )
+            return
+        cached = await self.executor.cached_results(graph, plans, doc.graph_dir)
+        if doc is not self.document or self.busy:
+            return
+        for node_id, hit in cached.items():
+            if self.states.get(node_id).state == "idle":
+                self.states.set_state(node_id, "cached")
+                self.states.set_result(node_id, hit.outputs)
+        to_run = len(plans) - len(cached)
+        text = f"{len(plans)} nodes · {to_run} to run · {len(cached)} cached"
+        cost = _estimate_cost(plans, cached)
+        if cost is not None:
+            text += f" · est. ${cost:.2f}"
+        self.summary_changed.emit(text)
+
+
+def _estimate_cost(plans: list[Any], cached: dict[str, Any]) -> float | None:
+    """Estimated cost of the nodes that will run, or None when no cost model is installed."""
+    try:
+        from studio.providers.costs import estimate_node_cost
+    except ImportError:
+        return None
+    total = 0.0
+    for plan in plans:
+        if plan.node_id in cached:
+            continue
+        capability = next(
+            (p.capability.value for p in plan.spec.params if p.kind == "provider" and p.capability),
+            None,
+        )
+        total += estimate_node_cost(plan.spec.id, capability, plan.params) or 0.0
+    return total

@@ -1,0 +1,226 @@
+"""Settings: API keys (keyring, else environment), server URLs, cache size, default providers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.gui.settings import GuiSettings
+
+SERVERS = (
+    ("comfyui", "ComfyUI"),
+    ("ollama", "Ollama"),
+    ("openai_compat", "OpenAI-compatible (LM Studio, vLLM)"),
+)
+
+
+class SettingsDialog(QDialog):
+    """Changes apply when OK is pressed; keys are stored at once by their own buttons."""
+
+    def __init__(
+        self, providers: Any = None, cache: Any = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.resize(640, 460)
+        self.settings = GuiSettings.load()
+        self.providers = providers
+        self.cache = cache
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._keys_page(), "Keys")
+        self.tabs.addTab(self._servers_page(), "Servers")
+        self.tabs.addTab(self._cache_page(), "Cache")
+        self.tabs.addTab(self._defaults_page(), "Default providers")
+        self.message = QLabel()
+        self.message.setObjectName("Error")
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.apply_and_close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    # -- keys -------------------------------------------------------------------------------------
+    def _keys_page(self) -> QWidget:
+        from studio.providers import keys
+
+        page = QWidget()
+        form = QFormLayout(page)
+        usable, words = keys.keyring_status()
+        note = QLabel(words if usable else f"{words}. Keys cannot be stored from here.")
+        note.setWordWrap(True)
+        note.setObjectName("Hint")
+        form.addRow(note)
+        self.key_rows: dict[str, tuple[QLabel, QLineEdit]] = {}
+        for provider in sorted(keys.KEY_ENV_VARS):
+            status = QLabel()
+            field = QLineEdit()
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setPlaceholderText(f"paste a key (or set {keys.KEY_ENV_VARS[provider]})")
+            field.setEnabled(usable)
+            store, remove = QPushButton("Store"), QPushButton("Remove")
+            store.setEnabled(usable)
+            remove.setEnabled(usable)
+            store.clicked.connect(lambda _c=False, p=provider: self.store_key(p))
+            remove.clicked.connect(lambda _c=False, p=provider: self.remove_key(p))
+            row = QHBoxLayout()
+            row.addWidget(field, 1)
+            row.addWidget(store)
+            row.addWidget(remove)
+            row.addWidget(status)
+            form.addRow(provider, row)
+            self.key_rows[provider] = (status, field)
+            self._show_key_status(provider)
+        return page
+
+    def _show_key_status(self, provider: str) -> None:
+        from studio.providers import keys
+
+        self.key_rows[provider][0].setText(keys.key_status(provider).describe())
+
+    def store_key(self, provider: str) -> None:
+        from studio.providers import keys
+
+        field = self.key_rows[provider][1]
+        try:
+            keys.set_key(provider, field.text())
+        except keys.KeyStoreError as exc:
+            self.message.setText(str(exc))
+            return
+        field.clear()
+        self.message.setText("")
+        self._show_key_status(provider)
+
+    def remove_key(self, provider: str) -> None:
+        from studio.providers import keys
+
+        try:
+            keys.delete_key(provider)
+        except keys.KeyStoreError as exc:
+            self.message.setText(str(exc))
+            return
+        self._show_key_status(provider)
+
+    # -- servers ----------------------------------------------------------------------------------
+    def _servers_page(self) -> QWidget:
+        from studio.providers import settings
+
+        page = QWidget()
+        form = QFormLayout(page)
+        self.url_fields: dict[str, QLineEdit] = {}
+        for provider, title in SERVERS:
+            field = QLineEdit(",".join(settings.base_urls(provider)))
+            field.setToolTip(
+                f"Base URL; the environment variable {settings.env_var_for(provider)}"
+                " overrides it. ComfyUI takes several, separated by commas."
+            )
+            form.addRow(title, field)
+            self.url_fields[provider] = field
+        return page
+
+    # -- cache ------------------------------------------------------------------------------------
+    def _cache_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.cache_limit = QDoubleSpinBox()
+        self.cache_limit.setRange(0.5, 10_000)
+        self.cache_limit.setSuffix(" GB")
+        self.cache_limit.setValue(self.settings.cache_max_gb)
+        self.cache_limit.setToolTip(
+            "After each run the least recently used results are removed "
+            "until the cache fits; those nodes simply run again."
+        )
+        self.cache_info = QLabel("…")
+        clear = QPushButton("Clear the cache")
+        clear.clicked.connect(self.clear_cache)
+        form.addRow("Maximum size", self.cache_limit)
+        form.addRow("Now", self.cache_info)
+        form.addRow(clear)
+        self._show_cache_info()
+        return page
+
+    def _show_cache_info(self) -> None:
+        if self.cache is None:
+            self.cache_info.setText("")
+            return
+        from studio.gui.app import spawn
+
+        async def show() -> None:
+            import asyncio
+
+            info = await asyncio.get_running_loop().run_in_executor(None, self.cache.info)
+            self.cache_info.setText(
+                f"{info['entries']} results, {info['objects']} files, "
+                f"{info['bytes'] / 1e6:.1f} MB in {info['path']}"
+            )
+
+        spawn(show(), "reading the cache size")
+
+    def clear_cache(self) -> None:
+        if self.cache is not None:
+            self.cache.clear()
+            self._show_cache_info()
+
+    # -- default providers ------------------------------------------------------------------------
+    def _defaults_page(self) -> QWidget:
+        from studio.providers.base import Capability
+
+        page = QWidget()
+        form = QFormLayout(page)
+        self.default_combos: dict[str, QComboBox] = {}
+        for capability in Capability:
+            combo = QComboBox()
+            ids = self.providers.ids_for(capability) if self.providers else []
+            for provider_id in ids:
+                combo.addItem(provider_id, provider_id)
+            chosen = self.settings.default_providers.get(capability.value, "offline")
+            if combo.findData(chosen) >= 0:
+                combo.setCurrentIndex(combo.findData(chosen))
+            form.addRow(capability.value, combo)
+            self.default_combos[capability.value] = combo
+        return page
+
+    # -- apply ------------------------------------------------------------------------------------
+    def apply(self) -> bool:
+        """Save every page; False (with the reason shown) when a value is unusable."""
+        from studio.providers import settings
+
+        try:
+            for provider, field in self.url_fields.items():
+                text = field.text().strip()
+                default = settings.DEFAULT_URLS.get(provider, "")
+                settings.set_base_url(provider, text if text and text != default else None)
+        except settings.SettingsError as exc:
+            self.message.setText(str(exc))
+            self.tabs.setCurrentIndex(1)
+            return False
+        self.settings.cache_max_gb = self.cache_limit.value()
+        self.settings.default_providers = {
+            cap: combo.currentData()
+            for cap, combo in self.default_combos.items()
+            if combo.currentData()
+        }
+        self.settings.save()
+        return True
+
+    def apply_and_close(self) -> None:
+        if self.apply():
+            self.accept()
