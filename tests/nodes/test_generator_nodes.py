@@ -76,3 +76,26 @@ def test_speech_node_refuses_empty_text(run_graph):
     result, _ = run_graph(graph)
     assert result.status == "failed"
     assert "text is empty" in result.failures["say"]
+
+
+def test_music_node_from_brief_and_picture(run_graph):
+    graph = Graph()
+    _brief(graph, subject="a beach", mood="joyful, energetic", style="pop", palette="yellow")
+    _text(graph, "idea", "a sunny beach")
+    graph.add_node(Node("pic", "image.generate", {"width": 96, "height": 64, "seed": 1}))
+    graph.connect("idea", "text", "pic", "prompt")
+    graph.connect("brief", "brief", "pic", "brief")
+    graph.add_node(Node("song", "audio.music", {"duration": 4.0, "seed": 2}))
+    graph.connect("brief", "brief", "song", "brief")
+    graph.connect("pic", "image", "song", "image")
+    graph.add_node(Node("plain", "audio.music", {"duration": 4.0, "seed": 2, "tempo": 90}))
+    result, events = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+    for node_id in ("song", "plain"):
+        with wave.open(str(result.outputs[node_id]["audio"].path), "rb") as wav:
+            assert (wav.getframerate(), wav.getnchannels()) == (48000, 2)
+            assert wav.getnframes() == 4 * 48000
+    assert result.outputs["song"]["audio"].digest != result.outputs["plain"]["audio"].digest
+    finished = {e.node: e for e in events if type(e).__name__ == "NodeFinished"}
+    assert "major" in finished["song"].provenance["music"]
+    assert "90 bpm" in finished["plain"].provenance["music"]

@@ -18,6 +18,7 @@ from studio.providers.base import (
     Capability,
     ImageRequest,
     MediaResult,
+    MusicRequest,
     Need,
     Provider,
     Readiness,
@@ -142,6 +143,31 @@ class OfflineProvider(Provider):
             should_stop=lambda: ctx.cancelled,
         )
         provenance = self._provenance(ctx, model=model, voice=request.voice)
+        return MediaResult(out, "audio", provenance)
+
+    async def music(self, request: MusicRequest, ctx: RunContext) -> MediaResult:
+        from studio.providers.offline.music import render_music
+
+        model = self._model(Capability.MUSIC, request.model)
+        out = self._scratch_file(ctx, "music", ".wav")
+        image = Path(request.image) if request.image is not None else None
+        try:
+            plan = await ctx.run_cpu(
+                render_music,
+                out,
+                request.prompt,
+                duration=request.duration,
+                tempo=request.tempo,
+                seed=request.seed,
+                image=image,
+                progress=ctx.progress,
+                should_stop=lambda: ctx.cancelled,
+            )
+        except ValueError as exc:
+            raise ProviderError(str(exc), provider=self.id) from None
+        except OSError as exc:  # the picture could not be read
+            raise ProviderError(f"could not read the picture: {exc}", provider=self.id) from None
+        provenance = self._provenance(ctx, model=model, seed=request.seed, music=plan.summary())
         return MediaResult(out, "audio", provenance)
 
     async def complete_text(self, request: TextRequest, ctx: RunContext) -> TextResult:

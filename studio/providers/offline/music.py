@@ -1,0 +1,500 @@
+"""The offline composer: a short piece from mood words (and optionally a picture), then synthesised.
+
+Not a music model: a small rule book. Mood words map to valence (sad .. happy) and energy (still ..
+driving); a picture adds its own (bright and warm → happier, saturated and contrasty → livelier).
+From those come the mode (major, lydian, mixolydian, dorian, minor, phrygian), the tempo, a
+diatonic chord progression and the band: pad, bass, lead (bell, soft flute or pluck), arpeggio and
+drums. The melody is a seeded walk that lands on chord tones on strong beats and repeats its
+phrase with variations, which is most of what makes a tune sound like a tune.
+The result is 48 kHz stereo, loudness-normalised, and the same samples for the same seed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.errors import Cancelled
+from studio.providers.offline import music_synth as synth
+from studio.providers.offline.procedural_image import seed_from
+
+MAX_SECONDS = 600.0
+TARGET_LOUDNESS_DB = -18.0
+MODES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+}
+PROGRESSIONS: dict[str, tuple[tuple[int, ...], ...]] = {  # scale degrees, 0 = tonic
+    "major": ((0, 4, 5, 3), (0, 5, 3, 4), (0, 3, 4, 3), (0, 3, 5, 4), (0, 2, 3, 4)),
+    "lydian": ((0, 1, 0, 1), (0, 1, 4, 0)),
+    "mixolydian": ((0, 6, 3, 0), (0, 3, 6, 3)),
+    "dorian": ((0, 3, 0, 3), (0, 6, 3, 0), (0, 2, 3, 6)),
+    "minor": ((0, 5, 2, 6), (0, 3, 5, 4), (0, 6, 5, 6), (0, 5, 3, 4), (0, 3, 0, 4)),
+    "phrygian": ((0, 1, 0, 6), (0, 1, 5, 1)),
+}
+# word → (valence, energy), both -1..1.
+MOOD_WORDS: dict[str, tuple[float, float]] = {
+    "calm": (0.3, -0.7),
+    "peaceful": (0.4, -0.7),
+    "serene": (0.4, -0.8),
+    "quiet": (0.1, -0.8),
+    "gentle": (0.4, -0.6),
+    "relaxed": (0.4, -0.6),
+    "soft": (0.3, -0.6),
+    "ambient": (0.1, -0.7),
+    "hopeful": (0.7, -0.1),
+    "warm": (0.6, -0.2),
+    "romantic": (0.5, -0.3),
+    "dreamy": (0.4, -0.6),
+    "nostalgic": (0.0, -0.4),
+    "happy": (0.9, 0.5),
+    "joyful": (0.9, 0.6),
+    "cheerful": (0.9, 0.5),
+    "playful": (0.7, 0.5),
+    "bright": (0.7, 0.3),
+    "upbeat": (0.8, 0.7),
+    "fun": (0.8, 0.6),
+    "festive": (0.8, 0.7),
+    "triumphant": (0.8, 0.8),
+    "epic": (0.3, 0.8),
+    "heroic": (0.6, 0.8),
+    "energetic": (0.5, 0.9),
+    "driving": (0.2, 0.9),
+    "exciting": (0.6, 0.8),
+    "action": (0.0, 0.9),
+    "tense": (-0.5, 0.6),
+    "suspense": (-0.5, 0.4),
+    "anxious": (-0.6, 0.5),
+    "urgent": (-0.3, 0.8),
+    "dramatic": (-0.2, 0.6),
+    "angry": (-0.7, 0.9),
+    "ominous": (-0.8, 0.1),
+    "eerie": (-0.6, -0.2),
+    "scary": (-0.8, 0.3),
+    "dark": (-0.7, -0.1),
+    "mysterious": (-0.3, -0.3),
+    "sad": (-0.7, -0.5),
+    "melancholic": (-0.6, -0.5),
+    "melancholy": (-0.6, -0.5),
+    "lonely": (-0.6, -0.6),
+    "somber": (-0.6, -0.5),
+    "sombre": (-0.6, -0.5),
+    "gloomy": (-0.7, -0.4),
+    "grim": (-0.7, 0.0),
+    "cinematic": (0.1, 0.3),
+    "mellow": (0.3, -0.5),
+    "lofi": (0.2, -0.4),
+    "slow": (0.0, -0.6),
+    "fast": (0.2, 0.8),
+    "night": (-0.2, -0.4),
+    "dusk": (0.1, -0.4),
+    "sunny": (0.8, 0.3),
+    "summer": (0.7, 0.4),
+    "winter": (-0.2, -0.5),
+    "rain": (-0.3, -0.4),
+    "storm": (-0.5, 0.7),
+    "sea": (0.2, -0.3),
+    "fire": (0.0, 0.6),
+    "city": (0.2, 0.5),
+    "forest": (0.3, -0.4),
+}
+
+
+@dataclass
+class MusicPlan:
+    """Every musical decision, made before a sample is rendered (and shown in provenance)."""
+
+    valence: float
+    energy: float
+    mode: str
+    root: int  # MIDI note of the tonic, around C3
+    tempo: float
+    progression: tuple[int, ...]
+    bars_per_chord: int
+    instruments: tuple[str, ...]
+    lead: str  # "bell", "soft" or "pluck"
+    sevenths: bool
+    brightness: float
+    image_mood: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def key_name(self) -> str:
+        names = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+        return f"{names[self.root % 12]} {self.mode}"
+
+    def summary(self) -> str:
+        return (
+            f"{self.key_name}, {round(self.tempo)} bpm, "
+            f"{' + '.join(self.instruments)} (lead: {self.lead})"
+        )
+
+
+def mood_from_words(text: str) -> tuple[float, float] | None:
+    """Mean (valence, energy) of the mood words in `text`, or None when none is known."""
+    words = re.findall(r"[a-z]+", text.lower())
+    hits = [MOOD_WORDS[w] for w in words if w in MOOD_WORDS]
+    hits += [MOOD_WORDS[w[:-1]] for w in words if w.endswith("s") and w[:-1] in MOOD_WORDS]
+    if not hits:
+        return None
+    return (float(np.mean([h[0] for h in hits])), float(np.mean([h[1] for h in hits])))
+
+
+def mood_from_image(path: Path) -> dict[str, float]:
+    """Brightness, saturation, contrast and warmth of a picture, and the mood they suggest."""
+    from PIL import Image
+
+    from studio.providers.offline.colours import hue_temperature
+
+    with Image.open(path) as image:
+        image.draft("RGB", (128, 128))
+        small = image.convert("RGB").resize((48, 48))
+    rgb = np.asarray(small, dtype=np.float32) / 255.0
+    top, low = rgb.max(axis=2), rgb.min(axis=2)
+    brightness = float(top.mean())
+    saturation = float(np.mean((top - low) / np.maximum(top, 1e-3)))
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    contrast = float(luma.std())
+    mean_colour = tuple(float(c) * 255 for c in rgb.reshape(-1, 3).mean(axis=0))
+    warmth = hue_temperature(mean_colour)  # type: ignore[arg-type]
+    valence = float(np.clip((brightness - 0.45) * 1.6 + warmth * 0.5, -1, 1))
+    energy = float(np.clip((saturation - 0.35) * 1.4 + (contrast - 0.18) * 3.0, -1, 1))
+    return {
+        "brightness": round(brightness, 3),
+        "saturation": round(saturation, 3),
+        "contrast": round(contrast, 3),
+        "warmth": round(warmth, 3),
+        "valence": round(valence, 3),
+        "energy": round(energy, 3),
+    }
+
+
+def plan_music(
+    prompt: str, *, seed: int = 0, tempo: float | None = None, image: Path | None = None
+) -> MusicPlan:
+    """Choose key, mode, tempo, progression and band from the mood (and the picture)."""
+    image_mood = mood_from_image(image) if image is not None else {}
+    rng = np.random.default_rng(seed_from("music-plan", prompt, seed, sorted(image_mood.items())))
+    words = mood_from_words(prompt)
+    if words and image_mood:
+        valence = 0.6 * words[0] + 0.4 * image_mood["valence"]
+        energy = 0.6 * words[1] + 0.4 * image_mood["energy"]
+    elif image_mood:
+        valence, energy = image_mood["valence"], image_mood["energy"]
+    elif words:
+        valence, energy = words
+    else:
+        valence, energy = 0.3, -0.2
+    dreamy = bool(re.search(r"dream|magic|float|wonder", prompt.lower()))
+    if valence > 0.35:
+        mode = "lydian" if dreamy else "major"
+    elif valence > 0.0:
+        mode = "mixolydian" if energy > 0.3 else ("lydian" if dreamy else "major")
+    elif valence > -0.35:
+        mode = "dorian"
+    else:
+        mode = "phrygian" if valence < -0.7 and energy > 0.2 else "minor"
+    progressions = PROGRESSIONS[mode]
+    progression = progressions[int(rng.integers(0, len(progressions)))]
+    if tempo is None or tempo <= 0:
+        tempo = 66.0 + 34.0 * (energy + 1.0) + float(rng.uniform(-4, 4))
+    instruments = ["pad", "bass"]
+    if energy > -0.75:
+        instruments.append("lead")
+    if energy > -0.1:
+        instruments.append("arp")
+    if energy > -0.35:
+        instruments.append("drums")
+    lead = "bell" if energy < 0.0 else ("pluck" if energy > 0.5 else "soft")
+    if valence < -0.4 and energy < 0.3:
+        lead = "soft"
+    return MusicPlan(
+        valence=round(valence, 3),
+        energy=round(energy, 3),
+        mode=mode,
+        root=45 + int(rng.integers(0, 12)),
+        tempo=float(min(200.0, max(40.0, tempo))),
+        progression=progression,
+        bars_per_chord=2 if energy < -0.4 else 1,
+        instruments=tuple(instruments),
+        lead=lead,
+        sevenths=(valence < 0.5 and energy < 0.3) or dreamy,
+        brightness=float(np.clip(0.6 + 0.4 * energy + 0.2 * valence, 0.2, 1.2)),
+        image_mood=image_mood,
+    )
+
+
+def _chord(plan: MusicPlan, degree: int, sevenths: bool) -> list[int]:
+    """The diatonic chord on `degree` as MIDI notes above the root (triad or seventh)."""
+    scale = MODES[plan.mode]
+    steps = (0, 2, 4, 6) if sevenths else (0, 2, 4)
+    notes = []
+    for step in steps:
+        index = degree + step
+        notes.append(plan.root + scale[index % 7] + 12 * (index // 7))
+    return notes
+
+
+def _scale_note(plan: MusicPlan, index: int) -> int:
+    scale = MODES[plan.mode]
+    return plan.root + 12 + scale[index % 7] + 12 * (index // 7)
+
+
+RHYTHMS_CALM = ((2.0, 2.0), (3.0, 1.0), (4.0,), (1.0, 1.0, 2.0), (1.5, 0.5, 2.0))
+RHYTHMS_LIVELY = (
+    (1.0, 0.5, 0.5, 1.0, 1.0),
+    (0.5,) * 8,
+    (0.75, 0.75, 0.5, 1.0, 1.0),
+    (1.0, 1.0, 0.5, 0.5, 1.0),
+    (1.5, 0.5, 1.0, 1.0),
+)
+
+
+def _phrase(plan: MusicPlan, rng: np.random.Generator) -> list[tuple[float, float, int | None]]:
+    """One melodic phrase over the progression: (beat, length, scale index or None for a rest)."""
+    rhythms = RHYTHMS_LIVELY if plan.energy > 0.1 else RHYTHMS_CALM
+    notes: list[tuple[float, float, int | None]] = []
+    position = int(rng.integers(4, 8))  # scale index, an octave above the root
+    beat = 0.0
+    for degree in plan.progression:
+        chord_indices = {(degree + s) % 7 for s in (0, 2, 4)}
+        for _bar in range(plan.bars_per_chord):
+            rhythm = rhythms[int(rng.integers(0, len(rhythms)))]
+            for i, length in enumerate(rhythm):
+                if i > 0 and rng.random() < (0.25 if plan.energy < 0 else 0.12):
+                    notes.append((beat, length, None))
+                    beat += length
+                    continue
+                strong = beat % 2.0 == 0.0
+                if strong:
+                    # Land on the nearest chord tone: the melody follows the harmony.
+                    candidates = [
+                        p
+                        for p in range(position - 3, position + 4)
+                        if p % 7 in chord_indices and 2 <= p <= 11
+                    ]
+                    position = (
+                        min(candidates, key=lambda p: (abs(p - position), p))
+                        if candidates
+                        else position
+                    )
+                else:
+                    step = int(rng.choice((-2, -1, -1, 1, 1, 2)))
+                    position = int(np.clip(position + step, 2, 11))
+                notes.append((beat, length, position))
+                beat += length
+    return notes
+
+
+def compose(
+    plan: MusicPlan, seconds: float, rng: np.random.Generator
+) -> dict[str, list[tuple[float, float, float]]]:
+    """The score: per instrument, (start seconds, length seconds, MIDI note or 0 for drums)."""
+    beat_seconds = 60.0 / plan.tempo
+    beats_per_cycle = 4 * plan.bars_per_chord * len(plan.progression)
+    cycles = int(np.ceil(seconds / (beats_per_cycle * beat_seconds)))
+    total_bars = cycles * plan.bars_per_chord * len(plan.progression)
+    intro_bars = 2 if total_bars >= 8 else 0
+    outro_bars = 2 if total_bars >= 10 else 0
+    score: dict[str, list[tuple[float, float, float]]] = {
+        name: [] for name in ("pad", "bass", "lead", "arp", "kick", "snare", "hat")
+    }
+    phrase = _phrase(plan, rng)
+    variation = _phrase(plan, rng)
+    for cycle in range(cycles):
+        cycle_start = cycle * beats_per_cycle
+        for c, degree in enumerate(plan.progression):
+            chord = _chord(plan, degree, plan.sevenths)
+            chord_beat = cycle_start + c * 4 * plan.bars_per_chord
+            chord_len = 4 * plan.bars_per_chord
+            bar_index = chord_beat // 4
+            t0 = chord_beat * beat_seconds
+            # One pad entry per chord; the notes are packed into the "note" as a tuple.
+            score["pad"].append((t0, chord_len * beat_seconds, tuple(n + 12 for n in chord)))
+            main = intro_bars <= bar_index < total_bars - outro_bars
+            _bass(plan, score, chord[0] - 12, chord_beat, chord_len, beat_seconds)
+            if main and "arp" in plan.instruments:
+                step = 0.5 if plan.energy > 0.4 else 1.0
+                order = [*chord, chord[1] + 12, *chord[::-1]]
+                for i in range(int(chord_len / step)):
+                    score["arp"].append(
+                        (
+                            (chord_beat + i * step) * beat_seconds,
+                            step * beat_seconds,
+                            order[i % len(order)] + 12,
+                        )
+                    )
+            if main and "drums" in plan.instruments:
+                _drums(plan, score, chord_beat, chord_len, beat_seconds, rng)
+        if "lead" in plan.instruments:
+            melody = variation if cycle % 4 == 3 else phrase
+            for beat, length, index in melody:
+                if (
+                    index is not None
+                    and intro_bars * 4 <= cycle_start + beat < (total_bars - outro_bars) * 4
+                ):
+                    score["lead"].append(
+                        (
+                            (cycle_start + beat) * beat_seconds,
+                            length * beat_seconds,
+                            _scale_note(plan, index),
+                        )
+                    )
+    return {name: [n for n in notes if n[0] < seconds] for name, notes in score.items()}
+
+
+def _bass(
+    plan: MusicPlan, score: dict, note: int, beat: float, length: float, beat_seconds: float
+) -> None:
+    if plan.energy < -0.3:
+        pattern = [(0.0, length)]
+    elif plan.energy < 0.4:
+        pattern = [(b, 2.0) for b in np.arange(0.0, length, 2.0)]
+    else:
+        pattern = [(b, 0.5) for b in np.arange(0.0, length, 1.0)] + [
+            (b + 0.5, 0.5) for b in np.arange(2.0, length, 4.0)
+        ]
+    for offset, duration in pattern:
+        score["bass"].append(((beat + offset) * beat_seconds, duration * beat_seconds * 0.95, note))
+
+
+def _drums(
+    plan: MusicPlan,
+    score: dict,
+    beat: float,
+    length: float,
+    beat_seconds: float,
+    rng: np.random.Generator,
+) -> None:
+    for b in np.arange(0.0, length, 1.0):
+        position = (beat + b) % 4
+        t = (beat + b) * beat_seconds
+        if position in (0.0, 2.0) or (plan.energy > 0.5 and position == 2.5):
+            score["kick"].append((t, 0.4, 0))
+        if position in (1.0, 3.0) and plan.energy > 0.1:
+            score["snare"].append((t, 0.2, 0))
+        score["hat"].append((t + 0.5 * beat_seconds, 0.05, 0))
+        if plan.energy > 0.5:
+            score["hat"].append((t, 0.05, 0))
+
+
+def render_music(
+    out: Path,
+    prompt: str,
+    *,
+    duration: float = 30.0,
+    tempo: float | None = None,
+    seed: int = 0,
+    image: Path | None = None,
+    progress: Callable[[float | None, str], Any] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> MusicPlan:
+    """Compose and write a 48 kHz stereo WAV; returns the plan (key, tempo, band) it used."""
+    from studio.media.audio_io import write_wav
+
+    if not 0 < duration <= MAX_SECONDS:
+        raise ValueError(
+            f"music duration must be more than 0 and at most {MAX_SECONDS:.0f} "
+            f"seconds, got {duration}"
+        )
+    report = progress or (lambda fraction, message: None)
+    stop = should_stop or (lambda: False)
+    plan = plan_music(prompt, seed=seed, tempo=tempo, image=image)
+    rng = np.random.default_rng(seed_from("music", prompt, seed, plan.summary()))
+    score = compose(plan, duration, rng)
+    frames = round(duration * synth.SAMPLE_RATE)
+    dry, send = synth.Track(frames), synth.Track(frames)
+    steps = [name for name in ("pad", "bass", "lead", "arp", "kick", "snare", "hat") if score[name]]
+    for i, name in enumerate(steps):
+        if stop():
+            raise Cancelled("cancelled")
+        report(0.8 * i / max(1, len(steps)), f"playing the {name}")
+        _play(name, score[name], plan, dry, send, rng)
+    if stop():
+        raise Cancelled("cancelled")
+    report(0.85, "adding the room")
+    room = 2.6 if plan.energy < 0 else 1.6
+    mix = dry.buffer + synth.reverb(send.buffer, rng, room) * np.float32(0.35)
+    mix += send.buffer
+    mix -= mix.mean(axis=0, keepdims=True)
+    mix = np.tanh(mix * np.float32(0.8)).astype(np.float32)
+    fade_in, fade_out = min(0.05, duration / 4), min(3.0, duration * 0.15)
+    mix[: int(fade_in * synth.SAMPLE_RATE)] *= np.linspace(
+        0, 1, int(fade_in * synth.SAMPLE_RATE), dtype=np.float32
+    )[:, None]
+    tail = int(fade_out * synth.SAMPLE_RATE)
+    if tail:
+        mix[-tail:] *= np.linspace(1, 0, tail, dtype=np.float32)[:, None] ** 2
+    mix = _normalise(mix)
+    report(0.95, "writing")
+    write_wav(out, mix, synth.SAMPLE_RATE)
+    report(1.0, plan.summary())
+    return plan
+
+
+def _normalise(mix: np.ndarray) -> np.ndarray:
+    """Bring the piece to TARGET_LOUDNESS_DB (gated RMS), never letting a peak pass -1 dBFS.
+
+    The soft clip before it bounds the peaks, so a plain gain is enough: no limiter needed.
+    """
+    from studio.media.mixing import DEFAULT_CEILING_DB, measure_loudness
+
+    loudness = measure_loudness(mix, synth.SAMPLE_RATE)
+    peak = float(np.max(np.abs(mix)))
+    if peak <= 0.0:
+        return mix
+    gain_db = min(TARGET_LOUDNESS_DB - loudness, DEFAULT_CEILING_DB - 20.0 * np.log10(peak))
+    return mix * np.float32(10.0 ** (gain_db / 20.0))
+
+
+def _play(
+    name: str,
+    notes: list[tuple[float, float, float]],
+    plan: MusicPlan,
+    dry: synth.Track,
+    send: synth.Track,
+    rng: np.random.Generator,
+) -> None:
+    rate = synth.SAMPLE_RATE
+    beat = 60.0 / plan.tempo
+    # The lead gets its own echo, so it plays into a track of its own first.
+    lead = synth.Track(len(dry.buffer)) if name == "lead" else None
+    for index, (start, length, note) in enumerate(notes):
+        at = int(start * rate)
+        if name == "pad":
+            freqs = [synth.midi_to_hz(n) for n in note]  # type: ignore[union-attr]
+            tone = synth.pad_chord(freqs, length, 1.2, plan.brightness)
+            send.add_stereo(at, synth.widen(tone), 0.063)
+        elif name == "bass":
+            tone = synth.bass_note(synth.midi_to_hz(note), length, max(0.0, plan.energy))
+            dry.add(at, tone, 0.14, 0.0)
+        elif name == "lead":
+            freq = synth.midi_to_hz(note)
+            if plan.lead == "bell":
+                tone, gain = synth.bell_note(freq, length), 0.29
+            elif plan.lead == "pluck":
+                tone, gain = synth.pluck_note(freq, length), 0.25
+            else:
+                tone, gain = synth.soft_lead_note(freq, length), 0.36
+            lead.add(at, tone, gain, 0.15)  # type: ignore[union-attr]
+        elif name == "arp":
+            tone = synth.pluck_note(synth.midi_to_hz(note), min(length, beat))
+            send.add(at, tone, 0.095, -0.35 if index % 2 else 0.35)
+        elif name == "kick":
+            dry.add(at, synth.kick(rng), 0.36, 0.0)
+        elif name == "snare":
+            send.add(at, synth.snare(rng), 0.4, 0.05)
+        elif name == "hat":
+            dry.add(
+                at, synth.hat(rng, open_=index % 8 == 7), 0.075 * (1.0 + 0.3 * rng.random()), 0.3
+            )
+    if lead is not None:
+        send.add_stereo(0, synth.echo(lead.buffer, beat * 0.75, 0.3, 3))
