@@ -286,7 +286,8 @@ def iter_frames(
             length = float(pending.duration * base) if pending.duration else last_step
             end = pending_time + max(length, 1e-3)
             shown = None
-            while out_index / float(fps) < end - 1e-6:
+            # The clip lasts `end` seconds: that is round(end * fps) frames at the new rate.
+            while out_index < max(1, round(end * float(fps))):
                 shown = converter(pending) if shown is None else shown.copy()
                 yield shown
                 out_index += 1
