@@ -114,13 +114,13 @@ def cost_of(entry: dict[str, Any], usage: Usage) -> float:
 
 
 def estimate(provider: str, model: str, capability: Capability, usage: Usage) -> float | None:
-    """Dollars for one call, rounded to a hundredth of a cent; 0 when free; None when unknown."""
+    """Dollars for one call (to a millionth); 0 when free; None when unknown."""
     if is_free(provider):
         return 0.0
     entry = price_entry(provider, model, capability)
     if entry is None:
         return None
-    return round(cost_of(entry, usage), 4)
+    return round(cost_of(entry, usage), 6)
 
 
 def usage_for(capability: Capability, request: Any) -> Usage:

@@ -7,8 +7,14 @@ call time, so readiness and calls always reflect the machine as it is now.
 from __future__ import annotations
 
 from studio.providers.base import Provider
+from studio.providers.remote.bfl import BflProvider
 from studio.providers.remote.fal import FalProvider
+from studio.providers.remote.openai import OpenAIProvider
+from studio.providers.remote.openai_compat import OpenAICompatProvider
 
 PROVIDERS: list[Provider] = [
     FalProvider(),
+    BflProvider(),
+    OpenAIProvider(),
+    OpenAICompatProvider(),
 ]

@@ -1,0 +1,85 @@
+"""Any OpenAI-compatible server (LM Studio, vLLM, llama.cpp server, OpenRouter) by base URL.
+
+Set the base URL (`STUDIO_OPENAI_COMPAT_URL`, default LM Studio's http://localhost:1234/v1) and,
+for hosted gateways, a key (`studio keys set openai_compat` or OPENAI_COMPAT_API_KEY). Text and
+vision go through `/chat/completions`; with no model named, the first of `GET /models` is used.
+Some servers still expect the older `max_tokens` field, so that is what is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studio.errors import ProviderError
+from studio.providers import keys
+from studio.providers.base import Capability, Need, Readiness, TextRequest, TextResult
+from studio.providers.remote._base import LocalServerProvider
+from studio.providers.remote._chat import chat_completion
+
+
+class OpenAICompatProvider(LocalServerProvider):
+    id = "openai_compat"
+    title = "OpenAI-compatible server"
+    capabilities = frozenset({Capability.TEXT, Capability.VISION})
+    need = Need.SERVER
+    key_optional = True
+    probe_path = "/models"
+    help = (
+        "Any server speaking OpenAI's chat API (LM Studio, vLLM, OpenRouter), by base URL; "
+        "vision needs a vision model."
+    )
+
+    def __init__(self) -> None:
+        self._served: list[str] = []
+
+    def models(self, capability: Capability) -> list[str]:
+        return super().models(capability) or list(self._served)
+
+    async def served_models(self) -> list[str]:
+        """The model ids the server lists (`GET /models`)."""
+        answer = await self.client().request_json("GET", "/models")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        self._served = [str(m["id"]) for m in data or [] if isinstance(m, dict) and "id" in m]
+        return self._served
+
+    async def readiness(self) -> Readiness:
+        ready = await super().readiness()
+        if ready.ready and keys.key_status(self.id).present:
+            return Readiness(True, ready.state, f"{ready.detail} (with a key)")
+        return ready
+
+    async def _model(self, capability: Capability, requested: str | None) -> str:
+        if requested:
+            return requested
+        configured = super().models(capability)
+        if configured:
+            return configured[0]
+        served = await self.served_models()
+        if not served:
+            raise ProviderError(
+                f"the server at {self.base_url()} lists no models; load one", provider=self.id
+            )
+        return served[0]
+
+    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
+        return await self._chat(Capability.TEXT, request, ctx)
+
+    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
+        if not request.images:
+            raise ProviderError("describing an image needs an image", provider=self.id)
+        return await self._chat(Capability.VISION, request, ctx)
+
+    async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
+        model = await self._model(capability, request.model)
+        self.begin(ctx, capability, model)
+        ctx.progress(None, f"asking {model}")
+        text, usage, _ = await chat_completion(
+            self.client(),
+            model,
+            request,
+            ctx,
+            token_field="max_tokens",
+            retry_unsafe=lambda response: True,
+        )
+        ctx.provenance.update(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
+        return TextResult(text, dict(ctx.provenance))
