@@ -11,6 +11,7 @@ arithmetic on the box's region only.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -106,8 +107,37 @@ def time_captions(
         b = speech_total * (done + weight) / total_chars
         done += weight
         start, end = _speech_to_clock(a, segments, True), _speech_to_clock(b, segments, False)
-        cues.append(Cue(round(start, 3), round(max(end, start + 0.05), 3), phrase))
-    return cues
+        cues.append([start, end, phrase])
+    _snap_to_pauses(cues, segments)
+    return [Cue(round(s, 3), round(max(e, s + 0.05), 3), p) for s, e, p in cues]
+
+
+SNAP_SECONDS = 0.75  # how far a phrase boundary may move to land in a pause
+MIN_CUE_SECONDS = 0.3
+
+
+def _snap_to_pauses(cues: list[list], segments: list[tuple[float, float]]) -> None:
+    """Move each boundary between two phrases into a nearby pause of the speech, when there is
+    one: speakers pause between sentences, so the caption changes when the voice does."""
+    gaps = [(a[1], b[0]) for a, b in itertools.pairwise(segments)]
+    used: set[int] = set()
+    for before, after in itertools.pairwise(cues):
+        boundary = before[1]
+        best = None
+        for index, (gap_start, gap_end) in enumerate(gaps):
+            distance = max(gap_start - boundary, boundary - gap_end, 0.0)
+            if (
+                index not in used
+                and distance <= SNAP_SECONDS
+                and (best is None or distance < best[0])
+            ):
+                best = (distance, index, gap_start, gap_end)
+        if best is None:
+            continue
+        _, index, gap_start, gap_end = best
+        if gap_start - before[0] >= MIN_CUE_SECONDS and after[1] - gap_end >= MIN_CUE_SECONDS:
+            before[1], after[0] = gap_start, gap_end
+            used.add(index)
 
 
 def _speech_to_clock(position: float, segments: list[tuple[float, float]], is_start: bool) -> float:

@@ -59,6 +59,17 @@ def test_cues_follow_the_speech_and_never_start_in_a_silence() -> None:
     assert all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(cues))
 
 
+def test_sentence_changes_move_into_the_pauses_between_speech() -> None:
+    # Speech-time split would change captions at ~1.9 s; the voice pauses from 2.0 to 2.5 s.
+    cues = time_captions(
+        "The sea is calm tonight. The light comes on.", 4.5, [(0.5, 2.0), (2.5, 3.5)]
+    )
+    assert [(c.start, c.end) for c in cues] == [(0.5, 2.0), (2.5, 3.5)]
+    # A pause far from any phrase boundary is left alone.
+    cues = time_captions("One two three four five six. Seven.", 10.0, [(0.0, 1.0), (1.5, 9.0)])
+    assert cues[0].end > 5.0
+
+
 def test_a_hundred_thousand_characters_time_quickly_and_stay_in_range() -> None:
     text = ("A sentence of moderate length, with a comma. " * 2300)[:100_000]
     started = time.perf_counter()
