@@ -99,3 +99,49 @@ def test_music_node_from_brief_and_picture(run_graph):
     finished = {e.node: e for e in events if type(e).__name__ == "NodeFinished"}
     assert "major" in finished["song"].provenance["music"]
     assert "90 bpm" in finished["plain"].provenance["music"]
+
+
+def test_title_card_over_a_generated_picture_and_its_description(run_graph, tmp_path):
+    graph = Graph()
+    _text(graph, "idea", "a red fire in the desert")
+    _text(graph, "words", "The End")
+    graph.add_node(Node("pic", "image.generate", {"width": 160, "height": 90}))
+    graph.connect("idea", "text", "pic", "prompt")
+    graph.add_node(
+        Node(
+            "card",
+            "image.title_card",
+            {"width": 320, "height": 180, "background": "image", "outline": 2},
+        )
+    )
+    graph.connect("words", "text", "card", "text")
+    graph.connect("pic", "image", "card", "image")
+    graph.add_node(
+        Node(
+            "plain",
+            "image.title_card",
+            {"width": 200, "height": 100, "background": "colour", "colour": "#c81e1e", "title": ""},
+        )
+    )
+    graph.add_node(Node("say", "image.describe", {}))
+    graph.connect("plain", "image", "say", "image")
+    result, _ = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+    with Image.open(result.outputs["card"]["image"].path) as card:
+        assert card.size == (320, 180)
+    assert "mostly red" in result.outputs["say"]["text"]
+
+
+def test_title_card_missing_font_and_missing_picture_fail_clearly(run_graph, tmp_path):
+    graph = Graph()
+    graph.add_node(
+        Node(
+            "card",
+            "image.title_card",
+            {"font": str(tmp_path / "Gone.ttf"), "width": 64, "height": 64},
+        )
+    )
+    graph.add_node(Node("nopic", "image.title_card", {"background": "image"}))
+    result, _ = run_graph(graph)
+    assert "font file" in result.failures["card"] and "Gone.ttf" in result.failures["card"]
+    assert "connect a picture" in result.failures["nopic"]

@@ -154,7 +154,11 @@ def mood_from_image(path: Path) -> dict[str, float]:
 
     from studio.providers.offline.colours import hue_temperature
 
-    with Image.open(path) as image:
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise ValueError("the picture is too large to read safely") from None
+    with image:
         image.draft("RGB", (128, 128))
         small = image.convert("RGB").resize((48, 48))
     rgb = np.asarray(small, dtype=np.float32) / 255.0

@@ -170,6 +170,31 @@ class OfflineProvider(Provider):
         provenance = self._provenance(ctx, model=model, seed=request.seed, music=plan.summary())
         return MediaResult(out, "audio", provenance)
 
+    async def describe_image(self, request: TextRequest, ctx: RunContext) -> TextResult:
+        from studio.providers.offline.describe import describe
+
+        model = self._model(Capability.VISION, request.model)
+        if not request.images:
+            raise ProviderError("describing needs a picture", provider=self.id)
+        ctx.progress(None, "measuring colours and light")
+        try:
+            text = await ctx.run_cpu(describe, Path(request.images[0]))
+        except (OSError, ValueError) as exc:
+            raise ProviderError(f"could not read the picture: {exc}", provider=self.id) from None
+        return TextResult(text, self._provenance(ctx, model=model))
+
+    async def title_card(self, ctx: RunContext, **options: Any) -> MediaResult:
+        """Draw a title card (offline only, not a provider capability); options as `TitleCard`."""
+        from studio.providers.offline.title_card import TitleCard, render_title_card
+
+        try:
+            card = TitleCard(**options)
+        except TypeError as exc:
+            raise ProviderError(f"title card: {exc}", provider=self.id) from None
+        out = self._scratch_file(ctx, "title", ".png")
+        await ctx.run_cpu(render_title_card, card, out)
+        return MediaResult(out, "image", self._provenance(ctx, model="title-card"))
+
     async def complete_text(self, request: TextRequest, ctx: RunContext) -> TextResult:
         from studio.providers.offline.template_text import rewrite
 
