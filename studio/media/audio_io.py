@@ -29,8 +29,6 @@ from studio.media.errors import MediaError
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-AUDIO_SUFFIXES = (".mp3", ".wav", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".mp4")
-
 # A file may have a few damaged packets (a cut download, a bad sector); past this share of
 # packets failing, the file is treated as unreadable rather than as music with holes.
 _MAX_BAD_PACKET_SHARE = 0.5
@@ -70,10 +68,9 @@ def _open_audio(path: Path) -> tuple[Any, Any]:
         container.close()
         raise MediaError(f"{name} has no sound track")
     stream = container.streams.audio[0]
-    if stream.codec_context is None:
+    if stream.codec_context is None:  # FFmpeg has no decoder for this codec
         container.close()
-        codec = stream.codec_context.name if stream.codec_context else "an unknown codec"
-        raise MediaError(f"{name} holds sound in a format this studio cannot decode ({codec})")
+        raise MediaError(f"{name} holds sound in a format this studio cannot decode")
     return container, stream
 
 

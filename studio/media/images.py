@@ -46,23 +46,6 @@ SUPPORTED_FORMATS = {
     "JPEG2000": "JPEG 2000",
     "DDS": "DDS",
 }
-IMAGE_SUFFIXES = (
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".webp",
-    ".gif",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".tga",
-    ".ppm",
-    ".pgm",
-    ".pbm",
-    ".ico",
-    ".jp2",
-    ".qoi",
-)
 
 
 def _open(path: Path) -> Image.Image:
