@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from studio.providers.base import Provider
 from studio.providers.remote.bfl import BflProvider
+from studio.providers.remote.elevenlabs import ElevenLabsProvider
 from studio.providers.remote.fal import FalProvider
 from studio.providers.remote.openai import OpenAIProvider
 from studio.providers.remote.openai_compat import OpenAICompatProvider
+from studio.providers.remote.replicate import ReplicateProvider
 
 PROVIDERS: list[Provider] = [
     FalProvider(),
     BflProvider(),
     OpenAIProvider(),
+    ElevenLabsProvider(),
+    ReplicateProvider(),
     OpenAICompatProvider(),
 ]

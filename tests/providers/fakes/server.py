@@ -9,8 +9,9 @@ block each other, and slow replies (`delay`, `chunk_delay`) cost the server no t
         ... call server.url ...
         assert server.received("POST")[0].json["prompt"] == "..."
 
-A route answers with a Reply, or a function of the Recorded request returning a Reply, a dict
-(sent as JSON) or an awaitable of them, or a list of those (used in order; the last repeats).
+A route answers with a Reply, a dict (sent as JSON), or a function of the Recorded request
+returning one of those (or an awaitable of it), or a list of any of these, used in order (the
+last one repeats).
 Websocket routes use the `websockets` package's protocol on the same port (as ComfyUI serves
 `/ws` beside its HTTP routes).
 """
@@ -67,7 +68,7 @@ class Reply:
         return self.body.encode() if isinstance(self.body, str) else self.body
 
 
-Responder = Reply | list[Reply] | Callable[[Recorded], Any]
+Responder = Reply | dict | list[Any] | Callable[[Recorded], Any]
 
 REASONS = {
     200: "OK",
@@ -264,6 +265,8 @@ class FakeServer:
                 responder = responder[index]
             if isinstance(responder, Reply):
                 return responder
+            if isinstance(responder, dict):
+                return Reply(json=responder)
             result = responder(record)
             if inspect.isawaitable(result):
                 result = await result
