@@ -31,7 +31,9 @@ from studio.media.errors import MediaError
 HOP_SECONDS = 0.01  # the loudness envelope's resolution
 SILENCE_DB = -120.0
 DEFAULT_TARGET_DB = -16.0
-DEFAULT_CEILING_DB = -1.0
+# Peak ceiling: -1.5 dBFS leaves room for the overshoot of lossy encoding (AAC in the MP4 was
+# measured 0.7 dB above the WAV's peak), so the delivered file does not clip either.
+DEFAULT_CEILING_DB = -1.5
 # Never lift a quiet recording by more than this: past it we would mostly be raising hiss.
 MAX_MAKEUP_DB = 30.0
 DUCK_ATTACK = 0.15  # seconds the music takes to dip, ending as speech starts
@@ -413,7 +415,7 @@ def build_soundtrack(
     The narration is set to `target_db` (its speech, gated); the music to `music_volume_db`
     below that (to `target_db` when there is no narration), looped or trimmed to length, faded
     in and out, and lowered by `duck_db` under speech. A look-ahead limiter keeps every peak
-    under -1 dBFS. Either source may be None; with neither, the WAV is silence.
+    under -1.5 dBFS. Either source may be None; with neither, the WAV is silence.
     """
     if not math.isfinite(duration) or duration <= 0:
         raise MediaError(f"the soundtrack needs a duration above 0 seconds, got {duration}")

@@ -96,7 +96,7 @@ def test_soundtrack_ducks_music_under_speech_by_the_asked_depth(
     assert abs(music_alone - -24.0) < 1.0
     assert abs((music_under_speech - music_alone) - -12.0) < 0.5
     assert level_at(mix, VOICE_HZ, 4.8, 5.6) < -60  # no voice where none was spoken
-    assert info.peak_db <= -1.0 + 1e-3
+    assert info.peak_db <= -1.5 + 1e-3
 
 
 def test_ducking_ramps_are_gradual_not_clicks(tmp_path: Path, sources: tuple[Path, Path]) -> None:
@@ -187,7 +187,7 @@ def test_loud_sources_never_clip(tmp_path: Path) -> None:
         duck_db=0.0,
     )
     mix = decode_audio(info.path)
-    assert peak_db(mix) <= -1.0 + 0.01
+    assert peak_db(mix) <= -1.5 + 0.01
     with wave.open(str(info.path)) as handle:
         pcm = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
     assert np.max(np.abs(pcm.astype(np.int32))) < 32767  # never a full-scale (clipped) sample
@@ -246,7 +246,7 @@ def test_normalize_loudness_hits_the_target_and_limits_peaks() -> None:
     spiky = np.random.default_rng(0).standard_normal((3 * RATE, 2)).astype(np.float32) * 0.01
     spiky[RATE // 2 :: RATE // 4] = 0.9  # clicks far above the noise, four a second
     out = normalize_loudness(spiky, -14.0)
-    assert peak_db(out) <= -1.0 + 1e-3
+    assert peak_db(out) <= -1.5 + 1e-3
     assert measure_loudness(out) == pytest.approx(-14.0, abs=1.0)
     silence = np.zeros((RATE, 2), np.float32)
     assert not np.any(normalize_loudness(silence, -16.0))
@@ -259,7 +259,7 @@ def test_limiter_leaves_quiet_audio_untouched_and_keeps_timing() -> None:
     burst = gentle.copy()
     burst[24000:24100] *= 3.0
     limited = limit_peaks(burst)
-    assert len(limited) == len(burst) and peak_db(limited) <= -1.0 + 1e-3
+    assert len(limited) == len(burst) and peak_db(limited) <= -1.5 + 1e-3
     assert np.allclose(limited[:20000], burst[:20000], atol=1e-7)  # untouched well before it
     assert np.argmax(np.abs(limited)) in range(24000, 24100)  # the loud part stays in place
 
