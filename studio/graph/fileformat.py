@@ -40,14 +40,16 @@ def _migrate_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
             if isinstance(entry, dict) and "position" in entry:
                 positions[node_id] = entry.pop("position")
     edges = []
-    for i, edge in enumerate(doc.get("edges") or []):
+    # Anything but a list is left for the loader to report ("'edges' must be a list").
+    old_edges = doc.get("edges") or []
+    for i, edge in enumerate(old_edges if isinstance(old_edges, list) else []):
         if isinstance(edge, list) and len(edge) == 4:
             edges.append(
                 {"from": edge[0], "out": edge[1], "to": edge[2], "in": edge[3], "order": i}
             )
         else:
             edges.append(edge)
-    doc["edges"] = edges
+    doc["edges"] = edges if isinstance(old_edges, list) else old_edges
     doc["layout"] = {"positions": positions, "groups": []}
     doc["version"] = 2
     return doc
@@ -97,7 +99,22 @@ def parse_graph(data: bytes | str, source: str = "graph") -> Graph:
         raise GraphError(f"{source} is nested too deeply to be a graph file") from None
     except ValueError as exc:
         raise GraphError(f"{source}: {exc}") from None
+    if "\\u" in text or not isinstance(data, bytes):
+        _refuse_lone_surrogates(doc, source)
     return graph_from_dict(doc, source)
+
+
+def _refuse_lone_surrogates(doc: Any, source: str) -> None:
+    # JSON can spell half a UTF-16 pair ("\ud800"); such text could never be saved as UTF-8.
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise GraphError(
+            f"{source} holds text that is not valid Unicode (a lone \\u escape "
+            "between \\ud800 and \\udfff)"
+        ) from None
+    except RecursionError:
+        raise GraphError(f"{source} is nested too deeply to be a graph file") from None
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -200,7 +217,12 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
 
 
 def _is_finite_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large to be a float
+        return False
 
 
 _MISSING = object()

@@ -9,7 +9,7 @@ from typing import Any
 
 from studio.errors import GraphError
 
-NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")  # \Z: no trailing newline
 
 
 @dataclass
