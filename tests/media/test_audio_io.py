@@ -335,10 +335,11 @@ def test_pydub_gets_raw_pcm_and_never_runs_ffmpeg(tmp_path: Path, monkeypatch) -
     assert abs(level_db(back)[0] - (SINE_DB - 6.0 + 20 * np.log10(1 + 10 ** (-14 / 20)))) < 0.3
 
 
-def test_decoding_a_minute_of_mp3_is_quick(tmp_path: Path) -> None:
-    path = write_audio(tmp_path / "minute.mp3", "libmp3lame", rate=44100, seconds=60.0)
+def test_decoding_half_a_minute_of_mp3_is_quick(tmp_path: Path) -> None:
+    path = write_audio(tmp_path / "half.mp3", "libmp3lame", rate=44100, seconds=30.0)
     start = time.perf_counter()
     samples = decode_audio(path)
     elapsed = time.perf_counter() - start
-    assert abs(len(samples) / 48000 - 60.0) < 0.06
-    assert elapsed < 5.0, f"60 s of mp3 took {elapsed:.2f} s to decode"
+    assert abs(len(samples) / 48000 - 30.0) < 0.06
+    # About 0.06 s on one idle core; the bound leaves room for a busy CI machine.
+    assert elapsed < 3.0, f"30 s of mp3 took {elapsed:.2f} s to decode"
