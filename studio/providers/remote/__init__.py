@@ -7,9 +7,12 @@ call time, so readiness and calls always reflect the machine as it is now.
 from __future__ import annotations
 
 from studio.providers.base import Provider
+from studio.providers.remote.anthropic import AnthropicProvider
 from studio.providers.remote.bfl import BflProvider
 from studio.providers.remote.elevenlabs import ElevenLabsProvider
 from studio.providers.remote.fal import FalProvider
+from studio.providers.remote.gemini import GeminiProvider
+from studio.providers.remote.ollama import OllamaProvider
 from studio.providers.remote.openai import OpenAIProvider
 from studio.providers.remote.openai_compat import OpenAICompatProvider
 from studio.providers.remote.replicate import ReplicateProvider
@@ -20,5 +23,8 @@ PROVIDERS: list[Provider] = [
     OpenAIProvider(),
     ElevenLabsProvider(),
     ReplicateProvider(),
+    GeminiProvider(),
+    AnthropicProvider(),
+    OllamaProvider(),
     OpenAICompatProvider(),
 ]
