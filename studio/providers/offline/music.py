@@ -471,29 +471,34 @@ def _play(
     beat = 60.0 / plan.tempo
     # The lead gets its own echo, so it plays into a track of its own first.
     lead = synth.Track(len(dry.buffer)) if name == "lead" else None
+    # A piece repeats its chords and notes: each distinct sound is synthesised once.
+    made: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def sound(*key: Any) -> np.ndarray:
+        if key not in made:
+            made[key] = key[0](*key[1:])
+        return made[key]
+
+    lead_voice = {"bell": (synth.bell_note, 0.29), "pluck": (synth.pluck_note, 0.25)}.get(
+        plan.lead, (synth.soft_lead_note, 0.36)
+    )
     for index, (start, length, note) in enumerate(notes):
         at = int(start * rate)
         if name == "pad":
-            freqs = [synth.midi_to_hz(n) for n in note]  # type: ignore[union-attr]
-            tone = synth.pad_chord(freqs, length, 1.2, plan.brightness)
+            freqs = tuple(synth.midi_to_hz(n) for n in note)  # type: ignore[union-attr]
+            tone = sound(synth.pad_chord, freqs, length, 1.2, plan.brightness)
             send.add_stereo(at, synth.widen(tone), 0.063)
         elif name == "bass":
-            tone = synth.bass_note(synth.midi_to_hz(note), length, max(0.0, plan.energy))
+            tone = sound(synth.bass_note, synth.midi_to_hz(note), length, max(0.0, plan.energy))
             dry.add(at, tone, 0.14, 0.0)
         elif name == "lead":
-            freq = synth.midi_to_hz(note)
-            if plan.lead == "bell":
-                tone, gain = synth.bell_note(freq, length), 0.29
-            elif plan.lead == "pluck":
-                tone, gain = synth.pluck_note(freq, length), 0.25
-            else:
-                tone, gain = synth.soft_lead_note(freq, length), 0.36
-            lead.add(at, tone, gain, 0.15)  # type: ignore[union-attr]
+            tone = sound(lead_voice[0], synth.midi_to_hz(note), length)
+            lead.add(at, tone, lead_voice[1], 0.15)  # type: ignore[union-attr]
         elif name == "arp":
-            tone = synth.pluck_note(synth.midi_to_hz(note), min(length, beat))
+            tone = sound(synth.pluck_note, synth.midi_to_hz(note), min(length, beat))
             send.add(at, tone, 0.095, -0.35 if index % 2 else 0.35)
         elif name == "kick":
-            dry.add(at, synth.kick(rng), 0.36, 0.0)
+            dry.add(at, sound(synth.kick), 0.36, 0.0)
         elif name == "snare":
             send.add(at, synth.snare(rng), 0.4, 0.05)
         elif name == "hat":

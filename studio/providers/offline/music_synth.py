@@ -138,18 +138,19 @@ def pluck_note(freq: float, seconds: float) -> np.ndarray:
     frames = int((seconds + 0.4) * SAMPLE_RATE)
     t = _clock(frames)
     out = np.zeros(frames, dtype=np.float32)
+    # Harmonic k decays as exp(-(3 + 2.5 k) t): one exp, then a multiply per harmonic.
+    step = np.exp(-t * np.float32(2.5))
+    decay = np.exp(-t * np.float32(3.0))
+    phase = TWO_PI * np.float32(freq) * t
     for k in range(1, 7):
         if freq * k >= 18_000:
             break
-        out += (
-            np.sin(TWO_PI * np.float32(freq * k) * t)
-            * np.exp(-t * np.float32(3.0 + 2.5 * k))
-            / np.float32(k)
-        )
+        decay *= step
+        out += np.sin(phase * np.float32(k)) * decay * np.float32(1.0 / k)
     return out * np.clip(t / np.float32(0.002), 0.0, 1.0)
 
 
-def kick(rng: np.random.Generator) -> np.ndarray:
+def kick() -> np.ndarray:
     frames = int(0.45 * SAMPLE_RATE)
     t = _clock(frames)
     freq = 45.0 + 90.0 * np.exp(-t / np.float32(0.04))

@@ -286,7 +286,7 @@ def render(
 def write_png(image: np.ndarray, path: Path) -> Path:
     """Write an RGB uint8 array as PNG (deterministic bytes: no timestamps, fixed compression)."""
     ok, data = cv2.imencode(
-        ".png", np.ascontiguousarray(image[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 3]
+        ".png", np.ascontiguousarray(image[:, :, ::-1]), [cv2.IMWRITE_PNG_COMPRESSION, 1]
     )
     if not ok:
         raise OSError(f"could not encode {path.name} as PNG")

@@ -63,10 +63,21 @@ class Canvas:
         return line * amplitude
 
     def blend(self, mask: np.ndarray, colour: np.ndarray | tuple[int, int, int]) -> None:
-        """Paint `colour` (RGB, or an image) where `mask` (H, W in 0..1) says, softly."""
+        """Paint `colour` (RGB, or an image) where `mask` (H, W in 0..1) says, softly.
+
+        Only the mask's bounding box is touched: most shapes cover a small part of the frame.
+        """
         colour = _rgb(colour) if isinstance(colour, tuple) else colour
-        m = mask[:, :, None]
-        self.img += (colour - self.img) * m
+        rows = np.flatnonzero(mask.max(axis=1) > 0)
+        if rows.size == 0:
+            return
+        cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].max(axis=0) > 0)
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        if colour.ndim == 3:
+            colour = colour[r0:r1] if colour.shape[0] == self.h else colour
+            colour = colour[:, c0:c1] if colour.shape[1] == self.w else colour
+        region = self.img[r0:r1, c0:c1]
+        region += (colour - region) * mask[r0:r1, c0:c1, None]
 
     def poly_mask(self, polygons: list[np.ndarray], blur: float = 0.0) -> np.ndarray:
         """An anti-aliased float mask of filled polygons (lists of (x, y) pixel points)."""
