@@ -146,7 +146,8 @@ def light_source(c: Canvas, plan: ScenePlan) -> None:
         disc_colour = c.light_colour * (0.85 + 0.15 * c.noise((6, 12))[:, :, None])
         c.blend(disc, disc_colour)
     else:
-        c.blend(disc, np.minimum(1.0, c.light_colour * 1.1))
+        # Brighter than its own glow, or the disc reads as an eclipse.
+        c.blend(disc, np.minimum(1.0, c.light_colour * 0.35 + 0.75))
 
 
 def clouds(c: Canvas, plan: ScenePlan) -> None:
