@@ -322,6 +322,74 @@ class VideoEncoder:
             self.abort()
 
 
+class Prefetch:
+    """Run a frame generator in a worker thread, a few frames ahead of the encoder.
+
+    Frame making (OpenCV, numpy, decoding) and x264 both release the GIL, so while the encoder
+    thread waits on x264 the next frames are already being made. Exceptions from the generator
+    come out of `next()` in the consumer; `close()` stops the worker and closes the generator.
+    """
+
+    _END = object()
+
+    def __init__(self, frames: Iterable[Any], depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._work, args=(iter(frames),), name="frame-maker", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item: tuple[Any, BaseException | None]) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _work(self, frames: Iterator[Any]) -> None:
+        try:
+            for frame in frames:
+                if not self._put((frame, None)):
+                    return
+            self._put((self._END, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put((self._END, exc))
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Prefetch:
+        return self
+
+    def __next__(self) -> Any:
+        item, error = self._queue.get()
+        if item is self._END:
+            self._stop.set()
+            if error is not None:
+                raise error
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop the worker (it finishes the frame in hand) and wait for it."""
+        import queue
+
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join()
+
+
 def encode_frames(
     frames: Iterable[np.ndarray],
     path: Path,
@@ -337,16 +405,20 @@ def encode_frames(
     should_stop: Callable[[], bool] | None = None,
 ) -> Path:
     """Encode a stream of frames into `path` (atomically), with progress and cancellation."""
-    with VideoEncoder(
-        path, width=width, height=height, fps=fps, format=format, quality=quality, audio=audio
-    ) as encoder:
-        for index, frame in enumerate(frames):
-            if should_stop is not None and should_stop():
-                raise Cancelled("cancelled")
-            encoder.write(frame)
-            if progress is not None and index % 10 == 0:
-                fraction = index / total_frames if total_frames else None
-                progress(fraction, "encoding")
+    ahead = Prefetch(frames)
+    try:
+        with VideoEncoder(
+            path, width=width, height=height, fps=fps, format=format, quality=quality, audio=audio
+        ) as encoder:
+            for index, frame in enumerate(ahead):
+                if should_stop is not None and should_stop():
+                    raise Cancelled("cancelled")
+                encoder.write(frame)
+                if progress is not None and index % 10 == 0:
+                    fraction = index / total_frames if total_frames else None
+                    progress(fraction, "encoding")
+    finally:
+        ahead.close()
     if progress is not None:
         progress(1.0, "encoded")
     return Path(path)

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import Cancelled
 from studio.media.errors import MediaError
 
 if TYPE_CHECKING:
@@ -213,7 +212,7 @@ def render_ken_burns(
     Odd sizes are rounded down to even. Raises MediaError for a bad picture or setting and
     Cancelled when `should_stop()` turns true (no file is left at `out` then).
     """
-    from studio.media.encode import VideoEncoder, even_size
+    from studio.media.encode import encode_frames, even_size
 
     if not duration > 0:
         raise MediaError(f"duration must be more than 0 seconds, got {duration}")
@@ -232,13 +231,13 @@ def render_ken_burns(
         strength=strength,
         easing=easing,
     )
-    with VideoEncoder(out, width=width, height=height, fps=fps) as encoder:
-        for index, frame in enumerate(frames):
-            if should_stop is not None and should_stop():
-                raise Cancelled("cancelled")
-            encoder.write(frame)
-            if progress is not None and index % 10 == 0:
-                progress(index / total, "Ken Burns")
-    if progress is not None:
-        progress(1.0, "Ken Burns")
-    return Path(out)
+    return encode_frames(
+        frames,
+        Path(out),
+        width=width,
+        height=height,
+        fps=fps,
+        total_frames=total,
+        progress=progress,
+        should_stop=should_stop,
+    )

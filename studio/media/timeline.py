@@ -266,7 +266,7 @@ def render_timeline(
     `should_stop()` turns true; no file is left at `out` in either case.
     """
     from studio.media.captions import time_captions, to_srt
-    from studio.media.encode import VideoEncoder, even_size
+    from studio.media.encode import Prefetch, VideoEncoder, even_size
     from studio.media.mixing import build_soundtrack
 
     _check_settings(settings)
@@ -310,7 +310,7 @@ def render_timeline(
         if captions_text and captions_text.strip():
             segments = soundtrack.speech_segments if narration is not None else None
             cues = time_captions(captions_text, duration, segments)
-        frames = timeline_frames(clips, slots, total, settings, cues, width, height)
+        frames = Prefetch(timeline_frames(clips, slots, total, settings, cues, width, height))
         with VideoEncoder(
             out,
             width=width,

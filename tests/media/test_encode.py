@@ -237,3 +237,36 @@ def test_export_of_junk_fails_cleanly_and_writes_nothing(tmp_path: Path) -> None
         export_video(junk, target, format="webm")
     assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.mp4"]
+
+
+def test_prefetch_hands_over_frames_in_order_errors_too_and_stops_on_close() -> None:
+    import threading
+
+    from studio.media.encode import Prefetch
+
+    assert list(Prefetch(range(20), depth=2)) == list(range(20))
+
+    def broken():
+        yield 1
+        raise MediaError("clip 2 is damaged")
+
+    ahead = Prefetch(broken())
+    assert next(ahead) == 1
+    with pytest.raises(MediaError, match="clip 2 is damaged"):
+        next(ahead)
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                n += 1
+                yield n
+        finally:
+            closed.set()
+
+    ahead = Prefetch(endless(), depth=2)
+    assert next(ahead) == 1
+    ahead.close()
+    assert closed.is_set()  # the worker stopped and closed its generator
