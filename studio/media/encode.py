@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -108,14 +107,19 @@ def i420_to_rgb(yuv: np.ndarray) -> np.ndarray:
 
 
 def temp_path_beside(target: Path) -> Path:
-    """A fresh, unused file name in the target's folder (same file system, so rename is atomic)."""
+    """A fresh, unused file name in the target's folder (same file system, so rename is atomic).
+
+    The file is not created here: the muxer creates it, with the user's usual permissions
+    (a `mkstemp` file would stay private to its owner after the rename).
+    """
+    import secrets
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent
-    )
-    os.close(fd)
-    return Path(tmp)
+    while True:
+        tmp = target.parent / f".{target.stem}.{secrets.token_hex(6)}.part{target.suffix}"
+        if not tmp.exists():
+            return tmp
 
 
 class VideoEncoder:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import av
@@ -270,3 +271,13 @@ def test_prefetch_hands_over_frames_in_order_errors_too_and_stops_on_close() -> 
     assert next(ahead) == 1
     ahead.close()
     assert closed.is_set()  # the worker stopped and closed its generator
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_finished_file_has_the_users_usual_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        out = encode_frames(gradient_frames(2), tmp_path / "shared.mp4", width=W, height=H, fps=FPS)
+    finally:
+        os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o644  # not private to its owner like a mkstemp file
