@@ -74,7 +74,7 @@ def load_graph(path: Path) -> Graph:
     except PermissionError:
         raise GraphError(f"cannot read {path}: permission denied") from None
     graph = parse_graph(data, source=path.name)
-    graph.meta.setdefault("_path", str(path.resolve()))
+    graph.meta["_path"] = str(path.resolve())
     return graph
 
 
@@ -212,7 +212,9 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
                 color=_expect(group, "color", str, where, default="#3a3f4b"),
             )
         )
-    graph.meta = dict(_expect(doc, "meta", dict, "$", default={}))
+    # "_" keys are runtime state (like "_path", where a save goes): never taken from a file.
+    meta = _expect(doc, "meta", dict, "$", default={})
+    graph.meta = {k: v for k, v in meta.items() if not k.startswith("_")}
     return graph
 
 
