@@ -100,7 +100,7 @@ def plan_slots(
     overlap = 0
     if settings.transition == "crossfade" and count > 1:
         overlap = max(0, round(settings.transition_seconds * fps))
-    if settings.fit_to_narration and narration_seconds is not None:
+    if settings.fit_to_narration and narration_seconds is not None and narration_seconds > 0:
         total = max(1, math.ceil((narration_seconds + NARRATION_TAIL) * fps))
         # Clips share the narration's length; crossfades overlap, so clips get that much extra.
         lengths = _split_evenly(total + (count - 1) * overlap, count)
@@ -109,8 +109,10 @@ def plan_slots(
             notes.append(f"crossfades shortened to {overlap / fps:.2f} s to fit the clips")
             lengths = _split_evenly(total + (count - 1) * overlap, count)
     else:
-        if settings.fit_to_narration:
+        if settings.fit_to_narration and narration_seconds is None:
             notes.append("no narration connected: each clip lasts clip_duration")
+        elif settings.fit_to_narration:
+            notes.append("the narration is 0 seconds long: each clip lasts clip_duration")
         if not settings.clip_duration > 0:
             raise MediaError(
                 f"clip duration must be more than 0 seconds, got {settings.clip_duration}"
