@@ -150,7 +150,7 @@ def export_video(
     should_stop: ShouldStop = None,
 ) -> dict[str, Any]:
     """Write `source` to the user's `target` path as MP4, WebM or GIF, atomically."""
-    from studio.media.encode import export_video as export
+    from studio.media.export import export_video as export
 
     return export(
         Path(source),

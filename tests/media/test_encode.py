@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from studio.errors import Cancelled
-from studio.media.encode import VideoEncoder, encode_frames, even_size, export_video
+from studio.media.encode import VideoEncoder, encode_frames, even_size
 from studio.media.errors import MediaError
+from studio.media.export import export_video
 
 W, H, FPS = 160, 90, 30
 
