@@ -357,10 +357,12 @@ class ProviderClient:
         timeout: float | None = None,
         not_found: str | None = None,
         follow_redirects: bool = False,
+        accept: tuple[int, ...] = (),
         **kwargs: Any,
     ) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response (streamed if `stream`; close it) or raise.
 
+        Statuses in `accept` are returned too (for a body the caller reads itself).
         kwargs go to httpx (json=, content=, params=, files=, data=).
         """
         client = await shared_client()
@@ -407,7 +409,7 @@ class ProviderClient:
                     f"{self.title} dropped the connection ({type(exc).__name__})", retryable=True
                 ) from None
             log.debug("%s %s -> %s", method, redact(url), response.status_code)
-            if response.status_code < 400:
+            if response.status_code < 400 or response.status_code in accept:
                 return response
             if stream:
                 # Error bodies are small; read them for the message, then release the connection.

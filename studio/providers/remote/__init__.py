@@ -9,6 +9,7 @@ from __future__ import annotations
 from studio.providers.base import Provider
 from studio.providers.remote.anthropic import AnthropicProvider
 from studio.providers.remote.bfl import BflProvider
+from studio.providers.remote.comfyui import ComfyUIProvider
 from studio.providers.remote.elevenlabs import ElevenLabsProvider
 from studio.providers.remote.fal import FalProvider
 from studio.providers.remote.gemini import GeminiProvider
@@ -26,5 +27,6 @@ PROVIDERS: list[Provider] = [
     GeminiProvider(),
     AnthropicProvider(),
     OllamaProvider(),
+    ComfyUIProvider(),
     OpenAICompatProvider(),
 ]

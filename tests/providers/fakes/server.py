@@ -216,7 +216,7 @@ class FakeServer:
                     record = Recorded(
                         method,
                         parts.path,
-                        dict(parse_qsl(parts.query)),
+                        dict(parse_qsl(parts.query, keep_blank_values=True)),
                         headers,
                         b"",
                         time.monotonic(),
@@ -233,7 +233,7 @@ class FakeServer:
                 record = Recorded(
                     method.upper(),
                     parts.path,
-                    dict(parse_qsl(parts.query)),
+                    dict(parse_qsl(parts.query, keep_blank_values=True)),
                     headers,
                     body,
                     time.monotonic(),
@@ -348,10 +348,15 @@ class FakeServer:
                     break
                 protocol.receive_data(data)
                 protocol.events_received()  # pings and closes are answered by the protocol
+                closing = False
                 for out in protocol.data_to_send():
                     if out:
                         writer.write(out)
+                    else:  # the protocol's signal to end the TCP connection
+                        closing = True
                 await writer.drain()
+                if closing or protocol.close_expected():
+                    break
         except ConnectionError:
             pass
         finally:

@@ -1,0 +1,235 @@
+"""ComfyUI (websocket, history, pool) against fakes following shared/provider-contracts.md §7."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Iterator
+
+import av
+import pytest
+from fakes import run
+from fakes.comfyui import TXT2IMG, FakeComfy
+from fakes.media import png_bytes
+from fakes.server import FakeServer, Reply
+from PIL import Image
+
+from studio.errors import Cancelled, ProviderError
+from studio.providers.base import ImageRequest, VideoRequest
+from studio.providers.remote.comfyui import ComfyUIProvider
+
+
+@pytest.fixture
+def comfy(monkeypatch) -> Iterator[FakeComfy]:
+    with FakeServer() as server:
+        monkeypatch.setenv("STUDIO_COMFYUI_URL", server.url)
+        yield FakeComfy(server)
+
+
+@pytest.fixture
+def workflow(tmp_path):
+    path = tmp_path / "txt2img_api.json"
+    path.write_text(json.dumps(TXT2IMG))
+    return path
+
+
+def image_request(**changes) -> ImageRequest:
+    values = {
+        "prompt": "a lighthouse",
+        "width": 640,
+        "height": 384,
+        "seed": 9,
+        "negative_prompt": "text, watermark",
+        "model": "txt2img_api.json",
+    }
+    values.update(changes)
+    return ImageRequest(**values)
+
+
+def test_runs_the_workflow_with_bound_inputs_and_websocket_progress(comfy, workflow, ctx):
+    result = run(ComfyUIProvider().generate_image(image_request(), ctx))
+    (post,) = comfy.server.received("POST", "/prompt")
+    sent = post.json["prompt"]
+    assert sent["6"]["inputs"]["text"] == "a lighthouse"
+    assert sent["7"]["inputs"]["text"] == "text, watermark"
+    assert sent["3"]["inputs"]["seed"] == 9 and sent["3"]["inputs"]["positive"] == ["6", 0]
+    assert (sent["5"]["inputs"]["width"], sent["5"]["inputs"]["height"]) == (640, 384)
+    (ws,) = comfy.server.received("GET", "/ws")
+    assert ws.query["clientId"] == post.json["client_id"]
+    assert "running KSampler" in ctx.messages
+    assert [f for f, m in ctx.progress_events if m.startswith("KSampler ")] == [1 / 3, 2 / 3, 1.0]
+    assert ctx.previews and ctx.previews[0].kind == "image"
+    assert ctx.previews[0].meta["preview"] is True
+    (view,) = comfy.server.received("GET", "/view")
+    assert view.query == {"filename": "studio_00001_.png", "subfolder": "", "type": "output"}
+    with Image.open(result.path) as image:
+        assert image.size == (72, 40)
+    assert ctx.provenance["job_id"] == f"p-{comfy.server.port}-1"
+    assert ctx.provenance["server"] == comfy.server.url
+    assert ctx.provenance["model"] == "txt2img_api.json" and ctx.provenance["cost_usd"] == 0.0
+    assert len(ctx.provenance["workflow_sha256"]) == 64
+
+
+def test_a_bindings_file_next_to_the_workflow_wins(comfy, workflow, ctx):
+    workflow.with_name("txt2img_api.bindings.json").write_text(
+        json.dumps({"7.inputs.text": "prompt", "3.inputs.steps": "seed"})
+    )
+    run(ComfyUIProvider().generate_image(image_request(seed=30), ctx))
+    sent = comfy.server.received("POST", "/prompt")[0].json["prompt"]
+    assert sent["7"]["inputs"]["text"] == "a lighthouse" and sent["6"]["inputs"]["text"] == "a cat"
+    assert sent["3"]["inputs"]["steps"] == 30 and sent["3"]["inputs"]["seed"] == 1
+
+
+def test_ui_format_workflow_is_refused_with_the_fix(comfy, tmp_path, ctx):
+    (tmp_path / "ui.json").write_text(json.dumps({"nodes": [{"id": 3}], "links": []}))
+    with pytest.raises(ProviderError, match=r"UI workflow, not API format.*Export \(API\)"):
+        run(ComfyUIProvider().generate_image(image_request(model="ui.json"), ctx))
+    assert comfy.server.received("POST") == []
+    with pytest.raises(ProviderError, match="pick an API-format workflow"):
+        run(ComfyUIProvider().generate_image(image_request(model=None), ctx))
+
+
+def test_validation_errors_name_the_node(comfy, tmp_path, ctx):
+    broken = copy.deepcopy(TXT2IMG)
+    broken["10"] = {"class_type": "Missing", "inputs": {}}
+    (tmp_path / "broken.json").write_text(json.dumps(broken))
+    with pytest.raises(ProviderError, match=r"node 10 \(Missing\): node type not found"):
+        run(ComfyUIProvider().generate_image(image_request(model="broken.json"), ctx))
+
+
+def test_execution_error_fails_the_job(comfy, workflow, ctx):
+    comfy.fail_node = "8"
+    with pytest.raises(ProviderError, match=r"VAEDecode \(node 8\) failed: CUDA out of memory"):
+        run(ComfyUIProvider().generate_image(image_request(), ctx))
+
+
+def test_without_a_websocket_the_history_is_polled(workflow, ctx, monkeypatch):
+    with FakeServer() as server:
+        monkeypatch.setenv("STUDIO_COMFYUI_URL", server.url)
+        comfy = FakeComfy(server, websocket=False, step_seconds=0.03)
+        server.route("GET", r"/history/(?P<id>[\w-]+)", [Reply(500), comfy.history_of])
+        result = run(ComfyUIProvider().generate_image(image_request(), ctx))
+        polls = server.received("GET", r"/history/.+")
+    assert len(polls) >= 3 and result.path.is_file()
+    assert any("no ComfyUI websocket" in line for line in ctx.logs)
+
+
+def test_image_to_video_uploads_the_still(comfy, tmp_path, ctx):
+    graph = {
+        "1": {"class_type": "LoadImage", "inputs": {"image": "x.png"}},
+        "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
+        "9": {"class_type": "VHS_VideoCombine", "inputs": {"images": ["1", 0]}},
+    }
+    (tmp_path / "i2v.json").write_text(json.dumps(graph))
+    still = tmp_path / "still.png"
+    still.write_bytes(png_bytes(20, 20))
+    comfy.output = "mp4"
+    result = run(
+        ComfyUIProvider().image_to_video(VideoRequest(still, prompt="waves", model="i2v.json"), ctx)
+    )
+    assert still.read_bytes() in comfy.uploads[0]
+    sent = comfy.server.received("POST", "/prompt")[0].json["prompt"]
+    assert sent["1"]["inputs"]["image"] == "upload.png" and sent["2"]["inputs"]["text"] == "waves"
+    with av.open(str(result.path)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_cancel_interrupts_our_running_prompt(comfy, workflow, ctx):
+    comfy.steps, comfy.step_seconds = 200, 0.02
+
+    async def scenario():
+        task = asyncio.ensure_future(ComfyUIProvider().generate_image(image_request(), ctx))
+        while not any(m.startswith("KSampler 2/") for m in ctx.messages):
+            await asyncio.sleep(0.01)
+        ctx.cancel(task)
+        with pytest.raises((asyncio.CancelledError, Cancelled)):
+            await task
+
+    run(scenario())
+    (interrupt,) = comfy.server.received("POST", "/interrupt")
+    assert interrupt.json == {"prompt_id": f"p-{comfy.server.port}-1"}
+    assert comfy.interrupted == [f"p-{comfy.server.port}-1"]
+
+
+def test_cancel_of_a_waiting_prompt_deletes_it_from_the_queue(comfy, workflow, ctx):
+    comfy.steps, comfy.step_seconds = 200, 0.02
+
+    async def scenario():
+        provider = ComfyUIProvider()
+        first = asyncio.ensure_future(provider.generate_image(image_request(), ctx))
+        while not comfy.prompts:
+            await asyncio.sleep(0.01)
+        from fakes.context import FakeContext
+
+        other = FakeContext(ctx.scratch / "other", graph_dir=ctx.graph_dir)
+        second = asyncio.ensure_future(provider.generate_image(image_request(), other))
+        while len(comfy.prompts) < 2:
+            await asyncio.sleep(0.01)
+        other.cancel(second)
+        with pytest.raises((asyncio.CancelledError, Cancelled)):
+            await second
+        ctx.cancel(first)
+        with pytest.raises((asyncio.CancelledError, Cancelled)):
+            await first
+
+    run(scenario())
+    assert comfy.deleted == [f"p-{comfy.server.port}-2"]
+
+
+def test_malformed_history_truncated_view_and_slow_server(workflow, ctx, monkeypatch):
+    with FakeServer() as server:
+        monkeypatch.setenv("STUDIO_COMFYUI_URL", server.url)
+        comfy = FakeComfy(server, websocket=False)
+        server.route("GET", r"/history/(?P<id>[\w-]+)", Reply(body=b"{oops"))
+        with pytest.raises(ProviderError, match="not JSON"):
+            run(ComfyUIProvider().generate_image(image_request(), ctx))
+        server.route("GET", r"/history/(?P<id>[\w-]+)", comfy.history_of)
+        server.route("GET", "/view", Reply(body=png_bytes(72, 40), truncate_at=30))
+        with pytest.raises(ProviderError, match="cut short"):
+            run(ComfyUIProvider().generate_image(image_request(), ctx))
+        assert [p.name for p in ctx.scratch.iterdir()] == []
+        monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
+        server.route("GET", r"/history/(?P<id>[\w-]+)", Reply(json={}, delay=1.0))
+        with pytest.raises(ProviderError, match=r"no answer from ComfyUI within 0\.2 s"):
+            run(ComfyUIProvider().generate_image(image_request(), ctx))
+
+
+def test_unreachable_server_says_start_comfyui(workflow, ctx, monkeypatch):
+    with FakeServer() as dead:
+        url = dead.url
+    monkeypatch.setenv("STUDIO_COMFYUI_URL", url)
+    with pytest.raises(ProviderError, match=f"start ComfyUI at {url}"):
+        run(ComfyUIProvider().generate_image(image_request(), ctx))
+    ready = run(ComfyUIProvider().readiness())
+    assert (ready.ready, ready.state) == (False, "server unreachable")
+
+
+def test_pool_splits_jobs_across_two_servers(workflow, tmp_path, monkeypatch):
+    from fakes.context import FakeContext
+
+    with FakeServer() as a, FakeServer() as b:
+        monkeypatch.setenv("STUDIO_COMFYUI_URL", f"{a.url},{b.url}")
+        fakes = [FakeComfy(a, step_seconds=0.05), FakeComfy(b, step_seconds=0.05)]
+        provider = ComfyUIProvider()
+        assert provider.default_concurrency == 2
+        contexts = [FakeContext(tmp_path / f"s{n}", graph_dir=tmp_path) for n in range(6)]
+
+        async def six_jobs():
+            return await asyncio.gather(
+                *(provider.generate_image(image_request(seed=n), c) for n, c in enumerate(contexts))
+            )
+
+        results = run(six_jobs())
+        assert [len(f.prompts) for f in fakes] == [3, 3]
+        assert {c.provenance["server"] for c in contexts} == {a.url, b.url}
+        assert all(r.path.is_file() for r in results)
+        assert provider.in_flight == {a.url: 0, b.url: 0}
+
+        # A server whose queue is full of other users' work gets none of ours.
+        fakes[0].foreign_pending = 5
+        run(provider.generate_image(image_request(), contexts[0]))
+        run(provider.generate_image(image_request(), contexts[1]))
+        assert [len(f.prompts) for f in fakes] == [3, 5]
+        ready = run(provider.readiness())
+        assert ready.ready and "2 of 2 pool servers up" in ready.detail
