@@ -96,3 +96,37 @@ def test_how_to_set_names_the_command_and_the_variable():
     assert keys.how_to_set("replicate") == (
         "set it with `studio keys set replicate` or the env var REPLICATE_API_TOKEN"
     )
+
+
+# -- `studio keys` ---------------------------------------------------------------------------------
+def test_cli_set_reads_without_echo_and_never_prints_the_key(memory_keyring, monkeypatch, capsys):
+    from studio.cli import main
+
+    prompts = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or "fal-typed-9")
+    assert main(["keys", "set", "fal"]) == 0
+    out, err = capsys.readouterr()
+    assert "fal-typed-9" not in out + err and "stored the fal key in the keyring" in out
+    assert prompts == ["fal key (typing is not shown): "]
+    assert memory_keyring.store[("multimodal-studio", "fal")] == "fal-typed-9"
+    assert main(["keys", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "fal            set (keyring)" in out and "fal-typed-9" not in out
+    assert main(["keys", "delete", "fal"]) == 0
+    assert "removed the fal key" in capsys.readouterr().out
+    assert ("multimodal-studio", "fal") not in memory_keyring.store
+
+
+def test_cli_without_a_keyring_points_to_the_env_var(monkeypatch, capsys):
+    from studio.cli import main
+
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "el-typed-secret")
+    monkeypatch.setenv("ELEVENLABS_API_KEY", "el-env-secret")
+    assert main(["keys", "set", "elevenlabs"]) == 2
+    out, err = capsys.readouterr()
+    assert "Set ELEVENLABS_API_KEY in your environment instead" in err
+    assert "secret" not in out + err
+    assert main(["keys", "list"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("no keyring backend on this machine")
+    assert "elevenlabs     set (env ELEVENLABS_API_KEY)" in out and "el-env-secret" not in out
