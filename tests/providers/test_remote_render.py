@@ -1,0 +1,132 @@
+"""The issue's "done when": `studio render` of a graph using fal, ElevenLabs and Ollama runs
+against fake servers, prints its cost first, respects --max-cost, records what it cost, and a
+second render is free from the cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import pytest
+from fakes.elevenlabs import FakeElevenLabs
+from fakes.fal import FakeFal
+from fakes.llm import FakeOllama
+from fakes.server import FakeServer
+
+from studio.cli import main
+from studio.paths import resources_dir
+
+EXAMPLE = resources_dir() / "examples" / "remote_providers.json"
+FAL_KEY = "fal-render-secret-1"
+ELEVEN_KEY = "el-render-secret-2"
+
+
+class Fakes:
+    def __init__(self, fal: FakeFal, eleven: FakeElevenLabs, ollama: FakeOllama) -> None:
+        self.fal, self.eleven, self.ollama = fal, eleven, ollama
+
+    def request_count(self) -> int:
+        servers = (self.fal.api, self.fal.cdn, self.eleven.server, self.ollama.server)
+        return sum(len(s.requests) for s in servers)
+
+
+@pytest.fixture
+def fakes(monkeypatch) -> Iterator[Fakes]:
+    with (
+        FakeServer() as fal_api,
+        FakeServer() as cdn,
+        FakeServer() as eleven,
+        FakeServer() as ollama,
+    ):
+        monkeypatch.setenv("STUDIO_FAL_URL", fal_api.url)
+        monkeypatch.setenv("STUDIO_FAL_REST_URL", fal_api.url)
+        monkeypatch.setenv("STUDIO_ELEVENLABS_URL", eleven.url)
+        monkeypatch.setenv("STUDIO_OLLAMA_URL", ollama.url)
+        monkeypatch.setenv("FAL_KEY", FAL_KEY)
+        monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVEN_KEY)
+        yield Fakes(FakeFal(fal_api, cdn), FakeElevenLabs(eleven), FakeOllama(ollama))
+
+
+@pytest.fixture
+def graph_file(tmp_path) -> Path:
+    path = tmp_path / "remote_providers.json"
+    shutil.copyfile(EXAMPLE, path)
+    return path
+
+
+def events_of(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_max_cost_refuses_before_any_call(fakes, graph_file, capsys):
+    assert main(["render", str(graph_file), "--max-cost", "0.10"]) == 2
+    err = capsys.readouterr().err
+    assert "estimated cost $0.50 is over --max-cost $0.10; nothing was run" in err
+    assert fakes.request_count() == 0
+
+
+def test_render_prints_costs_first_then_runs_every_provider(fakes, graph_file, capsys):
+    assert main(["render", str(graph_file), "--json"]) == 0
+    events = events_of(capsys.readouterr().out)
+    first = events[0]
+    assert first["event"] == "note"
+    # fal: FLUX 1 MP $0.04 + Kling 5 s $0.35 + stable-audio $0.02; ElevenLabs ~900 chars $0.09.
+    assert first["message"].startswith("estimated cost: $0.50 (")
+    for node in ("picture $0.040", "motion $0.350", "music $0.020", "narration $0.090"):
+        assert node in first["message"]
+    assert "write_image" not in first["message"]  # Ollama is free
+
+    finished = {e["node"]: e for e in events if e["event"] == "finished"}
+    assert set(finished) >= {"picture", "motion", "narration", "music", "timeline", "export"}
+    costs = {n: finished[n]["provenance"].get("cost_usd") for n in finished}
+    assert costs["picture"] == 0.04 and costs["motion"] == pytest.approx(0.35)
+    assert costs["music"] == 0.02 and costs["write_image"] == 0.0
+    spoken = fakes.eleven.server.received("POST")[0].json["text"]
+    assert spoken == "A lighthouse at dusk, amber light."  # what Ollama wrote
+    assert costs["narration"] == pytest.approx(0.1 * len(spoken) / 1000)
+
+    # Every provider saw the calls its contract describes.
+    assert len(fakes.ollama.server.received("POST", "/api/chat")) == 4
+    assert fakes.fal.api.received("POST", "/fal-ai/flux-pro/v1.1")[0].json["prompt"] == spoken
+    assert fakes.fal.cdn.received("POST", "/files/upload")
+    assert fakes.eleven.server.received("GET", "/v1/voices")
+
+    exported = graph_file.parent / "remote_providers.mp4"
+    with av.open(str(exported)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.name, video.width, video.height) == ("h264", 1280, 720)
+        assert container.streams.audio[0].codec_context.name == "aac"
+
+    # The run history knows what it cost.
+    assert main(["history", "--cost", "--json"]) == 0
+    total = json.loads(capsys.readouterr().out)["total_cost_usd"]
+    assert total == pytest.approx(sum(c for c in costs.values() if c))
+
+
+def test_second_render_is_free_from_the_cache(fakes, graph_file, capsys):
+    assert main(["render", str(graph_file), "--json"]) == 0
+    capsys.readouterr()
+    calls = fakes.request_count()
+    assert main(["render", str(graph_file), "--json"]) == 0
+    events = events_of(capsys.readouterr().out)
+    assert events[0]["message"] == "estimated cost: $0.00; cache saves $0.50"
+    assert fakes.request_count() == calls  # nothing paid, nothing asked
+
+
+def test_a_failing_provider_fails_its_branch_only(fakes, graph_file, capsys, monkeypatch):
+    monkeypatch.delenv("ELEVENLABS_API_KEY")
+    assert main(["render", str(graph_file), "--json"]) == 1
+    captured = capsys.readouterr()
+    events = events_of(captured.out)
+    failed = {e["node"]: e for e in events if e["event"] == "failed"}
+    assert (
+        "no key for ElevenLabs; set it with `studio keys set elevenlabs`"
+        in (failed["narration"]["error"])
+    )
+    assert failed["timeline"]["upstream"] == "narration"
+    finished = {e["node"] for e in events if e["event"] == "finished"}
+    assert {"picture", "motion", "music"} <= finished
+    assert FAL_KEY not in captured.out + captured.err
