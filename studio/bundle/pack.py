@@ -197,7 +197,10 @@ def _cached_results(
             "provenance": json.loads(json.dumps(hit.provenance, default=str)),
             "computed_at": _computed_at(cache, hit.key),
         }
-    missing = sorted(set(runnable) - set(found))
+    # Nodes that always run (exports) are never cached, so they are not missing.
+    missing = sorted(
+        n for n in set(runnable) - set(found) if not registry.get(graph.nodes[n].type).always_run
+    )
     if missing:
         notes.append(
             f"not cached, so not included: {', '.join(missing)} (render first to include them)"
