@@ -122,6 +122,7 @@ def unpack(
     with zf:
         checked = _inspect(zf, limits)
         _check_space(target.parent, checked.total)
+        created = [f for f in (target.parent, *target.parent.parents) if not f.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(
             tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".unpacking", dir=target.parent)
@@ -138,6 +139,9 @@ def unpack(
             _move_into_place(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            for folder in created:  # deepest first: leave no folder we made behind
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             if objects_dir is not None:
                 shutil.rmtree(objects_dir, ignore_errors=True)
             raise

@@ -389,3 +389,18 @@ def test_a_result_that_does_not_fit_the_node_is_not_imported(results_bundle, tmp
     assert sorted(report.imported) == ["brief", "load"]
     result, _ = run(report.graph, make_registry(), cache)
     assert sorted(result.executed) == ["prompt", "stamp"] and result.status == "succeeded"
+
+
+def test_folders_made_for_the_target_are_removed_on_refusal(tmp_path):
+    manifest = {
+        "format": "multimodal-studio.bundle",
+        "version": 1,
+        "files": {
+            "graph.json": {"sha256": hashlib.sha256(GRAPH).hexdigest(), "size": len(GRAPH)},
+            "assets/a.png": {"sha256": "0" * 64, "size": 4},
+        },
+    }
+    bundle = craft(tmp_path / "b.studiopack", [("assets/a.png", b"real")], manifest=manifest)
+    with pytest.raises(BundleError, match="does not match its digest"):
+        unpack_bundle(bundle, tmp_path / "new" / "deeper" / "project")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.studiopack"]
