@@ -123,10 +123,13 @@ def unpack(
         checked = _inspect(zf, limits)
         _check_space(target.parent, checked.total)
         created = [f for f in (target.parent, *target.parent.parents) if not f.exists()]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".unpacking", dir=target.parent)
-        )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(
+                tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".unpacking", dir=target.parent)
+            )
+        except OSError as exc:
+            raise BundleError(f"cannot create {target}: {exc.strerror or exc}") from None
         try:
             _write_new(tmp / GRAPH_NAME, checked.graph_bytes)
             _write_new(tmp / MANIFEST_NAME, checked.manifest_bytes)
@@ -137,13 +140,15 @@ def unpack(
                 for info in checked.objects:
                     _extract(zf, info, objects_dir, checked.manifest.files[info.filename])
             _move_into_place(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             for folder in created:  # deepest first: leave no folder we made behind
                 with contextlib.suppress(OSError):
                     folder.rmdir()
             if objects_dir is not None:
                 shutil.rmtree(objects_dir, ignore_errors=True)
+            if isinstance(exc, OSError):  # a full disk, a folder we may not write
+                raise BundleError(f"cannot unpack into {target}: {exc.strerror or exc}") from None
             raise
     graph_path = target / GRAPH_NAME
     imported: list[str] = []
@@ -152,6 +157,8 @@ def unpack(
             imported = _import_results(
                 graph_path, checked.manifest, objects_dir, cache, registry, bundle.name
             )
+        except OSError as exc:  # the project is in place; its results will be recomputed
+            log.warning("cached results in %s not imported: %s", bundle.name, exc)
         finally:
             shutil.rmtree(objects_dir, ignore_errors=True)
     return Unpacked(graph_path, 2 + len(checked.project), tuple(imported))

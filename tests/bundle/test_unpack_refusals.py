@@ -404,3 +404,11 @@ def test_folders_made_for_the_target_are_removed_on_refusal(tmp_path):
     with pytest.raises(BundleError, match="does not match its digest"):
         unpack_bundle(bundle, tmp_path / "new" / "deeper" / "project")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.studiopack"]
+
+
+def test_a_place_that_cannot_be_made_is_a_bundle_error(tmp_path):
+    bundle = craft(tmp_path / "b.studiopack", [("assets/a.txt", b"hello")])
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(BundleError, match="cannot create"):
+        unpack_bundle(bundle, tmp_path / "a-file" / "project")
+    assert (tmp_path / "a-file").read_text() == "not a folder"
