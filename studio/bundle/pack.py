@@ -84,9 +84,10 @@ def pack_graph(
     out = Path(out).expanduser().resolve()
     if not out.parent.is_dir():
         raise BundleError(f"cannot write {out}: the folder does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as handle:
             _write_zip(handle, graph, assets, results, packs, cache)
             handle.flush()
@@ -95,8 +96,9 @@ def pack_graph(
     except OSError as exc:
         raise BundleError(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
     return BundleInfo(
         path=out,
         assets=tuple(sorted(assets)),
