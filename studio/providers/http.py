@@ -24,10 +24,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import hashlib
 import logging
 import os
 import random
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -114,23 +116,51 @@ async def _close_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
         await client.aclose()
 
 
+_creating: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds: done once, in a worker thread.
+    return httpx.create_ssl_context(trust_env=True)
+
+
+def _new_client() -> httpx.AsyncClient:
+    from studio import __version__
+
+    return httpx.AsyncClient(
+        verify=_ssl_context(),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        headers={"User-Agent": f"multimodal-studio/{__version__}"},
+        follow_redirects=False,  # a redirect must not carry a custom auth header elsewhere
+    )
+
+
+async def _create_client(loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
+    try:
+        # Built in a worker thread: the first client imports transports and reads certificates,
+        # which would stall every other task on the loop for ~100 ms.
+        client = await loop.run_in_executor(None, _new_client)
+        closer = _close_with_loop(client)
+        await closer.__anext__()
+        _clients[loop] = (client, closer)
+        return client
+    finally:
+        _creating.pop(loop, None)
+
+
 async def shared_client() -> httpx.AsyncClient:
     """The pooled client of the running event loop."""
     loop = asyncio.get_running_loop()
     entry = _clients.get(loop)
     if entry is not None and not entry[0].is_closed:
         return entry[0]
-    from studio import __version__
-
-    client = httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
-        headers={"User-Agent": f"multimodal-studio/{__version__}"},
-        follow_redirects=False,  # a redirect must not carry a custom auth header elsewhere
-    )
-    closer = _close_with_loop(client)
-    await closer.__anext__()
-    _clients[loop] = (client, closer)
-    return client
+    creating = _creating.get(loop)
+    if creating is None:
+        creating = _creating[loop] = loop.create_task(_create_client(loop))
+    return await asyncio.shield(creating)
 
 
 async def close_shared_client() -> None:
@@ -508,6 +538,7 @@ class ProviderClient:
             headers=headers,
             **kwargs,
         )
+        loop = asyncio.get_running_loop()
         digest = hashlib.sha256()
         written = 0
         announced = response.headers.get("content-length")
@@ -518,8 +549,10 @@ class ProviderClient:
             with open(partial, "wb") as handle:
                 try:
                     async for chunk in response.aiter_bytes(self.tuning.chunk_size):
-                        handle.write(chunk)
-                        digest.update(chunk)
+                        # Disk writes (which the kernel may throttle) and hashing run in a
+                        # worker thread; awaiting them also lets other tasks in between chunks,
+                        # which a fast local stream would otherwise not do.
+                        await loop.run_in_executor(None, _write_chunk, handle, digest, chunk)
                         written += len(chunk)
                         if progress is not None:
                             progress(written, total)
@@ -575,6 +608,11 @@ class ProviderClient:
                 raise self.error(f"job {label} did not finish within {self.tuning.job_timeout:g} s")
             await asyncio.sleep(interval)
             interval = min(self.tuning.poll_interval_max, interval * 1.5)
+
+
+def _write_chunk(handle: Any, digest: Any, chunk: bytes) -> None:
+    handle.write(chunk)
+    digest.update(chunk)
 
 
 def download_progress(ctx: Any, label: str = "downloading") -> Callable[[int, int | None], None]:

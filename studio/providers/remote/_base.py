@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,13 @@ class RemoteProvider(Provider):
         }
         options.update(overrides)
         return ProviderClient(**options)
+
+    async def aclient(self, base_url: str | None = None, **overrides: Any) -> ProviderClient:
+        """`client()`, with the key first read in a worker thread: a keyring backend may block
+        (D-Bus, a first import) and must not stall the event loop."""
+        if self.id in keys.KEY_ENV_VARS:
+            await asyncio.get_running_loop().run_in_executor(None, keys.get_key, self.id)
+        return self.client(base_url, **overrides)
 
     # -- readiness --------------------------------------------------------------------------------
     async def readiness(self) -> Readiness:

@@ -72,7 +72,8 @@ class AnthropicProvider(RemoteProvider):
             body["system"] = request.system
         self.begin(ctx, capability, model)
         ctx.progress(None, f"asking {model}")
-        answer = await self.client().request_json(
+        client = await self.aclient()
+        answer = await client.request_json(
             "POST",
             "/v1/messages",
             json=body,

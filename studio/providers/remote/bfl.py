@@ -42,7 +42,7 @@ class BflProvider(RemoteProvider):
 
     async def generate_image(self, request: ImageRequest, ctx: Any) -> MediaResult:
         model = self.model_for(Capability.IMAGE, request.model)
-        client = self.client()
+        client = await self.aclient()
         body = {
             "prompt": request.prompt,
             "width": snap(request.width),

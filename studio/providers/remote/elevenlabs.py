@@ -51,7 +51,7 @@ class ElevenLabsProvider(RemoteProvider):
 
     async def voices(self, client: ProviderClient | None = None) -> list[dict[str, Any]]:
         """The account's voices (`voice_id`, `name`, ...), cached for a few minutes."""
-        client = client or self.client()
+        client = client or await self.aclient()
         cached = self._voices.get(client.base_url)
         if cached and time.monotonic() - cached[0] < VOICES_TTL:
             return cached[1]
@@ -83,7 +83,7 @@ class ElevenLabsProvider(RemoteProvider):
 
     async def speech(self, request: SpeechRequest, ctx: Any) -> MediaResult:
         model = self.model_for(Capability.SPEECH, request.model)
-        client = self.client()
+        client = await self.aclient()
         voice_id, voice_name = await self._voice_id(client, request.voice, ctx)
         body: dict[str, Any] = {"text": request.text, "model_id": model}
         if abs(request.rate - 1.0) > 1e-6:
@@ -114,7 +114,7 @@ class ElevenLabsProvider(RemoteProvider):
         }
         if request.seed:
             body["seed"] = request.seed
-        client = self.client()
+        client = await self.aclient()
         self.begin(ctx, Capability.MUSIC, model)
         ctx.progress(None, f"composing {seconds:g} s of music")
         done = await client.download(

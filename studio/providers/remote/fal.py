@@ -148,7 +148,7 @@ class FalProvider(RemoteProvider):
     async def _run(
         self, model: str, body: dict[str, Any], ctx: Any, capability: Capability, request: Any
     ) -> dict[str, Any]:
-        client = self.client()
+        client = await self.aclient()
         self.begin(ctx, capability, model)
         submitted = await client.request_json(
             "POST",
@@ -220,7 +220,7 @@ class FalProvider(RemoteProvider):
                 write_media, decode_base64(url, self.id), ctx.scratch, self.id, kind
             )
         size = file.get("file_size")
-        client = self.client()
+        client = await self.aclient()
         done = await client.download(
             url,
             scratch_file(ctx.scratch, self.id),
@@ -237,7 +237,7 @@ class FalProvider(RemoteProvider):
         path = Path(path)
         if not path.is_file():
             raise ProviderError(f"input image {path.name!r} is missing", provider=self.id)
-        rest = self.client(base_url=settings.base_url("fal_rest"))
+        rest = await self.aclient(base_url=settings.base_url("fal_rest"))
         token = await rest.request_json(
             "POST",
             "/storage/auth/token",

@@ -73,7 +73,8 @@ class GeminiProvider(RemoteProvider):
         self, model: str, parts: list[dict[str, Any]], config: dict[str, Any]
     ) -> dict[str, Any]:
         body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
-        answer = await self.client().request_json(
+        client = await self.aclient()
+        answer = await client.request_json(
             "POST",
             f"/models/{model}:generateContent",
             json=body,

@@ -44,7 +44,8 @@ class OllamaProvider(LocalServerProvider):
 
     async def installed(self) -> list[str]:
         """Names of the models the server has pulled (`GET /api/tags`)."""
-        answer = await self.client().request_json("GET", "/api/tags")
+        client = await self.aclient()
+        answer = await client.request_json("GET", "/api/tags")
         self._installed = [
             str(m.get("name"))
             for m in answer.get("models", [])
@@ -90,7 +91,7 @@ class OllamaProvider(LocalServerProvider):
         }
         self.begin(ctx, capability, model)
         ctx.progress(None, f"{model} is thinking")
-        client = self.client()
+        client = await self.aclient()
         response = await client.send(
             "POST",
             "/api/chat",

@@ -110,7 +110,7 @@ class OpenAIProvider(RemoteProvider):
             "quality": "medium",
             "output_format": "png",
         }
-        client = self.client()
+        client = await self.aclient()
         self.begin(ctx, Capability.IMAGE, model, size=f"{width}x{height}")
         ctx.progress(None, "waiting for OpenAI")
         answer = await client.request_json(
@@ -145,7 +145,7 @@ class OpenAIProvider(RemoteProvider):
             "response_format": "mp3",
             "speed": max(0.25, min(4.0, request.rate)),
         }
-        client = self.client()
+        client = await self.aclient()
         self.begin(ctx, Capability.SPEECH, model, voice=voice)
         if len(request.text) > 4096:
             raise ProviderError(
@@ -175,7 +175,7 @@ class OpenAIProvider(RemoteProvider):
 
     async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)
-        client = self.client()
+        client = await self.aclient()
         self.begin(ctx, capability, model)
         text, usage, answer = await chat_completion(
             client, model, request, ctx, retry_unsafe=retry_create

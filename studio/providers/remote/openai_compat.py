@@ -37,7 +37,8 @@ class OpenAICompatProvider(LocalServerProvider):
 
     async def served_models(self) -> list[str]:
         """The model ids the server lists (`GET /models`)."""
-        answer = await self.client().request_json("GET", "/models")
+        client = await self.aclient()
+        answer = await client.request_json("GET", "/models")
         data = answer.get("data") if isinstance(answer, dict) else None
         self._served = [str(m["id"]) for m in data or [] if isinstance(m, dict) and "id" in m]
         return self._served
@@ -74,7 +75,7 @@ class OpenAICompatProvider(LocalServerProvider):
         self.begin(ctx, capability, model)
         ctx.progress(None, f"asking {model}")
         text, usage, _ = await chat_completion(
-            self.client(),
+            await self.aclient(),
             model,
             request,
             ctx,

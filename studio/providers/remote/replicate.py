@@ -178,7 +178,7 @@ class ReplicateProvider(RemoteProvider):
     async def _predict(self, capability: Capability, request: Any, ctx: Any) -> MediaResult:
         model = self.model_for(capability, request.model)
         mapping = self.mapping_for(capability, model)
-        client = self.client()
+        client = await self.aclient()
         body: dict[str, Any] = {"input": await self.build_input(mapping, request, ctx)}
         owner_name, _, version = model.partition(":")
         if version:
