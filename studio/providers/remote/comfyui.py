@@ -38,7 +38,7 @@ from studio.providers.base import (
     Readiness,
     VideoRequest,
 )
-from studio.providers.http import HttpTuning, JobState, ProviderClient, RemoteCancel
+from studio.providers.http import HttpTuning, JobState, ProviderClient, RemoteCancel, poll_job
 from studio.providers.remote._base import LocalServerProvider
 from studio.providers.remote._comfy_workflow import apply_bindings, load_workflow, output_files
 from studio.providers.remote._media import dig, finish_media, mime_type, scratch_file
@@ -306,7 +306,7 @@ class ComfyUIProvider(LocalServerProvider):
                 return JobState("running", "running", None, (), entry)
             return JobState("done", "finished", 1.0, (), entry)
 
-        state = await client.poll(check, ctx, label=prompt_id)
+        state = await poll_job(client, check, ctx, label=prompt_id)
         if state.phase == "failed":
             raise ProviderError(f"prompt {prompt_id} failed: {state.message}", provider=self.id)
         return state.data

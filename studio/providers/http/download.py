@@ -1,0 +1,161 @@
+"""Streamed, checked downloads: what `ProviderClient.download` does."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from studio.errors import ProviderError
+from studio.providers.http.tuning import IDEMPOTENT_METHODS
+
+
+@dataclass
+class Download:
+    """A finished, checked download."""
+
+    path: Path
+    size: int
+    sha256: str
+    content_type: str
+
+
+class DownloadMixin:
+    """Downloads for `ProviderClient` (which provides `send`, `error`, `_sleep` and `tuning`)."""
+
+    async def download(
+        self,
+        url: str,
+        dest: Path,
+        *,
+        method: str = "GET",
+        auth: bool = False,
+        expected_size: int | None = None,
+        expected_sha256: str | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+        **kwargs: Any,
+    ) -> Download:
+        """Stream a response body into `dest`, checked, with retries for GETs.
+
+        By default no auth header is sent: result media live on CDN hosts (contracts §0).
+        `method="POST"` with `json=` streams a synchronous API's audio answer instead.
+        """
+        attempts = self.tuning.retries + 1 if method.upper() in IDEMPOTENT_METHODS else 1
+        last: ProviderError | None = None
+        for attempt in range(attempts):
+            try:
+                return await self._download_once(
+                    url, dest, method, auth, expected_size, expected_sha256, progress, **kwargs
+                )
+            except ProviderError as exc:
+                if not exc.retryable or attempt + 1 >= attempts:
+                    raise
+                last = exc
+                await self._sleep(
+                    self.tuning.backoff_delay(attempt), method, self.url(url), exc.message
+                )
+        raise last or self.error("download failed")  # pragma: no cover - loop always returns
+
+    async def _download_once(
+        self,
+        url: str,
+        dest: Path,
+        method: str,
+        auth: bool,
+        expected_size: int | None,
+        expected_sha256: str | None,
+        progress: Callable[[int, int | None], None] | None,
+        **kwargs: Any,
+    ) -> Download:
+        dest = Path(dest)
+        partial = dest.with_name(f".{dest.name}.part")
+        headers = {"Accept-Encoding": "identity", **kwargs.pop("headers", {})}
+        response = await self.send(
+            method,
+            url,
+            stream=True,
+            auth=auth,
+            follow_redirects=not auth,
+            headers=headers,
+            **kwargs,
+        )
+        loop = asyncio.get_running_loop()
+        digest = hashlib.sha256()
+        written = 0
+        announced = response.headers.get("content-length")
+        total = expected_size
+        if total is None and announced and announced.isdigit():
+            total = int(announced)
+        try:
+            with open(partial, "wb") as handle:
+                try:
+                    async for chunk in response.aiter_bytes(self.tuning.chunk_size):
+                        # Disk writes (which the kernel may throttle) and hashing run in a
+                        # worker thread; awaiting them also lets other tasks in between chunks,
+                        # which a fast local stream would otherwise not do.
+                        await loop.run_in_executor(None, _write_chunk, handle, digest, chunk)
+                        written += len(chunk)
+                        if progress is not None:
+                            progress(written, total)
+                except httpx.TimeoutException:
+                    raise self.error(
+                        f"the download from {_host(url)} stalled", retryable=True
+                    ) from None
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    raise self.error(_truncated(written, total, url), retryable=True) from None
+            # Content-Length counts the bytes on the wire (before any content-encoding).
+            received = response.num_bytes_downloaded
+            if announced and announced.isdigit() and received != int(announced):
+                raise self.error(_truncated(received, int(announced), url), retryable=True)
+            if expected_size is not None and written != expected_size:
+                raise self.error(_truncated(written, expected_size, url), retryable=True)
+            if written == 0:
+                raise self.error(f"{_host(url)} sent an empty file", retryable=True)
+            sha = digest.hexdigest()
+            if expected_sha256 and sha != expected_sha256.lower():
+                raise self.error(
+                    f"the file from {_host(url)} does not match its sha256", retryable=True
+                )
+            os.replace(partial, dest)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        finally:
+            await response.aclose()
+        return Download(dest, written, sha, response.headers.get("content-type", ""))
+
+
+def _write_chunk(handle: Any, digest: Any, chunk: bytes) -> None:
+    handle.write(chunk)
+    digest.update(chunk)
+
+
+def download_progress(ctx: Any, label: str = "downloading") -> Callable[[int, int | None], None]:
+    """A download progress callback that tells the node every tenth of the way."""
+    shown = -1
+
+    def report(done: int, total: int | None) -> None:
+        nonlocal shown
+        if total:
+            tenth = min(10, done * 10 // total)
+            if tenth != shown:
+                shown = tenth
+                ctx.progress(None, f"{label} {tenth * 10}%")
+
+    return report
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _truncated(written: int, total: int | None, url: str) -> str:
+    of = f" of {total}" if total is not None else ""
+    return f"the download from {_host(url)} was cut short ({written}{of} bytes)"

@@ -1,0 +1,148 @@
+"""Remote jobs: status (streamed or polled) as node progress, and cancelling them remotely."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import Cancelled, ProviderError
+from studio.providers.http.tuning import TERMINAL_PHASES
+from studio.providers.keys import redact
+
+if TYPE_CHECKING:
+    from studio.providers.http.client import ProviderClient
+
+log = logging.getLogger("studio.providers.http")
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One look at a remote job, as the provider read it."""
+
+    phase: str  # "queued", "running", "done", "failed" or "cancelled"
+    message: str = ""
+    fraction: float | None = None
+    logs: Sequence[str] = ()  # log lines new since the last look
+    data: Any = None  # the provider's raw status answer
+
+
+class RemoteCancel:
+    """Cancels a remote job once, whether the run's cancel callback or the node gets there first.
+
+    Register it right after the job is accepted; call `finished()` when the job has ended so a
+    later cancel of the run does not touch it. Awaiting `fire()` from the node's own
+    cancellation path makes the run wait for the remote cancel to go out.
+    """
+
+    def __init__(self, ctx: Any, cancel: Callable[[], Awaitable[Any]], provider: str) -> None:
+        self._cancel = cancel
+        self._provider = provider
+        self._active = True
+        self._task: asyncio.Future[Any] | None = None
+        ctx.on_cancel(self.fire)
+
+    def finished(self) -> None:
+        self._active = False
+
+    async def fire(self) -> None:
+        if self._task is None:
+            if not self._active:
+                return
+            self._active = False
+            self._task = asyncio.ensure_future(self._run())
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        try:
+            await asyncio.wait_for(self._cancel(), timeout=10)
+        except Exception as exc:  # best effort: the job may already have ended
+            log.warning("%s: could not cancel the remote job: %s", self._provider, redact(str(exc)))
+
+
+class _Shown:
+    """Reports states on the node, each message once."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.last: tuple[str, float | None] | None = None
+
+    def show(self, state: JobState) -> None:
+        for line in state.logs:
+            self.ctx.log(redact(line))
+        if (state.message, state.fraction) != self.last:
+            self.last = (state.message, state.fraction)
+            self.ctx.progress(state.fraction, redact(state.message))
+
+
+async def poll_job(
+    client: ProviderClient,
+    check: Callable[[], Awaitable[JobState]],
+    ctx: Any,
+    *,
+    label: str,
+    stream: Callable[[], AsyncIterator[JobState]] | None = None,
+) -> JobState:
+    """Follow a job to its end, reporting its status and logs on the node.
+
+    With `stream` (a service pushing status as server-sent events), states arrive as they
+    happen; if the stream is unavailable or ends early, `check` is polled instead, at an
+    interval growing from `poll_interval` to `poll_interval_max`. Returns the final state
+    ("done", "failed" or "cancelled"); the provider reads the result.
+    """
+    tuning = client.tuning
+    deadline = time.monotonic() + tuning.job_timeout
+    shown = _Shown(ctx)
+    if stream is not None:
+        try:
+            async with contextlib.aclosing(stream()) as states:
+                async for state in states:
+                    shown.show(state)
+                    if state.phase in TERMINAL_PHASES:
+                        return state
+                    if time.monotonic() > deadline:
+                        break
+        except ProviderError as exc:
+            if exc.status in (401, 403):
+                raise
+            ctx.log(f"{client.title} status stream unavailable ({exc.message}); polling")
+    interval = tuning.poll_interval
+    while True:
+        ctx.check_cancelled()
+        state = await check()
+        shown.show(state)
+        if state.phase in TERMINAL_PHASES:
+            return state
+        if time.monotonic() > deadline:
+            raise client.error(f"job {label} did not finish within {tuning.job_timeout:g} s")
+        await asyncio.sleep(interval)
+        interval = min(tuning.poll_interval_max, interval * 1.5)
+
+
+async def watch_job(
+    client: ProviderClient,
+    check: Callable[[], Awaitable[JobState]],
+    ctx: Any,
+    *,
+    label: str,
+    cancel: Callable[[], Awaitable[Any]] | None,
+    stream: Callable[[], AsyncIterator[JobState]] | None = None,
+) -> JobState:
+    """`poll_job`, and on cancel (of the run or of this task) cancel the job remotely."""
+    remote = RemoteCancel(ctx, cancel, client.provider) if cancel is not None else None
+    try:
+        state = await poll_job(client, check, ctx, label=label, stream=stream)
+    except (asyncio.CancelledError, Cancelled):
+        if remote is not None:
+            await remote.fire()
+        raise
+    if remote is not None:
+        remote.finished()
+    if state.phase == "cancelled":
+        raise Cancelled(f"{client.title} job {label} was cancelled")
+    return state

@@ -1,0 +1,81 @@
+"""The shared `httpx.AsyncClient`: one per event loop, built in a worker thread, closed with
+the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import ssl
+import weakref
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+# -- the shared client -----------------------------------------------------------------------------
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    # A started async generator is registered with its loop; asyncio.run() closes every such
+    # generator on shutdown, which runs this `finally` and closes the pooled connections.
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+_creating: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes tens of milliseconds: done once, in a worker thread.
+    return httpx.create_ssl_context(trust_env=True)
+
+
+def _new_client() -> httpx.AsyncClient:
+    from studio import __version__
+
+    return httpx.AsyncClient(
+        verify=_ssl_context(),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        headers={"User-Agent": f"multimodal-studio/{__version__}"},
+        follow_redirects=False,  # a redirect must not carry a custom auth header elsewhere
+    )
+
+
+async def _create_client(loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
+    try:
+        # Built in a worker thread: the first client imports transports and reads certificates,
+        # which would stall every other task on the loop for ~100 ms.
+        client = await loop.run_in_executor(None, _new_client)
+        closer = _close_with_loop(client)
+        await closer.__anext__()
+        _clients[loop] = (client, closer)
+        return client
+    finally:
+        _creating.pop(loop, None)
+
+
+async def shared_client() -> httpx.AsyncClient:
+    """The pooled client of the running event loop."""
+    loop = asyncio.get_running_loop()
+    entry = _clients.get(loop)
+    if entry is not None and not entry[0].is_closed:
+        return entry[0]
+    creating = _creating.get(loop)
+    if creating is None:
+        creating = _creating[loop] = loop.create_task(_create_client(loop))
+    return await asyncio.shield(creating)
+
+
+async def close_shared_client() -> None:
+    """Close the running loop's pooled client now (it also closes itself with the loop)."""
+    entry = _clients.pop(asyncio.get_running_loop(), None)
+    if entry is not None:
+        await entry[0].aclose()
