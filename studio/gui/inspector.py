@@ -59,8 +59,12 @@ class ProviderEditor(ParamEditor):
             spawn(self._check(), "checking providers")
 
     async def _check(self) -> None:
+        from shiboken6 import isValid
+
         for index, provider in enumerate(self.providers):
             readiness = await provider.readiness()
+            if not isValid(self.combo):  # the inspector moved on to another node meanwhile
+                return
             self.readiness[provider.id] = readiness
             mark = "●" if readiness.ready else "○"
             self.combo.setItemText(

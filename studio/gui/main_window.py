@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosaver.discard()
+        self.autosaver.timer.stop()
         self.runner.close()
         self.scene.dispose()
         event.accept()

@@ -112,6 +112,9 @@ class RunController(QObject):
         self.schedule_estimate()
 
     def close(self) -> None:
+        """Stop timers and the current run (the window is closing)."""
+        self._estimate_timer.stop()
+        self._estimate_timer.timeout.disconnect()
         if self._executor is not None:
             self._executor.cancel()
             self._executor.close()

@@ -55,12 +55,8 @@ class EdgeDrag:
         scene.addItem(self.loose)
         if replacing is not None:
             replacing.setVisible(False)
-        self.candidates = [
-            p
-            for item in scene.nodes.values()
-            for p in item.ports()
-            if p.is_output != fixed.is_output
-        ]
+        # Every port that cannot take the loose end is dimmed, same-side ports included.
+        self.candidates = [p for item in scene.nodes.values() for p in item.ports()]
         for port in self.candidates:
             port.set_dimmed(not compatible(fixed, port))
         self.hovered: PortItem | None = None

@@ -79,6 +79,7 @@ def full_image(path: Path) -> QImage:
 def video_poster(path: Path, width: int, height: int) -> tuple[QImage, float]:
     """The first frame of a video (scaled to fit) and the video's duration in seconds."""
     import av
+    import numpy as np
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -90,7 +91,10 @@ def video_poster(path: Path, width: int, height: int) -> tuple[QImage, float]:
         for frame in container.decode(stream):
             scale = min(width / frame.width, height / frame.height)
             w, h = max(2, int(frame.width * scale)), max(2, int(frame.height * scale))
-            rgb = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+            # PyAV pads rows; QImage needs one contiguous buffer.
+            rgb = np.ascontiguousarray(
+                frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
+            )
             image = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
             return image, duration
     raise ValueError(f"{path.name} has no video frames")

@@ -1,0 +1,57 @@
+"""GUI fixtures: a qasync loop driven by qtbot, and a main window on isolated folders."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def qloop(qapp):
+    """The qasync loop, marked running: qtbot.wait / waitUntil drive asyncio work."""
+    from studio.gui.app import install_event_loop
+
+    loop = install_event_loop(qapp, already_running=True)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    qapp.processEvents()  # let the cancellations run
+    asyncio.events._set_running_loop(None)
+    # Not loop.stop(): with no exec() running, its QApplication.exit() would leave Qt's
+    # "quit now" flag set and starve the next test's loop. Mark it stopped, then close it.
+    loop._QEventLoop__is_running = False
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def make_window(qtbot, qloop, registry, cache):
+    """Build main windows (closed without questions at the end of the test)."""
+    from studio.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(reg=None):
+        window = MainWindow(registry=reg or registry, cache=cache, record_history=False)
+        # Closing at teardown must not ask (qtbot closes its widgets before fixtures end).
+        window.ask_save_changes = lambda: "discard"
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for window in windows:
+        window.runner.cancel()
+        window.close()
+        window.deleteLater()
+    # Delete them while the loop still exists, so no timer of theirs fires in a later test.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
