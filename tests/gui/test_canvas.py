@@ -126,7 +126,7 @@ def test_dragging_a_connected_input_detaches_or_reconnects(qtbot, window):
 
 
 def test_grabbing_an_edge_near_its_end_reconnects_it(qtbot, window):
-    brief, prompt = brief_prompt(window)
+    _brief, prompt = brief_prompt(window)
     scene = window.scene
     (edge_item,) = scene.edges.values()
     near_end = scene.nodes[prompt].inputs["brief"].anchor() + QPointF(-8, 0)

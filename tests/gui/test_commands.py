@@ -74,7 +74,7 @@ def test_every_edit_undoes_to_the_same_file_and_redoes(qtbot, window):
     step("align")
     window.duplicate()
     step("duplicate")
-    (edge,) = [e for e in doc.graph.edges if e.dst == prompt]
+    (_edge,) = [e for e in doc.graph.edges if e.dst == prompt]
     port = window.scene.nodes[prompt].inputs["brief"]
     window.scene.begin_edge_drag_from_port(port, port.anchor())
     window.scene.finish_edge_drag(QPointF(-2000, -2000))

@@ -33,7 +33,7 @@ def test_run_all_fills_text_previews_and_the_summary(qtbot, window):
 
 
 def test_run_up_to_a_node_runs_only_what_it_needs(qtbot, window):
-    brief, prompt = brief_prompt(window)
+    _brief, prompt = brief_prompt(window)
     lonely = window.add_node("text.prompt", (0.0, 600.0))
     window.scene.select_nodes([prompt])
     window.actions_by_name["run_to"].trigger()
@@ -68,7 +68,7 @@ def test_cancel_mid_run_and_keep_working(qtbot, make_window):
 def test_a_failure_shows_on_the_node_and_in_the_log_and_other_branches_finish(qtbot, make_window):
     window = make_window(registry_with_test_nodes())
     bad = window.add_node("test.fail", (0.0, 0.0))
-    brief, prompt = brief_prompt(window)
+    _brief, prompt = brief_prompt(window)
     window.run_all()
     wait_idle(qtbot, window)
     status = window.states.get(bad)
@@ -119,7 +119,7 @@ def test_runs_started_while_busy_wait_in_a_persistent_queue(qtbot, make_window, 
 
 def test_reopened_graph_shows_cached_results_without_running(qtbot, make_window, tmp_path):
     window = make_window()
-    brief, prompt = brief_prompt(window)
+    _brief, prompt = brief_prompt(window)
     window.run_all()
     wait_idle(qtbot, window)
     path = tmp_path / "g.json"
