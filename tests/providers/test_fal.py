@@ -44,8 +44,10 @@ def test_image_goes_queued_in_progress_completed(fal, ctx):
         "output_format": "png",
         "safety_tolerance": "2",
     }
-    polls = fal.api.received("GET", r"/fal-ai/flux-pro/requests/req-1/status")
-    assert len(polls) == 5 and all(p.query == {"logs": "1"} for p in polls)
+    (stream,) = fal.api.received("GET", r"/fal-ai/flux-pro/requests/req-1/status/stream")
+    assert stream.query == {"logs": "1"} and stream.headers["accept"] == "text/event-stream"
+    assert stream.headers["authorization"] == f"Key {KEY}"
+    assert fal.api.received("GET", r".*/status") == []  # streamed: no polling needed
     assert fal.api.received("GET", r"/fal-ai/flux-pro/requests/req-1")
     (download,) = fal.cdn.received("GET")
     assert "authorization" not in download.headers  # the CDN never sees the key
@@ -119,17 +121,27 @@ def test_429_on_submit_waits_for_retry_after(fal, ctx):
     assert ctx.provenance["cost_usd"] == pytest.approx(0.003)
 
 
+def test_without_a_status_stream_the_status_is_polled(fal, ctx):
+    fal.sse = False
+    result = run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    polls = fal.api.received("GET", r"/fal-ai/flux-pro/requests/req-1/status")
+    assert len(polls) == 4 and all(p.query == {"logs": "1"} for p in polls)
+    assert ctx.messages[:3] == ["IN_QUEUE, position 1", "IN_PROGRESS", "IN_PROGRESS: step 1"]
+    assert ctx.logs[0].startswith("fal status stream unavailable")
+    assert ctx.logs[1:] == ["step 1", "step 2"] and result.path.is_file()
+
+
 def test_500_on_status_then_success(fal, ctx):
-    original = fal.status
-    answers = iter([Reply(500, json={"detail": "internal_error"})])
-    fal.api.route(
-        "GET",
-        r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/status",
-        lambda r: next(answers, None) or original(r),
-    )
+    stream = r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/status/stream"
+    fal.api.route("GET", stream, [Reply(500, json={"detail": "internal_error"}), fal.stream])
     result = run(FalProvider().generate_image(ImageRequest("x"), ctx))
     assert result.path.is_file()
-    assert fal.api.received("GET", r".*/status")[0].path.endswith("/status")
+    assert len(fal.api.received("GET", r".*/status/stream")) == 2
+    fal.sse = False
+    fal.api.route(
+        "GET", r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/status", [Reply(502), fal.status]
+    )
+    assert run(FalProvider().generate_image(ImageRequest("x"), ctx)).path.is_file()
 
 
 def test_submit_500_is_not_resubmitted_but_ingress_503_is(fal, ctx):
@@ -148,6 +160,11 @@ def test_submit_500_is_not_resubmitted_but_ingress_503_is(fal, ctx):
 
 
 def test_malformed_status_json(fal, ctx):
+    fal.api.route("GET", r".*/status/stream", Reply(chunks=[b"data: {'status': \n\n"]))
+    result = run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    assert "sent an event that is not JSON" in ctx.logs[0]  # the stream is dropped, polls go on
+    assert result.path.is_file()
+    fal.sse = False
     fal.api.route(
         "GET",
         r".*/status",
@@ -190,8 +207,9 @@ def test_cancel_mid_job_cancels_the_remote_request(fal, ctx):
 
     async def scenario():
         task = asyncio.ensure_future(FalProvider().generate_image(ImageRequest("x"), ctx))
-        while len(fal.api.received("GET", r".*/status")) < 3:
+        while not fal.api.received("GET", r".*/status/stream"):
             await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
         ctx.cancel(task)
         with pytest.raises((asyncio.CancelledError, Cancelled)):
             await task

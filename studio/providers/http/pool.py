@@ -10,9 +10,15 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio._backends._asyncio
+import httpcore._backends.anyio
 import httpx
 
-# -- the shared client -----------------------------------------------------------------------------
+# httpx imports its transport (httpcore) and httpcore its async backend (anyio) only on first
+# use: ~0.15 s of imports that would otherwise run on the event loop during the first request,
+# stalling every node. Importing them with this module moves that to start-up.
+_PRELOADED = (anyio._backends._asyncio, httpcore._backends.anyio)
+
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (
     weakref.WeakKeyDictionary()
 )

@@ -10,7 +10,7 @@ from typing import Any
 from studio.errors import ProviderError
 from studio.providers import costs, keys, settings
 from studio.providers.base import Capability, Need, Provider, Readiness
-from studio.providers.http import HttpTuning, ProviderClient
+from studio.providers.http import HttpTuning, ProviderClient, shared_client
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,11 @@ class RemoteProvider(Provider):
     async def aclient(self, base_url: str | None = None, **overrides: Any) -> ProviderClient:
         """`client()`, with the key first read in a worker thread: a keyring backend may block
         (D-Bus, a first import) and must not stall the event loop."""
+        # The shared HTTP client is built meanwhile, in another thread (a first run pays both).
+        warm: list[Any] = [shared_client()]
         if self.id in keys.KEY_ENV_VARS:
-            await asyncio.get_running_loop().run_in_executor(None, keys.get_key, self.id)
+            warm.append(asyncio.get_running_loop().run_in_executor(None, keys.get_key, self.id))
+        await asyncio.gather(*warm)
         return self.client(base_url, **overrides)
 
     # -- readiness --------------------------------------------------------------------------------

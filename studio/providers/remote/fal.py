@@ -2,7 +2,8 @@
 
 Contract (shared/provider-contracts.md §1): submit `POST /{model_id}` → `request_id` and URLs;
 status `GET /{owner}/{alias}/requests/{id}/status?logs=1` (IN_QUEUE with `queue_position`,
-IN_PROGRESS with `logs`, COMPLETED); result `GET …/requests/{id}` (a failed run still ends
+IN_PROGRESS with `logs`, COMPLETED), followed live on `.../status/stream` (server-sent events)
+and polled when that fails; result `GET …/requests/{id}` (a failed run still ends
 COMPLETED: the failure is a non-2xx here); cancel `PUT …/requests/{id}/cancel`. Auth
 `Authorization: Key <FAL_KEY>`. Output files live on fal's CDN and are fetched without auth.
 Input images are uploaded through fal's storage API (token, then raw bytes to the CDN).
@@ -15,6 +16,7 @@ be FLUX pro's `prompt`/`image_size`/`seed`/`num_images`).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -172,9 +174,10 @@ class FalProvider(RemoteProvider):
         )
         seen_logs = 0
 
-        async def check() -> JobState:
+        def state_of(data: Any) -> JobState:
             nonlocal seen_logs
-            data = await client.request_json("GET", status_url, params={"logs": "1"})
+            if not isinstance(data, dict):
+                raise ProviderError("sent a status that is not an object", provider=self.id)
             status = str(data.get("status", ""))
             logs = [
                 str(item.get("message", ""))
@@ -195,11 +198,22 @@ class FalProvider(RemoteProvider):
                 return JobState("cancelled", status, None, fresh, data)
             return JobState("failed", status or "unknown status", None, fresh, data)
 
+        async def check() -> JobState:
+            return state_of(await client.request_json("GET", status_url, params={"logs": "1"}))
+
+        async def stream() -> AsyncIterator[JobState]:
+            # fal pushes each status change on `.../status/stream` (contracts §1): completion
+            # is seen at once instead of at the next poll. Polling takes over if it fails.
+            async for data in client.stream_events(
+                "GET", f"{status_url}/stream", params={"logs": "1"}
+            ):
+                yield state_of(data)
+
         async def cancel() -> None:
             answer = await client.request_json("PUT", cancel_url)
             ctx.log(f"fal cancel: {answer.get('status', 'sent')}")
 
-        state = await watch_job(client, check, ctx, label=request_id, cancel=cancel)
+        state = await watch_job(client, check, ctx, label=request_id, cancel=cancel, stream=stream)
         if state.phase == "failed":
             raise ProviderError(f"job {request_id} ended {state.message}", provider=self.id)
         # A failed run shows here, as a non-2xx answer with the reason (contracts §1).

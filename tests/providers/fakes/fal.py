@@ -7,6 +7,8 @@ downloads carry no fal key.
 from __future__ import annotations
 
 import itertools
+import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,7 @@ class FalJob:
     input: dict[str, Any]
     polls: int = 0
     cancelled: bool = False
+    submitted: float = 0.0
 
 
 @dataclass
@@ -44,6 +47,7 @@ class FakeFal:
     media: dict[str, bytes] = field(default_factory=dict)
     jobs: dict[str, FalJob] = field(default_factory=dict)
     latency: float = 0.0  # seconds a job takes, measured from submit (bench)
+    sse: bool = True  # serve the status stream (else only polling works)
 
     def __post_init__(self) -> None:
         self._ids = (f"req-{n}" for n in itertools.count(1))
@@ -53,6 +57,7 @@ class FakeFal:
         api, cdn = self.api, self.cdn
         api.route("POST", r"/(?P<model>fal-ai/.+)", self.submit)
         api.route("GET", r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/status", self.status)
+        api.route("GET", r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/status/stream", self.stream)
         api.route("GET", r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)", self.result)
         api.route("PUT", r"/(?P<app>[^/]+/[^/]+)/requests/(?P<id>[^/]+)/cancel", self.cancel)
         api.route(
@@ -76,7 +81,7 @@ class FakeFal:
         if model not in KNOWN_MODELS:
             return Reply(404, json={"detail": f"Application '{model}' not found"})
         job = FalJob(next(self._ids), model, request.json)
-        job.submitted = request.time  # type: ignore[attr-defined]
+        job.submitted = request.time
         self.jobs[job.id] = job
         app = "/".join(job.model.split("/")[:2])
         base = f"{self.api.url}/{app}/requests/{job.id}"
@@ -94,6 +99,10 @@ class FakeFal:
         job = self.jobs.get(request.match["id"])
         if job is None:
             return Reply(404, json={"detail": "Request not found"})
+        return Reply(json=self.next_status(job))
+
+    def next_status(self, job: FalJob) -> dict[str, Any]:
+        """The job's status at this look (each look moves a counted job on by one step)."""
         job.polls += 1
         logs = [
             {
@@ -105,10 +114,8 @@ class FakeFal:
             for n in range(1, job.polls - self.queue_polls)
         ]
         if self.latency:
-            import time
-
-            done = time.monotonic() - job.submitted >= self.latency  # type: ignore[attr-defined]
-            status = "COMPLETED" if done else "IN_PROGRESS"
+            elapsed = time.monotonic() - job.submitted
+            status = "COMPLETED" if elapsed >= self.latency else "IN_PROGRESS"
         elif self.never_finish or job.polls <= self.queue_polls:
             status = "IN_QUEUE"
         elif job.polls <= self.queue_polls + self.progress_polls:
@@ -122,7 +129,32 @@ class FakeFal:
             body["logs"] = logs
         if status == "COMPLETED":
             body["metrics"] = {"inference_time": 0.5}
-        return Reply(json=body)
+        return body
+
+    def stream(self, request: Recorded) -> Reply:
+        """`.../status/stream`: the same statuses as server-sent events, as they happen."""
+        job = self.jobs.get(request.match["id"])
+        if job is None or not self.sse:
+            return Reply(404, json={"detail": "Not Found"})
+        if self.latency:
+            remaining = max(0.0, self.latency - (time.monotonic() - job.submitted))
+            events, delays = [self.next_status(job)], [0.0]
+            job.submitted -= self.latency  # the next look sees it done
+            events.append(self.next_status(job))
+            delays.append(remaining)
+        elif self.never_finish:
+            events, delays = [self.next_status(job)], [0.0]
+            events.append(self.next_status(job))
+            delays.append(60.0)
+        else:
+            events, delays = [], []
+            while not events or events[-1]["status"] != "COMPLETED":
+                events.append(self.next_status(job))
+                delays.append(0.005)
+        chunks = [f"data: {json.dumps(body)}\n\n".encode() for body in events]
+        return Reply(
+            chunks=chunks, chunk_delays=delays, headers={"Content-Type": "text/event-stream"}
+        )
 
     def result(self, request: Recorded) -> Reply:
         job = self.jobs[request.match["id"]]

@@ -59,7 +59,8 @@ class Reply:
     truncate_at: int | None = None  # send only this many body bytes, then close
     chunk_size: int = 64 * 1024
     chunk_delay: float = 0.0  # between body chunks (a slow stream)
-    chunks: list[bytes] | None = None  # chunked transfer encoding (NDJSON streams)
+    chunks: list[bytes] | None = None  # chunked transfer encoding (NDJSON, SSE streams)
+    chunk_delays: list[float] | None = None  # seconds before each chunk (else chunk_delay after)
     close: bool = False
 
     def payload(self) -> bytes:
@@ -299,7 +300,9 @@ class FakeServer:
             )
         )
         if reply.chunks is not None:
-            for chunk in reply.chunks:
+            for index, chunk in enumerate(reply.chunks):
+                if reply.chunk_delays is not None and reply.chunk_delays[index]:
+                    await asyncio.sleep(reply.chunk_delays[index])
                 writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 await writer.drain()
                 if reply.chunk_delay:
