@@ -106,3 +106,32 @@ def test_slow_server_timeout_and_cancel(claude, ctx, monkeypatch):
     monkeypatch.setenv("STUDIO_HTTP_RETRIES", "0")
     with pytest.raises(ProviderError, match="no answer from Anthropic"):
         run(AnthropicProvider().complete_text(TextRequest("x"), ctx))
+
+
+def test_500_then_success_and_an_answer_without_text(claude, ctx):
+    claude.server.route(
+        "POST",
+        "/v1/messages",
+        [
+            Reply(
+                500, json={"type": "error", "error": {"type": "api_error", "message": "internal"}}
+            ),
+            claude.message,
+        ],
+    )
+    assert run(AnthropicProvider().complete_text(TextRequest("x"), ctx)).text == claude.answer
+    claude.server.route(
+        "POST",
+        "/v1/messages",
+        Reply(
+            json={
+                "id": "msg_2",
+                "type": "message",
+                "content": [],
+                "stop_reason": "refusal",
+                "usage": {"input_tokens": 5, "output_tokens": 0},
+            }
+        ),
+    )
+    with pytest.raises(ProviderError, match=r"answered without text \(stop: refusal\)"):
+        run(AnthropicProvider().complete_text(TextRequest("x"), ctx))

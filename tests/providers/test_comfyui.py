@@ -108,10 +108,15 @@ def test_without_a_websocket_the_history_is_polled(workflow, ctx, monkeypatch):
     with FakeServer() as server:
         monkeypatch.setenv("STUDIO_COMFYUI_URL", server.url)
         comfy = FakeComfy(server, websocket=False, step_seconds=0.03)
-        server.route("GET", r"/history/(?P<id>[\w-]+)", [Reply(500), comfy.history_of])
+        server.route(
+            "GET",
+            r"/history/(?P<id>[\w-]+)",
+            [Reply(429, headers={"Retry-After": "1"}), Reply(500), comfy.history_of],
+        )
         result = run(ComfyUIProvider().generate_image(image_request(), ctx))
         polls = server.received("GET", r"/history/.+")
     assert len(polls) >= 3 and result.path.is_file()
+    assert polls[1].time - polls[0].time >= 0.28  # Retry-After, capped at 0.3 s in tests
     assert any("no ComfyUI websocket" in line for line in ctx.logs)
 
 

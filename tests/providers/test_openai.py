@@ -215,3 +215,33 @@ def test_compatible_server_unreachable(monkeypatch):
     ready = run(OpenAICompatProvider().readiness())
     assert (ready.ready, ready.state) == (False, "server unreachable")
     assert ready.detail == f"start OpenAI-compatible server at {url}"
+
+
+def test_a_refused_generation_is_a_failed_job(openai, ctx):
+    openai.server.route(
+        "POST",
+        "/v1/images/generations",
+        Reply(
+            400,
+            json={
+                "error": {
+                    "message": "Your request was rejected by the safety system.",
+                    "type": "image_generation_user_error",
+                    "code": "moderation_blocked",
+                }
+            },
+        ),
+    )
+    with pytest.raises(ProviderError, match="refused the request: Your request was rejected"):
+        run(OpenAIProvider().generate_image(ImageRequest("x"), ctx))
+    assert len(openai.server.received("POST")) == 1
+    assert ctx.provenance["cost_usd"] == 0.0  # refused, never billed
+
+
+def test_compatible_server_retries_500_and_reports_malformed_answers(openai, ctx):
+    openai.server.route("POST", "/v1/chat/completions", [Reply(500), openai.chat])
+    result = run(OpenAICompatProvider().complete_text(TextRequest("hi", model="m"), ctx))
+    assert result.text == openai.answer and len(openai.server.received("POST")) == 2
+    openai.server.route("POST", "/v1/chat/completions", Reply(json={"choices": []}))
+    with pytest.raises(ProviderError, match="answered without an answer"):
+        run(OpenAICompatProvider().complete_text(TextRequest("hi", model="m"), ctx))

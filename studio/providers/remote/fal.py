@@ -11,7 +11,9 @@ Input images are uploaded through fal's storage API (token, then raw bytes to th
 Unverified in the contract, handled defensively: `Retry-After` from fal (honoured if present),
 status values other than the three above (treated as failed/cancelled), cancel status codes
 other than 202/404 (read from the body), the input schema of `fal-ai/flux/schnell` (assumed to
-be FLUX pro's `prompt`/`image_size`/`seed`/`num_images`).
+be FLUX pro's `prompt`/`image_size`/`seed`/`num_images`), the status stream's event framing
+(read as standard server-sent events whose `data` is a status object; any trouble falls back to
+polling).
 """
 
 from __future__ import annotations
