@@ -130,3 +130,34 @@ def test_a_failing_provider_fails_its_branch_only(fakes, graph_file, capsys, mon
     finished = {e["node"] for e in events if e["event"] == "finished"}
     assert {"picture", "motion", "music"} <= finished
     assert FAL_KEY not in captured.out + captured.err
+
+
+def test_cancelling_the_run_cancels_the_remote_fal_job(fakes, registry, cache):
+    import asyncio
+
+    from studio.engine.executor import Executor
+    from studio.graph.model import Graph, Node
+    from studio.providers.setup import default_providers
+
+    fakes.fal.never_finish = True
+    graph = Graph()
+    graph.add_node(Node("idea", "text.prompt", {"template": "a storm at sea"}))
+    graph.add_node(Node("picture", "image.generate", {"provider": "fal"}))
+    graph.connect("idea", "text", "picture", "prompt")
+
+    async def scenario():
+        executor = Executor(registry, cache, providers=default_providers())
+        try:
+            run = asyncio.ensure_future(executor.run(graph))
+            while not fakes.fal.api.received("GET", r".*/status/stream"):
+                await asyncio.sleep(0.01)
+            executor.cancel()
+            return await run
+        finally:
+            executor.close()
+
+    result = asyncio.run(scenario())
+    assert result.status == "cancelled"
+    (cancel,) = fakes.fal.api.received("PUT")
+    assert cancel.path == "/fal-ai/flux-pro/requests/req-1/cancel"
+    assert fakes.fal.jobs["req-1"].cancelled
