@@ -36,9 +36,14 @@ class ProviderEditor(ParamEditor):
         column = Column()
         column.setContentsMargins(0, 0, 0, 0)
         self.combo = QComboBox()
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(12)
         self.status = QLabel()
         self.status.setObjectName("Hint")
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setWordWrap(True)
         self.status.linkActivated.connect(lambda _link: self.settings_requested.emit())
         column.addWidget(self.combo)
         column.addWidget(self.status)
@@ -105,6 +110,8 @@ class Inspector(QScrollArea):
     ) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        # Editors wrap and shrink to the panel; a sideways scroll bar would hide their ends.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.states = states
         self.providers = providers
         self.document: Document | None = None
@@ -145,6 +152,7 @@ class Inspector(QScrollArea):
             f"<b>{node.title or (spec.title if spec else node.type)}</b>"
             f"  <span style='color:#8a8f98'>{node_id} · {node.type}</span>"
         )
+        title.setWordWrap(True)
         column.addWidget(title)
         if spec is None:
             pack = f"pack “{node.pack}”" if node.pack else "a pack"

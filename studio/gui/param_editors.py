@@ -190,6 +190,10 @@ class ChoiceEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.combo = QComboBox()
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(8)
         self.combo.addItems(list(param.choices))
         self._layout.addWidget(self.combo)
         self.combo.activated.connect(

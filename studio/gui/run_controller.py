@@ -246,8 +246,9 @@ class RunController(QObject):
                 states.set_result(node, event.outputs)
             self.log_line.emit("info", f"{node}: done in {event.seconds:.2f} s")
         elif kind == "failed":
-            if show:
+            if show:  # an old result would hide the error: the preview area shows it instead
                 states.set_state(node, "failed", error=event.error)
+                states.set_result(node, {})
             self.log_line.emit("warning" if event.upstream else "error", f"{node}: {event.error}")
         elif kind == "cancelled":
             if show:

@@ -11,9 +11,9 @@ from studio.graph.types import PortType
 # -- geometry ---------------------------------------------------------------------------------
 NODE_WIDTH = 240.0
 HEADER_HEIGHT = 28.0
-PORT_ROW_HEIGHT = 22.0
+PORT_ROW_HEIGHT = 20.0
 PORT_RADIUS = 6.0
-PREVIEW_HEIGHT = 140.0
+PREVIEW_HEIGHT = 120.0
 PREVIEW_MARGIN = 8.0
 CORNER_RADIUS = 6.0
 GRID_SIZE = 20.0
