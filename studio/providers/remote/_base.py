@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import Any
 
 from studio.errors import ProviderError
@@ -140,13 +139,10 @@ class LocalServerProvider(RemoteProvider):
     local = True
     probe_path = "/"
 
-    def auth_headers(self, key: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {key}"}
-
     async def readiness(self) -> Readiness:
         url = self.base_url()
         try:
-            client = self.client(
+            client = await self.aclient(
                 tuning=HttpTuning(
                     connect_timeout=READINESS_TIMEOUT, read_timeout=READINESS_TIMEOUT, retries=0
                 )
@@ -160,10 +156,3 @@ class LocalServerProvider(RemoteProvider):
 
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         return 0.0
-
-
-def image_path(path: Path | str) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise ProviderError(f"input image {path.name!r} is missing", provider="studio")
-    return path
