@@ -229,9 +229,7 @@ class ComfyUIProvider(LocalServerProvider):
                 raise ProviderError(f"prompt {prompt_id} did not finish in time", provider=self.id)
             try:
                 message = await asyncio.wait_for(socket.recv(), timeout=remaining)
-            except Exception as exc:
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
+            except Exception as exc:  # closed or silent: the history still has the answer
                 ctx.log(f"ComfyUI websocket closed ({type(exc).__name__}); following /history")
                 return
             if isinstance(message, bytes):
