@@ -172,8 +172,9 @@ class ComfyUIProvider(LocalServerProvider):
             data={"type": "input", "overwrite": "true"},
             retry_unsafe=lambda r: True,
         )
+        name = dig(answer, "name", provider=self.id, what="the uploaded image's name")
         sub = answer.get("subfolder") or ""
-        return f"{sub}/{answer['name']}" if sub else str(answer["name"])
+        return f"{sub}/{name}" if sub else str(name)
 
     # -- running a prompt -------------------------------------------------------------------------
     async def _execute(
