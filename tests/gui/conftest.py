@@ -14,9 +14,15 @@ def qloop(qapp):
 
     loop = install_event_loop(qapp, already_running=True)
     yield loop
-    for task in asyncio.all_tasks(loop):
+    import time
+
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
         task.cancel()
-    qapp.processEvents()  # let the cancellations run
+    deadline = time.monotonic() + 3
+    while not all(t.done() for t in tasks) and time.monotonic() < deadline:
+        qapp.processEvents()  # let the cancellations run
+        time.sleep(0.005)
     asyncio.events._set_running_loop(None)
     # Not loop.stop(): with no exec() running, its QApplication.exit() would leave Qt's
     # "quit now" flag set and starve the next test's loop. Mark it stopped, then close it.

@@ -94,7 +94,7 @@ def write_wav(path: Path, seconds: float = 1.0, rate: int = 16_000) -> Path:
 
 
 def write_mp4(path: Path, frames: int = 24, size=(160, 96)) -> Path:
-    """A one-second H.264 clip going from red to blue."""
+    """An H.264 clip at 24 fps going from red to blue."""
     import av
     import numpy as np
 
@@ -104,8 +104,9 @@ def write_mp4(path: Path, frames: int = 24, size=(160, 96)) -> Path:
         stream.pix_fmt = "yuv420p"
         for i in range(frames):
             image = np.zeros((size[1], size[0], 3), dtype=np.uint8)
-            image[..., 0] = 255 - i * 10
-            image[..., 2] = i * 10
+            blue = round(255 * i / max(1, frames - 1))
+            image[..., 0] = 255 - blue
+            image[..., 2] = blue
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             for packet in stream.encode(frame):
                 container.mux(packet)

@@ -85,6 +85,7 @@ class GraphView(QGraphicsView):
         self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom > 1.5:  # fitting one small node should not blow it up
             self.zoom_by(1.5 / self.zoom)
+            self.centerOn(rect.center())
         else:
             self._zoomed()
 
