@@ -288,3 +288,12 @@ def test_shared_client_is_pooled_per_loop_and_closed_with_it():
     client = run(get())
     assert client.is_closed
     assert run(get()) is not client
+
+
+def test_a_refused_download_is_retried_by_send_only(server, tmp_path):
+    server.route("GET", "/gone.png", Reply(503, body=b"busy"))
+    with pytest.raises(ProviderError, match="server error") as caught:
+        run(client_for(server).download(f"{server.url}/gone.png", tmp_path / "g.png"))
+    assert caught.value.status == 503
+    assert len(server.received("GET")) == 3  # send's retries, not multiplied by the download's
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,11 @@ from studio.errors import ProviderError
 from studio.providers.http.tuning import IDEMPOTENT_METHODS
 
 
+class BodyError(ProviderError):
+    """The answer began but its body was cut short, stalled, empty or not what was announced:
+    worth downloading again (unlike a refusal, which `send` has already retried)."""
+
+
 @dataclass
 class Download:
     """A finished, checked download."""
@@ -28,7 +33,8 @@ class Download:
 
 
 class DownloadMixin:
-    """Downloads for `ProviderClient` (which provides `send`, `error`, `_sleep` and `tuning`)."""
+    """Downloads for `ProviderClient` (which provides `send`, `error`, `_sleep`, `provider`
+    and `tuning`)."""
 
     async def download(
         self,
@@ -48,20 +54,25 @@ class DownloadMixin:
         `method="POST"` with `json=` streams a synchronous API's audio answer instead.
         """
         attempts = self.tuning.retries + 1 if method.upper() in IDEMPOTENT_METHODS else 1
-        last: ProviderError | None = None
+        last: BodyError | None = None
         for attempt in range(attempts):
             try:
                 return await self._download_once(
                     url, dest, method, auth, expected_size, expected_sha256, progress, **kwargs
                 )
-            except ProviderError as exc:
-                if not exc.retryable or attempt + 1 >= attempts:
+            except BodyError as exc:
+                if attempt + 1 >= attempts:
                     raise
                 last = exc
                 await self._sleep(
                     self.tuning.backoff_delay(attempt), method, self.url(url), exc.message
                 )
-        raise last or self.error("download failed")  # pragma: no cover - loop always returns
+        raise last or self.error("download failed")  # pragma: no cover - the loop returns
+
+    def _body_error(self, message: str) -> BodyError:
+        from studio.providers.keys import redact
+
+        return BodyError(redact(message), provider=self.provider, retryable=True)
 
     async def _download_once(
         self,
@@ -105,24 +116,20 @@ class DownloadMixin:
                         if progress is not None:
                             progress(written, total)
                 except httpx.TimeoutException:
-                    raise self.error(
-                        f"the download from {_host(url)} stalled", retryable=True
-                    ) from None
+                    raise self._body_error(f"the download from {_host(url)} stalled") from None
                 except (httpx.RemoteProtocolError, httpx.ReadError):
-                    raise self.error(_truncated(written, total, url), retryable=True) from None
+                    raise self._body_error(_truncated(written, total, url)) from None
             # Content-Length counts the bytes on the wire (before any content-encoding).
             received = response.num_bytes_downloaded
             if announced and announced.isdigit() and received != int(announced):
-                raise self.error(_truncated(received, int(announced), url), retryable=True)
+                raise self._body_error(_truncated(received, int(announced), url))
             if expected_size is not None and written != expected_size:
-                raise self.error(_truncated(written, expected_size, url), retryable=True)
+                raise self._body_error(_truncated(written, expected_size, url))
             if written == 0:
-                raise self.error(f"{_host(url)} sent an empty file", retryable=True)
+                raise self._body_error(f"{_host(url)} sent an empty file")
             sha = digest.hexdigest()
             if expected_sha256 and sha != expected_sha256.lower():
-                raise self.error(
-                    f"the file from {_host(url)} does not match its sha256", retryable=True
-                )
+                raise self._body_error(f"the file from {_host(url)} does not match its sha256")
             os.replace(partial, dest)
         except BaseException:
             partial.unlink(missing_ok=True)
