@@ -88,7 +88,9 @@ class RemoteProvider(Provider):
 
     # -- readiness --------------------------------------------------------------------------------
     async def readiness(self) -> Readiness:
-        status = keys.key_status(self.id)
+        # In a worker thread: a keyring backend may block (D-Bus) and the GUI asks on its loop.
+        loop = asyncio.get_running_loop()
+        status = await loop.run_in_executor(None, keys.key_status, self.id)
         if status.present:
             return Readiness(True, "key present", status.describe())
         return Readiness(False, "key missing", keys.how_to_set(self.id))

@@ -45,7 +45,7 @@ class OpenAICompatProvider(LocalServerProvider):
 
     async def readiness(self) -> Readiness:
         ready = await super().readiness()
-        if ready.ready and keys.key_status(self.id).present:
+        if ready.ready and keys.get_key(self.id):  # read off the loop by the probe above
             return Readiness(True, ready.state, f"{ready.detail} (with a key)")
         return ready
 
