@@ -6,32 +6,10 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from fakes.keyring import MemoryKeyring
 
 from studio.providers import keys
 from studio.providers.keys import KeyStoreError
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict, standing in for the system's secret service."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise PasswordDeleteError("absent")
-        del self.store[(service, username)]
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import keyring
 import pytest
 from fakes.elevenlabs import FakeElevenLabs
 from fakes.fal import FakeFal
+from fakes.keyring import MemoryKeyring
 from fakes.llm import FakeOllama
 from fakes.server import FakeServer, Reply
-from test_keys import MemoryKeyring
 
 from studio.cli import main
 from studio.graph.fileformat import load_graph, save_graph
