@@ -238,12 +238,11 @@ class CaptionBurner:
         h, w = self.height, self.width
         oh, ow = overlay.y_plane.shape
         region = frame[overlay.y : overlay.y + oh, overlay.x : overlay.x + ow]
-        region[:] = ((region * overlay.y_keep + overlay.y_plane) >> 8).astype(frame.dtype)
+        _blend(region, overlay.y_keep, overlay.y_plane)
         _, u, v = i420_planes(frame, w, h)
         cy, cx = overlay.y // 2, overlay.x // 2
         for plane, value in ((u, overlay.u_plane), (v, overlay.v_plane)):
-            reg = plane[cy : cy + oh // 2, cx : cx + ow // 2]
-            reg[:] = ((reg * overlay.c_keep + value) >> 8).astype(frame.dtype)
+            _blend(plane[cy : cy + oh // 2, cx : cx + ow // 2], overlay.c_keep, value)
         return frame
 
     def _wrap(self, text: str, max_width: float) -> list[str]:
@@ -318,6 +317,16 @@ class CaptionBurner:
             v_plane=v * ac,
             c_keep=256 - ac,
         )
+
+
+def _blend(region: np.ndarray, keep: np.ndarray, premultiplied: np.ndarray) -> None:
+    """region = (region * keep + premultiplied) / 256, in place, without temporaries."""
+    import numpy as np
+
+    mixed = np.multiply(region, keep, dtype=np.uint16)
+    mixed += premultiplied
+    mixed >>= 8
+    region[:] = mixed
 
 
 def cue_at(cues: Sequence[Cue], t: float, hint: int = 0) -> tuple[Cue | None, int]:
