@@ -89,13 +89,18 @@ class Executor:
         *,
         providers: Any = None,
         cpu_workers: int | None = None,
+        thread_initializer: Callable[[], None] | None = None,
     ) -> None:
         self.registry = registry
         self.cache = cache
         self.providers = providers
         self._sinks: list[EventSink] = [sink] if sink else []
+        # `thread_initializer` runs in each worker thread as it starts (the GUI lowers their
+        # priority there, so rendering never starves the window's thread).
         self._pool = ThreadPoolExecutor(
-            max_workers=cpu_workers or os.cpu_count() or 2, thread_name_prefix="studio-cpu"
+            max_workers=cpu_workers or os.cpu_count() or 2,
+            thread_name_prefix="studio-cpu",
+            initializer=thread_initializer,
         )
         self._cancel: CancelToken | None = None
         self._tasks: list[asyncio.Task[Any]] = []
