@@ -28,7 +28,7 @@ class HttpTuning:
     poll_interval: float = 1.0
     poll_interval_max: float = 5.0
     job_timeout: float = 3600.0  # a remote job not finished after this is given up
-    chunk_size: int = 256 * 1024
+    chunk_size: int = 64 * 1024
 
     @classmethod
     def from_env(cls) -> HttpTuning:
