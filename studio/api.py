@@ -125,6 +125,9 @@ class Param:
     capability: Capability | None = None
     title: str = ""
     optional: bool = False  # a file/string that may be left empty
+    # Values a string param commonly takes (the inspector offers them; others are allowed), e.g.
+    # the offline voices, while a remote provider accepts its own voice ids.
+    suggestions: tuple[str, ...] = ()
 
     # -- constructors, so specs read as data ---------------------------------------------------
     @staticmethod
@@ -156,8 +159,10 @@ class Param:
         return Param(name, "bool", default, help, title=title)
 
     @staticmethod
-    def string(name: str, default: str, *, help: str, title: str = "") -> Param:
-        return Param(name, "string", default, help, title=title)
+    def string(
+        name: str, default: str, *, help: str, title: str = "", suggestions: Sequence[str] = ()
+    ) -> Param:
+        return Param(name, "string", default, help, title=title, suggestions=tuple(suggestions))
 
     @staticmethod
     def text(name: str, default: str, *, help: str, title: str = "") -> Param:
@@ -256,6 +261,8 @@ class Param:
             data["choices"] = list(self.choices)
         if self.file_kinds:
             data["file_kinds"] = list(self.file_kinds)
+        if self.suggestions:
+            data["suggestions"] = list(self.suggestions)
         if self.capability is not None:
             data["capability"] = self.capability.value
         return data

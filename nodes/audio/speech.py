@@ -67,11 +67,13 @@ SPEC = NodeSpec(
     inputs=(Input("text", PortType.TEXT, help="What to say."),),
     outputs=(Output("audio", PortType.AUDIO, "The spoken text (WAV from the offline engine)."),),
     params=(
-        Param.choice(
+        Param.string(
             "voice",
             "en-us",
-            VOICES,
-            help="Language and accent of the voice; +f3 is a female variant.",
+            suggestions=VOICES,
+            help="The voice. Offline (eSpeak NG): a language and accent such as en-us, en-gb "
+            "or fr-fr; +f3 is a female variant. ElevenLabs: a voice name or id from your "
+            "account. OpenAI: alloy, ash, coral, echo, fable, nova, onyx, sage or shimmer.",
         ),
         Param.float(
             "rate",
