@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import threading
 from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
+SWITCH_INTERVAL = 0.001  # seconds
+WORKER_NICENESS = 10  # worker threads give way to the window's thread
 
 
 class TaskFailures(QObject):
@@ -60,10 +64,24 @@ def _in_words(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def lower_thread_priority() -> None:
+    """Make the calling worker thread yield the CPU to the window's thread (Linux, where each
+    thread has its own nice value; elsewhere a no-op). Used as the pools' thread initializer."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+    except OSError:
+        pass
+
+
 def install_event_loop(app: Any, already_running: bool = False) -> asyncio.AbstractEventLoop:
     """Make the qasync loop the asyncio loop of this thread (tests pass already_running=True)."""
     from qasync import QEventLoop
 
+    # Worker threads (rendering, decoding) hold the GIL in turns of this length; the default
+    # 5 ms lets a few busy workers starve the window for tens of milliseconds at a time.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     loop = QEventLoop(app, already_running=already_running)
     asyncio.set_event_loop(loop)
     return loop

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self._search_at = QPointF()
         self._search_filter: Any = None
         self._pending_exports: dict[str, Any] = {}
+        self.warmed_up = False
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self._connect()
@@ -252,6 +253,14 @@ class MainWindow(QMainWindow):
         if answer == "save":
             return self.save()
         return answer == "discard"
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.warmed_up:
+            from studio.gui.warmup import warm_up
+
+            self.warmed_up = True  # started: once per window
+            spawn(warm_up(self.runner), "preparing the engines")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():

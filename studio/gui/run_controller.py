@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from studio.gui.app import spawn
+from studio.gui.app import lower_thread_priority, spawn
 from studio.gui.previews import LIVE_PREVIEW
 from studio.gui.run_queue import QueueEntry, RunQueue
 
@@ -30,7 +30,9 @@ class HistoryRecorder:
     """Writes run history (SQLite) on its own thread, so a disk sync never stalls the window."""
 
     def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="studio-history")
+        self._pool = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="studio-history", initializer=lower_thread_priority
+        )
         self._history: Any = None
 
     def __call__(self, event: Event) -> None:
@@ -57,6 +59,7 @@ class RunController(QObject):
     run_finished = Signal(str)  # "succeeded", "failed", "cancelled" or "invalid"
     entry_finished = Signal(str, str)  # queue entry id, status
     event_received = Signal(object)  # every engine event, for anyone who wants it
+    providers_ready = Signal()  # the engines are imported and the provider registry is built
 
     def __init__(
         self,
@@ -90,6 +93,12 @@ class RunController(QObject):
             self._providers = default_providers()
         return self._providers
 
+    def adopt_providers(self, providers: Any) -> None:
+        """Use a provider registry built elsewhere (the warm-up), unless one is in use already."""
+        if self._providers is None:
+            self._providers = providers
+        self.providers_ready.emit()
+
     @property
     def executor(self) -> Executor:
         if self._executor is None:
@@ -98,7 +107,11 @@ class RunController(QObject):
 
             cache = self._cache if self._cache is not None else default_cache()
             self._executor = Executor(
-                self.registry, cache, self._on_event, providers=self.providers
+                self.registry,
+                cache,
+                self._on_event,
+                providers=self.providers,
+                thread_initializer=lower_thread_priority,
             )
             if self._history is not None:
                 self._executor.add_sink(self._history)

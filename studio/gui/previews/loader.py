@@ -16,7 +16,11 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="studio-preview")
+from studio.gui.app import lower_thread_priority
+
+_POOL = ThreadPoolExecutor(
+    max_workers=2, thread_name_prefix="studio-preview", initializer=lower_thread_priority
+)
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _CACHE_SIZE = 256
 

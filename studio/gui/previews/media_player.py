@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QObject, Qt, Slot
+
 _unavailable: str | None = None
 
 
@@ -22,8 +24,13 @@ def multimedia_error() -> str | None:
     return _unavailable or None
 
 
-class Player:
-    """Plays one file; reports position (ms), duration (ms), playing state and video frames."""
+class Player(QObject):
+    """Plays one file; reports position (ms), duration (ms), playing state and video frames.
+
+    A QObject living on the window's thread: the player and the video sink signal from their
+    own threads, so every connection here is queued to this thread (a direct call into Python
+    from those threads could deadlock against the window's thread holding the GIL).
+    """
 
     def __init__(
         self,
@@ -31,24 +38,38 @@ class Player:
         on_change: Callable[[], None],
         on_frame: Callable[[Any], None] | None = None,
     ) -> None:
+        super().__init__()
         from PySide6.QtCore import QUrl
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
-        self.player = QMediaPlayer()
-        self.audio = QAudioOutput()
+        self._on_change, self._on_frame = on_change, on_frame
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
         self.sink = None
         if on_frame is not None:
             from PySide6.QtMultimedia import QVideoSink
 
-            self.sink = QVideoSink()
+            self.sink = QVideoSink(self)
             self.player.setVideoOutput(self.sink)
-            self.sink.videoFrameChanged.connect(on_frame)
-        self.player.positionChanged.connect(lambda _p: on_change())
-        self.player.durationChanged.connect(lambda _d: on_change())
-        self.player.playbackStateChanged.connect(lambda _s: on_change())
-        self.player.errorOccurred.connect(lambda *_a: on_change())
+            self.sink.videoFrameChanged.connect(self._frame, Qt.ConnectionType.QueuedConnection)
+        for signal in (
+            self.player.positionChanged,
+            self.player.durationChanged,
+            self.player.playbackStateChanged,
+            self.player.errorOccurred,
+        ):
+            signal.connect(self._changed, Qt.ConnectionType.QueuedConnection)
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+
+    @Slot()
+    def _changed(self, *_args: Any) -> None:
+        self._on_change()
+
+    @Slot(object)
+    def _frame(self, frame: Any) -> None:
+        if self._on_frame is not None:
+            self._on_frame(frame)
 
     @property
     def playing(self) -> bool:
@@ -77,11 +98,7 @@ class Player:
         return self.player.duration() / 1000
 
     def close(self) -> None:
-        from PySide6.QtCore import QUrl
-
+        """Stop playing and release the player (callbacks stop first)."""
+        self._on_change, self._on_frame = (lambda: None), None
         self.player.stop()
-        if self.sink is not None:
-            self.sink.videoFrameChanged.disconnect()
-        self.player.setSource(QUrl())
-        self.player.deleteLater()
-        self.audio.deleteLater()
+        self.deleteLater()
