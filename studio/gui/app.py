@@ -75,6 +75,34 @@ def lower_thread_priority() -> None:
         pass
 
 
+def _background_pool() -> Any:
+    """A pool for blocking odd jobs (file copies, cache upkeep, DNS lookups): the loop's default
+    executor. qasync's own default is a QThread pool whose threads abort the process if they
+    still exist when the interpreter exits; plain threads do not."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(
+        max_workers=4, thread_name_prefix="studio-background", initializer=lower_thread_priority
+    )
+
+
+async def in_background(function: Any, *args: Any) -> Any:
+    """Run blocking work in the loop's background pool without blocking the loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+async def close_async_resources() -> None:
+    """Close what async code keeps open on this loop: the providers' pooled HTTP client.
+
+    asyncio.run() would close it through its async-generator hooks; qasync has none.
+    """
+    try:
+        from studio.providers.http.pool import close_shared_client
+    except ImportError:  # no HTTP providers installed
+        return
+    await close_shared_client()
+
+
 def install_event_loop(app: Any, already_running: bool = False) -> asyncio.AbstractEventLoop:
     """Make the qasync loop the asyncio loop of this thread (tests pass already_running=True)."""
     from qasync import QEventLoop
@@ -83,6 +111,7 @@ def install_event_loop(app: Any, already_running: bool = False) -> asyncio.Abstr
     # 5 ms lets a few busy workers starve the window for tens of milliseconds at a time.
     sys.setswitchinterval(SWITCH_INTERVAL)
     loop = QEventLoop(app, already_running=already_running)
+    loop.set_default_executor(_background_pool())
     asyncio.set_event_loop(loop)
     return loop
 
@@ -110,4 +139,5 @@ def main(path: str | None = None) -> int:
     app.lastWindowClosed.connect(app.quit)
     with loop:
         loop.run_until_complete(closed.wait())
+        loop.run_until_complete(close_async_resources())
     return 0

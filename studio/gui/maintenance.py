@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from studio.gui.app import spawn
+from studio.gui.app import in_background, spawn
 from studio.gui.commands import ParamSetCommand
 from studio.gui.export_dialog import ExportChoice, copy_result
 from studio.gui.settings import GuiSettings, trim_cache
@@ -50,9 +49,7 @@ def finish_export(window: MainWindow, choice: ExportChoice, status: str) -> None
         return
 
     async def copy() -> None:
-        await asyncio.get_running_loop().run_in_executor(
-            None, copy_result, artifact.path, choice.path
-        )
+        await in_background(copy_result, artifact.path, choice.path)
         window.run_log.append("info", f"Exported {choice.node_id} to {choice.path}")
         window.show_message(f"Exported to {choice.path}")
 
@@ -67,9 +64,7 @@ def trim_cache_later(runner: RunController) -> None:
     limit = int(GuiSettings.load().cache_max_gb * 1e9)
 
     async def trim() -> None:
-        freed = await asyncio.get_running_loop().run_in_executor(
-            None, trim_cache, executor.cache.objects, limit
-        )
+        freed = await in_background(trim_cache, executor.cache.objects, limit)
         if freed:
             runner.log_line.emit(
                 "info", f"Cache trimmed by {freed / 1e6:.0f} MB to stay under {limit / 1e9:.1f} GB"

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.api import Param, template_variables
+from studio.gui.theme import icon
 
 SLIDER_STEPS = 1000
 VARIABLE = re.compile(r"(?<!\{)\{[A-Za-z_][A-Za-z0-9_]*\}(?!\})")
@@ -212,7 +213,11 @@ class SeedEditor(ParamEditor):
         self.spin = QSpinBox()
         self.spin.setRange(int(param.minimum or 0), int(param.maximum or 2**31 - 1))
         self.dice = QToolButton()
-        self.dice.setText("🎲")
+        dice = icon("dice")
+        if dice.isNull():
+            self.dice.setText("Roll")
+        else:
+            self.dice.setIcon(dice)
         self.dice.setToolTip("A new random seed")
         self._layout.addWidget(self.spin, 1)
         self._layout.addWidget(self.dice)

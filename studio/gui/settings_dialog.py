@@ -161,12 +161,10 @@ class SettingsDialog(QDialog):
         if self.cache is None:
             self.cache_info.setText("")
             return
-        from studio.gui.app import spawn
+        from studio.gui.app import in_background, spawn
 
         async def show() -> None:
-            import asyncio
-
-            info = await asyncio.get_running_loop().run_in_executor(None, self.cache.info)
+            info = await in_background(self.cache.info)
             self.cache_info.setText(
                 f"{info['entries']} results, {info['objects']} files, "
                 f"{info['bytes'] / 1e6:.1f} MB in {info['path']}"

@@ -16,9 +16,12 @@ def qloop(qapp):
     yield loop
     import time
 
+    from studio.gui.app import close_async_resources
+
     tasks = asyncio.all_tasks(loop)
     for task in tasks:
         task.cancel()
+    tasks.add(asyncio.ensure_future(close_async_resources()))
     deadline = time.monotonic() + 3
     while not all(t.done() for t in tasks) and time.monotonic() < deadline:
         qapp.processEvents()  # let the cancellations run
