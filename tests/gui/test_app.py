@@ -1,0 +1,50 @@
+"""`studio open FILE` through the real entry point: the window opens the file and the process
+exits cleanly when the window is closed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from studio.graph.fileformat import save_graph
+from studio.graph.model import Graph, Node
+
+SCRIPT = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+seen = []
+
+def close_all():
+    for widget in QApplication.topLevelWidgets():
+        if widget.inherits("QMainWindow"):
+            seen.append(widget.windowTitle())
+            widget.close()
+
+QTimer.singleShot(2500, close_all)
+from studio.cli import main
+code = main(["open", sys.argv[1]])
+print("titles:", seen)
+sys.exit(code)
+"""
+
+
+def test_studio_open_shows_the_file_and_exits_cleanly(tmp_path):
+    graph = Graph()
+    graph.add_node(Node("brief", "text.brief", {}), (0.0, 0.0))
+    path = tmp_path / "story.json"
+    save_graph(graph, path)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "titles: ['story.json[*] — Multimodal Studio']" in done.stdout
+    assert "Traceback" not in done.stderr and "Aborted" not in done.stderr

@@ -1,0 +1,92 @@
+"""Settings (keys, server URLs, cache, default providers) and Export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gui_helpers import wait_idle, write_mp4
+from PySide6.QtCore import QPointF
+
+from studio.gui.export_dialog import ExportChoice, ExportDialog, export_candidates
+from studio.gui.maintenance import start_export
+from studio.gui.settings import GuiSettings, trim_cache
+from studio.gui.settings_dialog import SettingsDialog
+
+
+def test_settings_keys_page_without_a_keyring_reads_the_environment(qtbot, window, monkeypatch):
+    monkeypatch.setenv("FAL_KEY", "fal-secret-for-tests")
+    from studio.providers import keys
+
+    keys.forget_cached()
+    dialog = SettingsDialog(window.runner.providers, None, window)
+    qtbot.addWidget(dialog)
+    status, field = dialog.key_rows["fal"]
+    assert status.text() == "set (env FAL_KEY)"
+    assert dialog.key_rows["openai"][0].text() == "not set"
+    assert not field.isEnabled()  # the tests run with the fail keyring: nothing to store into
+    dialog.key_rows["openai"][1].setText("sk-test")
+    dialog.store_key("openai")
+    assert "OPENAI_API_KEY" in dialog.message.text()  # says to use the environment instead
+    assert dialog.key_rows["openai"][0].text() == "not set"
+
+
+def test_settings_saves_urls_defaults_and_cache_limit(qtbot, window):
+    from studio.providers import settings
+
+    dialog = SettingsDialog(window.runner.providers, window.runner.executor.cache, window)
+    qtbot.addWidget(dialog)
+    dialog.url_fields["ollama"].setText("localhost:11434")  # no scheme: refused, in words
+    assert not dialog.apply()
+    assert "http://" in dialog.message.text()
+    dialog.url_fields["ollama"].setText("http://10.0.0.5:11434/")
+    dialog.cache_limit.setValue(2.5)
+    combo = dialog.default_combos["image"]
+    combo.setCurrentIndex(combo.findData("fal"))
+    assert dialog.apply()
+    assert settings.base_url("ollama") == "http://10.0.0.5:11434"
+    stored = json.loads(settings.settings_path().read_text())
+    assert stored["urls"] == {"ollama": "http://10.0.0.5:11434"}  # defaults are not written
+    gui = GuiSettings.load()
+    assert gui.cache_max_gb == 2.5 and gui.default_providers["image"] == "fal"
+    node = window.add_node("image.generate", (0.0, 0.0))  # new nodes use the default provider
+    assert window.document.graph.nodes[node].params["provider"] == "fal"
+    qtbot.waitUntil(lambda: "MB in" in dialog.cache_info.text(), timeout=5000)
+
+
+def test_trim_cache_removes_least_recently_used_files(tmp_path):
+    import os
+
+    for i, age in enumerate((300, 200, 100)):
+        path = tmp_path / "ab" / f"file{i}.bin"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+    assert trim_cache(tmp_path, 1500) == 2000
+    assert [p.name for p in (tmp_path / "ab").iterdir()] == ["file2.bin"]
+
+
+@pytest.mark.timeout(60)
+def test_export_through_the_export_node_and_by_copying_a_result(qtbot, window, tmp_path):
+    clip = write_mp4(tmp_path / "clip.mp4", frames=12)
+    window.add_files([clip], QPointF(0, 0))
+    (load,) = window.document.graph.nodes
+    export = window.add_node("export.video", (400.0, 0.0))
+    window.scene.connect_ports(load, "video", export, "video")
+    window._save_to(tmp_path / "g.json")
+    assert [c[0] for c in export_candidates(window.document)] == [export, load]
+    dialog = ExportDialog(window.document, window)
+    qtbot.addWidget(dialog)
+    assert dialog.path.text() == "output.mp4" and dialog.format.isEnabled()
+    dialog.path.setText(str(tmp_path / "final.webm"))
+    dialog.format.setCurrentText("webm")
+    start_export(window, dialog.choice())
+    wait_idle(qtbot, window, timeout=40_000)
+    assert (tmp_path / "final.webm").stat().st_size > 1000
+    assert window.document.graph.nodes[export].params["format"] == "webm"
+
+    copied = tmp_path / "copy.mp4"
+    start_export(window, ExportChoice(load, copied, None, False))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(copied.exists, timeout=5000)
+    assert copied.read_bytes() == window.states.get(load).outputs["video"].path.read_bytes()
