@@ -78,10 +78,12 @@ class NodeSearch(QFrame):
         self.field = QLineEdit()
         self.field.setPlaceholderText("Search nodes: title, category or port type…")
         self.results = QListWidget()
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.hint)
         layout.addWidget(self.field)
         layout.addWidget(self.results)
-        self.resize(380, 340)
+        self.resize(460, 340)
         self.field.textChanged.connect(self.refresh)
         self.field.installEventFilter(self)
         self.results.itemActivated.connect(self._activate)
@@ -141,6 +143,3 @@ class NodeSearch(QFrame):
                 self.hide()
                 return True
         return super().eventFilter(obj, event)
-
-    def focusOutEvent(self, event) -> None:
-        super().focusOutEvent(event)

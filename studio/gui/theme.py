@@ -32,6 +32,8 @@ QLineEdit:focus, QPlainTextEdit:focus, QSpinBox:focus, QComboBox:focus {{
 QPushButton {{ background: #2d3139; color: #e6e9ee; border: 1px solid #3b414c;
                border-radius: 4px; padding: 4px 10px; }}
 QPushButton:hover {{ background: #363b45; }}
+QPushButton:disabled {{ background: #24272d; color: #5d636e; border-color: #2c3038; }}
+QLineEdit:disabled, QPlainTextEdit:disabled {{ color: #5d636e; background: #1c1e22; }}
 QPushButton:default {{ border-color: {ACCENT}; }}
 QListWidget {{ background: #1b1d22; color: #dfe3ea; border: 1px solid #2c3038; }}
 QListWidget::item:selected {{ background: #2c4a6e; }}

@@ -58,7 +58,7 @@ class EdgeDrag:
         # Every port that cannot take the loose end is dimmed, same-side ports included.
         self.candidates = [p for item in scene.nodes.values() for p in item.ports()]
         for port in self.candidates:
-            port.set_dimmed(not compatible(fixed, port))
+            port.set_dimmed(not compatible(fixed, port) and port is not fixed)
         self.hovered: PortItem | None = None
 
     def target_at(self, pos: QPointF) -> PortItem | None:

@@ -128,4 +128,5 @@ class DragEdgeItem(_CurveItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setPen(QPen(self.colour, 2.4, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)  # the view does not reset painter state
         painter.drawPath(self._path)
