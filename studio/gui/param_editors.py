@@ -130,10 +130,29 @@ class BoolEditor(ParamEditor):
 
 
 class StringEditor(ParamEditor):
+    """One line of text; with suggestions (voices, models) an editable list offering them."""
+
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
-        self.line = QLineEdit()
-        self._layout.addWidget(self.line)
+        suggestions = list(getattr(param, "suggestions", ()) or ())
+        self.combo: QComboBox | None = None
+        if suggestions:
+            self.combo = QComboBox()
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            self.combo.addItems(suggestions)
+            self.combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            self.combo.setMinimumContentsLength(8)
+            self.combo.activated.connect(
+                lambda i: self.value_edited.emit(self.combo.itemText(i), False)
+            )
+            self.line = self.combo.lineEdit()
+            self._layout.addWidget(self.combo)
+        else:
+            self.line = QLineEdit()
+            self._layout.addWidget(self.line)
         self.line.textEdited.connect(lambda text: self.value_edited.emit(text, True))
 
     def set_value(self, value: Any) -> None:

@@ -130,3 +130,16 @@ def test_editors_follow_undo_and_selection(qtbot, window):
     assert window.inspector.editors["mood"].line.text() == "calm, hopeful"
     window.scene.clearSelection()
     assert window.inspector.editors == {}
+
+
+def test_string_with_suggestions_offers_them_and_takes_free_text(qtbot, window):
+    node = window.add_node("audio.speech", (0.0, 0.0))
+    editor = window.inspector.editors["voice"]
+    spec = window.registry.get("audio.speech")
+    offered = [editor.combo.itemText(i) for i in range(editor.combo.count())]
+    assert offered == list(spec.param("voice").suggestions)
+    editor.combo.activated.emit(1)
+    assert window.document.graph.nodes[node].params["voice"] == offered[1]
+    editor.line.setText("Rachel")
+    editor.line.textEdited.emit("Rachel")  # an ElevenLabs voice, typed
+    assert window.document.graph.nodes[node].params["voice"] == "Rachel"
