@@ -210,49 +210,62 @@ def our_encode(raw: Path, out: Path, width: int, height: int, fps: int) -> None:
     encode_frames(frames(), out, width=width, height=height, fps=fps, quality="standard")
 
 
-def rss_child(seconds: float, width: int, height: int, fps: int) -> None:
-    """Run in a subprocess: one export of `seconds`, then print peak RSS and timing as JSON."""
-    with tempfile.TemporaryDirectory(prefix="bench-rss-") as folder:
-        folder = Path(folder)
-        inputs = make_inputs(folder, seconds, width, height)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
-        result = export(inputs, folder / "film.mp4", width, height, fps, folder)
-        elapsed = time.perf_counter() - started
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "frames": result.frames,
-                "elapsed": elapsed,
-                "peak_rss_mb": peak_kb / 1024,
-                "rss_before_export_mb": before / 1024,
-            }
-        )
-    )
+def rss_child(job: str, width: int, height: int, fps: int) -> None:
+    """In a subprocess. `prepare:SECONDS:FOLDER` makes the inputs (their own process, so the
+    music synthesiser's memory does not count); `export:FOLDER` exports them and prints the
+    peak RSS and timing as JSON."""
+    kind, _, rest = job.partition(":")
+    if kind == "prepare":
+        seconds, _, folder = rest.partition(":")
+        inputs = make_inputs(Path(folder), float(seconds), width, height)
+        inputs["seconds"] = float(seconds)
+        (Path(folder) / "inputs.json").write_text(json.dumps(inputs, default=str), "utf-8")
+        return
+    folder = Path(rest)
+    inputs = json.loads((folder / "inputs.json").read_text("utf-8"))
+    inputs["clips"] = [Path(p) for p in inputs["clips"]]
+    inputs["narration"], inputs["music"] = Path(inputs["narration"]), Path(inputs["music"])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    result = export(inputs, folder / "film.mp4", width, height, fps, folder)
+    elapsed = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = {
+        "seconds": inputs["seconds"],
+        "frames": result.frames,
+        "elapsed": elapsed,
+        "peak_rss_mb": peak_kb / 1024,
+        "rss_before_export_mb": before / 1024,
+    }
+    print(json.dumps(report))
 
 
 def run_rss(seconds: float, width: int, height: int, fps: int) -> dict:
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--rss-child",
-        str(seconds),
-        "--size",
-        f"{width}x{height}",
-        "--fps",
-        str(fps),
-    ]
-    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """Make the inputs in one subprocess and export them in a fresh one; returns its figures."""
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as folder:
+        reports = []
+        for job in (f"prepare:{seconds}:{folder}", f"export:{folder}"):
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--rss-child",
+                job,
+                "--size",
+                f"{width}x{height}",
+                "--fps",
+                str(fps),
+            ]
+            done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+            reports.append(done.stdout.strip())
+    return json.loads(reports[-1].splitlines()[-1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run at 720p")
     parser.add_argument("--skip-rss", action="store_true", help="speed figures only")
-    parser.add_argument("--rss-child", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-child", help=argparse.SUPPRESS)
+    parser.add_argument("--rss-only", action="store_true", help="memory figures only")
     parser.add_argument("--size", default=None, help="WxH (default 1920x1080; quick 1280x720)")
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument(
@@ -268,66 +281,71 @@ def main() -> int:
     if args.rss_child is not None:
         rss_child(args.rss_child, width, height, fps)
         return 0
-    from studio.media.encode import QUALITY_PRESETS
-
-    seconds = 10.0 if args.quick else 60.0
-    crf = QUALITY_PRESETS["standard"].h264_crf
     print(f"machine: {os.cpu_count()} CPUs (shared machines make wall times noisy)")
-    print(
-        f"timeline: {seconds:.0f} s at {width}x{height} {fps} fps, Ken Burns clips with "
-        f"{TRANSITION} s crossfades, narration, ducked music, burned-in captions"
-    )
-    folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
-    try:
-        started = time.perf_counter()
-        inputs = make_inputs(folder, seconds, width, height)
+    if not args.rss_only:
+        from studio.media.encode import QUALITY_PRESETS
+
+        seconds = 10.0 if args.quick else 60.0
+        crf = QUALITY_PRESETS["standard"].h264_crf
         print(
-            f"inputs made in {time.perf_counter() - started:.1f} s ({len(inputs['clips'])} clips)"
+            f"timeline: {seconds:.0f} s at {width}x{height} {fps} fps, Ken Burns clips with "
+            f"{TRANSITION} s crossfades, narration, ducked music, burned-in captions"
         )
-        raw = folder / "frames.yuv"
-        frames, make_time = premade_frames(inputs, raw, width, height, fps, folder)
-        print(
-            f"pre-made frames: {frames} frames made and written raw in {make_time:.1f} s "
-            f"({frames / make_time:.0f} fps, {raw.stat().st_size / 2**30:.2f} GiB)"
-        )
-        # Interleaved runs, best of each: neighbours' load hits all sides alike. CPU seconds
-        # (user + system, every thread) do not depend on the neighbours: the fairer figure
-        # on a shared machine, while wall time is what the user waits.
-        runs: dict[str, list[tuple[float, float]]] = {"ffmpeg": [], "ours": [], "export": []}
-        for _ in range(max(1, args.repeat)):
-            runs["ffmpeg"].append(
-                timed(ffmpeg_encode, raw, folder / "ffmpeg.mp4", width, height, fps, crf)
-            )
-            runs["ours"].append(timed(our_encode, raw, folder / "ours.mp4", width, height, fps))
-            runs["export"].append(
-                timed(export, inputs, folder / "export.mp4", width, height, fps, folder)
-            )
-        raw.unlink()
-        labels = {
-            "ffmpeg": f"ffmpeg CLI, libx264 veryfast crf {crf}, pre-made frames",
-            "ours": "our encode stage alone, same frames and settings",
-            "export": "our full export (frames made + encoded + audio)",
-        }
-        best = {}
-        for name, label in labels.items():
-            walls = [w for w, _ in runs[name]]
-            cpus = [c for _, c in runs[name]]
-            best[name] = (min(walls), min(cpus))
-            size = (folder / f"{name}.mp4").stat().st_size / 2**20
+        folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
+        try:
+            started = time.perf_counter()
+            inputs = make_inputs(folder, seconds, width, height)
             print(
-                f"{label}: wall {', '.join(f'{w:.1f}' for w in walls)} s "
-                f"(best {frames / min(walls):.1f} fps); CPU {min(cpus):.1f} s; {size:.1f} MiB"
+                f"inputs made in {time.perf_counter() - started:.1f} s "
+                f"({len(inputs['clips'])} clips)"
             )
-        for name, target, what in (("ours", 0.95, "encode stage"), ("export", 0.75, "full export")):
-            wall_ratio = best["ffmpeg"][0] / best[name][0]
-            cpu_ratio = best["ffmpeg"][1] / best[name][1]
-            verdict = "met" if wall_ratio >= target else "NOT met"
+            raw = folder / "frames.yuv"
+            frames, make_time = premade_frames(inputs, raw, width, height, fps, folder)
             print(
-                f"RATIO {what} vs ffmpeg: {wall_ratio:.2f}x wall (target >= {target}: "
-                f"{verdict}); {cpu_ratio:.2f}x by CPU seconds"
+                f"pre-made frames: {frames} frames made and written raw in {make_time:.1f} s "
+                f"({frames / make_time:.0f} fps, {raw.stat().st_size / 2**30:.2f} GiB)"
             )
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+            # Interleaved runs, best of each: neighbours' load hits all sides alike. CPU seconds
+            # (user + system, every thread) do not depend on the neighbours: the fairer figure
+            # on a shared machine, while wall time is what the user waits.
+            runs: dict[str, list[tuple[float, float]]] = {"ffmpeg": [], "ours": [], "export": []}
+            for _ in range(max(1, args.repeat)):
+                runs["ffmpeg"].append(
+                    timed(ffmpeg_encode, raw, folder / "ffmpeg.mp4", width, height, fps, crf)
+                )
+                runs["ours"].append(timed(our_encode, raw, folder / "ours.mp4", width, height, fps))
+                runs["export"].append(
+                    timed(export, inputs, folder / "export.mp4", width, height, fps, folder)
+                )
+            raw.unlink()
+            labels = {
+                "ffmpeg": f"ffmpeg CLI, libx264 veryfast crf {crf}, pre-made frames",
+                "ours": "our encode stage alone, same frames and settings",
+                "export": "our full export (frames made + encoded + audio)",
+            }
+            best = {}
+            for name, label in labels.items():
+                walls = [w for w, _ in runs[name]]
+                cpus = [c for _, c in runs[name]]
+                best[name] = (min(walls), min(cpus))
+                size = (folder / f"{name}.mp4").stat().st_size / 2**20
+                print(
+                    f"{label}: wall {', '.join(f'{w:.1f}' for w in walls)} s "
+                    f"(best {frames / min(walls):.1f} fps); CPU {min(cpus):.1f} s; {size:.1f} MiB"
+                )
+            for name, target, what in (
+                ("ours", 0.95, "encode stage"),
+                ("export", 0.75, "full export"),
+            ):
+                wall_ratio = best["ffmpeg"][0] / best[name][0]
+                cpu_ratio = best["ffmpeg"][1] / best[name][1]
+                verdict = "met" if wall_ratio >= target else "NOT met"
+                print(
+                    f"RATIO {what} vs ffmpeg: {wall_ratio:.2f}x wall (target >= {target}: "
+                    f"{verdict}); {cpu_ratio:.2f}x by CPU seconds"
+                )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     if not args.skip_rss:
         short_s, long_s = (10.0, 60.0) if args.quick else (60.0, 600.0)
         short = run_rss(short_s, width, height, fps)
@@ -335,7 +353,9 @@ def main() -> int:
         for run in (short, long):
             print(
                 f"peak RSS, {run['seconds']:.0f} s export ({run['frames']} frames, "
-                f"{run['elapsed']:.0f} s): {run['peak_rss_mb']:.0f} MB"
+                f"{run['elapsed']:.0f} s): {run['peak_rss_mb']:.0f} MB "
+                f"({run['rss_before_export_mb']:.0f} MB before the export began; the media "
+                "libraries load during it)"
             )
         growth = long["peak_rss_mb"] / short["peak_rss_mb"]
         print(
