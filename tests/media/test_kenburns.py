@@ -151,3 +151,15 @@ def test_render_ken_burns_refuses_zero_duration_and_stops_on_cancel(
             picture_file, out, duration=2.0, width=W, height=H, fps=24, should_stop=lambda: True
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_the_choices_nodes_offer_are_the_ones_the_media_layer_knows() -> None:
+    from studio.media import facade, kenburns, timeline
+    from studio.media.encode import FORMATS, QUALITY_PRESETS
+
+    assert facade.MOTIONS == kenburns.MOTIONS
+    assert tuple(kenburns.EASINGS) == facade.EASINGS
+    assert tuple(timeline.RESOLUTION_PRESETS) == facade.RESOLUTION_PRESETS
+    assert tuple(str(f) for f in timeline.FPS_CHOICES) == facade.FPS_CHOICES
+    assert facade.VIDEO_FORMATS == FORMATS
+    assert tuple(QUALITY_PRESETS) == facade.QUALITY_PRESETS
