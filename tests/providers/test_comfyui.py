@@ -141,7 +141,7 @@ def test_image_to_video_uploads_the_still(comfy, tmp_path, ctx):
 
 
 def test_cancel_interrupts_our_running_prompt(comfy, workflow, ctx):
-    comfy.steps, comfy.step_seconds = 200, 0.02
+    comfy.steps, comfy.step_seconds = 50_000, 0.02
 
     async def scenario():
         task = asyncio.ensure_future(ComfyUIProvider().generate_image(image_request(), ctx))
@@ -150,6 +150,7 @@ def test_cancel_interrupts_our_running_prompt(comfy, workflow, ctx):
         ctx.cancel(task)
         with pytest.raises((asyncio.CancelledError, Cancelled)):
             await task
+        await ctx.settle()
 
     run(scenario())
     (interrupt,) = comfy.server.received("POST", "/interrupt")
@@ -158,7 +159,8 @@ def test_cancel_interrupts_our_running_prompt(comfy, workflow, ctx):
 
 
 def test_cancel_of_a_waiting_prompt_deletes_it_from_the_queue(comfy, workflow, ctx):
-    comfy.steps, comfy.step_seconds = 200, 0.02
+    # The first job must still be running when it is cancelled, however slow the machine is.
+    comfy.steps, comfy.step_seconds = 50_000, 0.02
 
     async def scenario():
         provider = ComfyUIProvider()
@@ -169,7 +171,8 @@ def test_cancel_of_a_waiting_prompt_deletes_it_from_the_queue(comfy, workflow, c
 
         other = FakeContext(ctx.scratch / "other", graph_dir=ctx.graph_dir)
         second = asyncio.ensure_future(provider.generate_image(image_request(), other))
-        while len(comfy.prompts) < 2:
+        # Cancel once the studio knows the prompt id (its remote cancel is then registered).
+        while len(comfy.prompts) < 2 or not other.cancel_callbacks:
             await asyncio.sleep(0.01)
         other.cancel(second)
         with pytest.raises((asyncio.CancelledError, Cancelled)):
@@ -177,6 +180,8 @@ def test_cancel_of_a_waiting_prompt_deletes_it_from_the_queue(comfy, workflow, c
         ctx.cancel(first)
         with pytest.raises((asyncio.CancelledError, Cancelled)):
             await first
+        await other.settle()
+        await ctx.settle()
 
     run(scenario())
     assert comfy.deleted == [f"p-{comfy.server.port}-2"]

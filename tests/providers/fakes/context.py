@@ -68,6 +68,10 @@ class FakeContext:
         if task is not None:
             task.cancel()
 
+    async def settle(self) -> None:
+        """Wait for the remote cancels that `cancel` started (the executor lets them finish)."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
     # -- work -------------------------------------------------------------------------------------
     @property
     def providers(self) -> Any:
