@@ -7,11 +7,14 @@ of the studio starts as usual.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib.metadata import entry_points
 
 from studio.api import ENTRY_POINT_GROUP, NODE_TYPE_PATTERN, NodeSpec
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,18 @@ class NodeRegistry:
         try:
             specs = list(load())
         except Exception as exc:  # a third-party pack may raise anything while importing
-            self.problems.append(PackProblem(name, f"failed to load: {type(exc).__name__}: {exc}"))
+            self._problem(name, f"failed to load: {type(exc).__name__}: {exc}")
             return
         self.packs[name] = version
         for spec in specs:
             try:
                 self.register(spec, pack=name)
             except (ValueError, TypeError, AttributeError) as exc:
-                self.problems.append(PackProblem(name, str(exc)))
+                self._problem(name, str(exc))
+
+    def _problem(self, pack: str, message: str) -> None:
+        self.problems.append(PackProblem(pack, message))
+        log.warning("node pack %r: %s", pack, message)
 
     def get(self, type_id: str) -> NodeSpec | None:
         return self._specs.get(type_id)
