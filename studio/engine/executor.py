@@ -184,7 +184,8 @@ class Executor:
         futures: dict[str, asyncio.Future[dict[str, Any]]] = {
             p.node_id: loop.create_future() for p in plans
         }
-        scratch_root = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=self.cache.tmp_dir()))
+        # Folder work runs in the pool: under disk load it stalled the GUI's loop for tens of ms.
+        scratch_root = await loop.run_in_executor(self._pool, self._make_scratch_root, run_id)
 
         async def run_node(plan: NodePlan) -> None:
             node_id = plan.node_id
@@ -220,7 +221,8 @@ class Executor:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         finally:
             self._tasks = []
-            shutil.rmtree(scratch_root, ignore_errors=True)
+            # Shielded: a run cancelled while waiting here still gets its folder removed.
+            await asyncio.shield(loop.run_in_executor(self._pool, _remove_tree, scratch_root))
         for node_id, future in futures.items():
             # Reading every exception also keeps asyncio from warning that none was retrieved.
             if future.done() and not future.cancelled() and future.exception() is None:
@@ -242,6 +244,10 @@ class Executor:
         )
         self._cancel = None
         return result
+
+    def _make_scratch_root(self, run_id: str) -> Path:
+        """A fresh folder for one run's node scratch folders, on the cache's file system."""
+        return Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=self.cache.tmp_dir()))
 
     def _gather_inputs(
         self, graph: Graph, plan: NodePlan, upstream: dict[str, dict[str, Any]]
@@ -346,7 +352,7 @@ class Executor:
                 return outputs
         semaphore = self._semaphore(plan.provider)
         scratch = scratch_root / node_id
-        scratch.mkdir(parents=True, exist_ok=True)
+        await loop.run_in_executor(self._pool, _make_dir, scratch)
         ctx = NodeContext(
             run_id=run_id,
             node_id=node_id,
@@ -418,6 +424,14 @@ class _NodeFailure(Exception):
         self.message = message
         self.provenance = dict(provenance)
         super().__init__(message)
+
+
+def _make_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def _remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def cancel_check(cancel: CancelToken) -> None:

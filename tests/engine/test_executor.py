@@ -198,3 +198,31 @@ def test_per_provider_concurrency_limit_is_respected(treg, cache):
     assert result.outputs["r3"]["text"] == "P3"
     assert SlowProvider.peak == 2
     assert 0.28 < elapsed < 0.6  # three waves of two
+
+
+def test_scratch_folders_are_made_and_removed_off_the_event_loop(execute, cache, monkeypatch):
+    import shutil
+    import tempfile
+    import threading
+
+    from studio.engine import executor as executor_module
+
+    calls: list[tuple[str, str]] = []
+    real_mkdtemp, real_rmtree = tempfile.mkdtemp, shutil.rmtree
+
+    def mkdtemp(*args, **kwargs):
+        calls.append(("mkdtemp", threading.current_thread().name))
+        return real_mkdtemp(*args, **kwargs)
+
+    def rmtree(*args, **kwargs):
+        calls.append(("rmtree", threading.current_thread().name))
+        return real_rmtree(*args, **kwargs)
+
+    monkeypatch.setattr(executor_module.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(executor_module.shutil, "rmtree", rmtree)
+    graph = chain(("a", "test.const", {"value": "a"}), ("b", "test.sleep", {"label": "b"}))
+    result, _ = execute(graph)
+    assert result.status == "succeeded"
+    assert [name for name, _ in calls] == ["mkdtemp", "rmtree"]
+    assert all(thread.startswith("studio-cpu") for _, thread in calls), calls
+    assert not list(cache.tmp_dir().glob("run-*")), "the run's scratch folder was left behind"
