@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self._connect()
         self.set_document(self.document)
+        for problem in registry.problems:  # a broken pack is named; everything else works
+            self.run_log.append("warning", f"Node pack {problem.pack!r}: {problem.message}")
 
     # -- layout -----------------------------------------------------------------------------------
     def _build_layout(self) -> None:

@@ -48,3 +48,20 @@ def test_studio_open_shows_the_file_and_exits_cleanly(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "titles: ['story.json[*] — Multimodal Studio']" in done.stdout
     assert "Traceback" not in done.stderr and "Aborted" not in done.stderr
+
+
+def test_a_broken_node_pack_is_named_in_the_log_and_the_studio_still_works(make_window):
+    from studio.engine.registry import NodeRegistry
+
+    def broken():
+        raise ImportError("No module named 'torch'")
+
+    from nodes import node_specs
+
+    registry = NodeRegistry()
+    registry.register_pack("multimodal-studio", "0", node_specs)
+    registry.register_pack("studio-broken-pack", "1.0", broken)
+    window = make_window(registry)
+    lines = [text for level, text in window.run_log.lines if level == "warning"]
+    assert any("studio-broken-pack" in line and "torch" in line for line in lines)
+    assert any(spec.id == "image.generate" for spec in window.registry.specs())
