@@ -139,3 +139,33 @@ def test_dropped_media_files_become_load_nodes_stored_relative(qtbot, window, tm
     saved = json.loads((tmp_path / "graph.json").read_text())
     assert saved["nodes"][node.id]["params"][file_param] == "photo.png"
     assert dumps_graph(window.document.graph) == (tmp_path / "graph.json").read_text()
+
+
+def test_opening_a_bundle_unpacks_it_and_opens_its_graph(make_window, qtbot, tmp_path, registry):
+    from pathlib import Path
+
+    from studio.bundle import pack_graph
+    from studio.engine.cache import default_cache
+    from studio.graph.fileformat import save_graph
+    from studio.graph.model import Graph, Node
+
+    graph = Graph()
+    graph.add_node(Node("brief", "text.brief", {"mood": "shared"}))
+    source = tmp_path / "made-here" / "story.json"
+    source.parent.mkdir()
+    save_graph(graph, source)
+    bundle = tmp_path / "story.studiopack"
+    pack_graph(source, bundle, registry=registry, cache=default_cache())
+    window = make_window()
+    target = tmp_path / "unpacked" / "story"
+    assert window.open_bundle(bundle, target)
+    qtbot.waitUntil(lambda: window.document.path is not None, timeout=10000)
+    assert Path(window.document.path).parent == target
+    assert window.document.graph.nodes["brief"].params["mood"] == "shared"
+    junk = tmp_path / "junk.studiopack"
+    junk.write_bytes(b"not a zip at all")
+    window.open_bundle(junk, tmp_path / "nowhere")
+    qtbot.waitUntil(
+        lambda: any("not a bundle" in text for _, text in window.run_log.lines), timeout=10000
+    )
+    assert not (tmp_path / "nowhere").exists()
