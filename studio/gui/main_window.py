@@ -203,35 +203,9 @@ class MainWindow(QMainWindow):
 
     def open_bundle(self, bundle: Path, target: Path | None = None) -> bool:
         """Unpack a shared bundle into a new folder the user picks, then open its graph."""
-        if target is None:
-            parent = QFileDialog.getExistingDirectory(
-                self, f"Unpack {bundle.name} into a new folder inside…", str(bundle.parent)
-            )
-            if not parent:
-                return False
-            target = Path(parent) / bundle.stem
-        from studio.gui.app import spawn
+        from studio.gui.bundles import open_bundle
 
-        self.show_message(f"Unpacking {bundle.name} into {target}…")
-        spawn(self._unpack_and_open(bundle, target), f"unpacking {bundle.name}")
-        return True
-
-    async def _unpack_and_open(self, bundle: Path, target: Path) -> None:
-        import asyncio
-
-        from studio.bundle import unpack_bundle
-        from studio.errors import StudioError
-
-        loop = asyncio.get_running_loop()
-        cache = self.runner.executor.cache
-        try:  # checking digests and importing results is disk work: off the event loop
-            graph_file = await loop.run_in_executor(
-                None, lambda: unpack_bundle(bundle, target, cache=cache, registry=self.registry)
-            )
-        except StudioError as exc:
-            self.report_error(f"Could not unpack {bundle.name}", str(exc))
-            return
-        self.open_path(graph_file, ask=False)
+        return open_bundle(self, bundle, target)
 
     def save(self) -> bool:
         if self.document.path is None:
