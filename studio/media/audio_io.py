@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studio.atomic import fsync_dir
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, check_media_file
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -48,16 +48,7 @@ def _open_audio(path: Path) -> tuple[Any, Any]:
 
     path = Path(path)
     name = path.name
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise MediaError(f"{name} was not found") from None
-    except OSError as exc:
-        raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise MediaError(f"{name} is a folder, not an audio file")
-    if size == 0:
-        raise MediaError(f"{name} is empty (0 bytes)")
+    check_media_file(path, "an audio file")
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError:

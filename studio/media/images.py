@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.atomic import fsync_dir
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, check_media_file
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -54,16 +54,7 @@ def _open(path: Path) -> Image.Image:
 
     path = Path(path)
     name = path.name
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise MediaError(f"{name} was not found") from None
-    except OSError as exc:
-        raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise MediaError(f"{name} is a folder, not a picture")
-    if size == 0:
-        raise MediaError(f"{name} is empty (0 bytes)")
+    check_media_file(path, "a picture")
     try:
         with warnings.catch_warnings():
             # Our own limit (checked below) decides; Pillow's warning would only be noise.
