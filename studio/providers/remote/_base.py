@@ -8,7 +8,7 @@ from typing import Any
 
 from studio.errors import ProviderError
 from studio.providers import costs, keys, settings
-from studio.providers.base import Capability, Need, Provider, Readiness
+from studio.providers.base import Capability, Need, Provider, Readiness, TextRequest, TextResult
 from studio.providers.http import HttpTuning, ProviderClient, shared_client
 
 log = logging.getLogger(__name__)
@@ -158,3 +158,23 @@ class LocalServerProvider(RemoteProvider):
 
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         return 0.0
+
+
+class ChatMixin:
+    """Text and vision for a provider whose one `_chat` serves both; put it before the base class.
+
+    A vision request without an image is refused here, in the same words for every provider.
+    """
+
+    id: str
+
+    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
+        return await self._chat(Capability.TEXT, request, ctx)
+
+    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
+        if not request.images:
+            raise ProviderError("describing an image needs an image", provider=self.id)
+        return await self._chat(Capability.VISION, request, ctx)
+
+    async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
+        raise NotImplementedError

@@ -17,7 +17,7 @@ import httpx
 from studio.errors import ProviderError
 from studio.providers.base import Capability, TextRequest, TextResult
 from studio.providers.costs import Usage
-from studio.providers.remote._base import RemoteProvider
+from studio.providers.remote._base import ChatMixin, RemoteProvider
 from studio.providers.remote._media import read_base64
 
 API_VERSION = "2023-06-01"
@@ -28,7 +28,7 @@ def retry_create(response: httpx.Response) -> bool:
     return response.status_code == 429 or response.status_code >= 500
 
 
-class AnthropicProvider(RemoteProvider):
+class AnthropicProvider(ChatMixin, RemoteProvider):
     id = "anthropic"
     title = "Anthropic"
     capabilities = frozenset({Capability.TEXT, Capability.VISION})
@@ -41,15 +41,7 @@ class AnthropicProvider(RemoteProvider):
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"x-api-key": key, "anthropic-version": API_VERSION}
 
-    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
-        return await self._message(Capability.TEXT, request, ctx)
-
-    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
-        if not request.images:
-            raise ProviderError("describing an image needs an image", provider=self.id)
-        return await self._message(Capability.VISION, request, ctx)
-
-    async def _message(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
+    async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)
         content: list[dict[str, Any]] = []
         for image in request.images:

@@ -22,7 +22,7 @@ import httpx
 from studio.errors import ProviderError
 from studio.providers.base import Capability, ImageRequest, MediaResult, TextRequest, TextResult
 from studio.providers.costs import Usage
-from studio.providers.remote._base import RemoteProvider
+from studio.providers.remote._base import ChatMixin, RemoteProvider
 from studio.providers.remote._media import decode_base64, read_base64, write_media
 
 ASPECTS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
@@ -51,7 +51,7 @@ def _get(data: dict[str, Any], camel: str, snake: str) -> Any:
     return data.get(camel, data.get(snake))
 
 
-class GeminiProvider(RemoteProvider):
+class GeminiProvider(ChatMixin, RemoteProvider):
     id = "gemini"
     title = "Google Gemini"
     capabilities = frozenset({Capability.TEXT, Capability.VISION, Capability.IMAGE})
@@ -107,15 +107,7 @@ class GeminiProvider(RemoteProvider):
         )
 
     # -- text and vision --------------------------------------------------------------------------
-    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
-        return await self._text(Capability.TEXT, request, ctx)
-
-    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
-        if not request.images:
-            raise ProviderError("describing an image needs an image", provider=self.id)
-        return await self._text(Capability.VISION, request, ctx)
-
-    async def _text(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
+    async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)
         parts: list[dict[str, Any]] = []
         if request.system:

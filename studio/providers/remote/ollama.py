@@ -18,13 +18,13 @@ import httpx
 
 from studio.errors import ProviderError
 from studio.providers.base import Capability, Readiness, TextRequest, TextResult
-from studio.providers.remote._base import LocalServerProvider
+from studio.providers.remote._base import ChatMixin, LocalServerProvider
 from studio.providers.remote._media import read_base64
 
 PREVIEW_EVERY = 0.25  # seconds between previews of the text as it streams
 
 
-class OllamaProvider(LocalServerProvider):
+class OllamaProvider(ChatMixin, LocalServerProvider):
     id = "ollama"
     title = "Ollama"
     capabilities = frozenset({Capability.TEXT, Capability.VISION})
@@ -63,14 +63,6 @@ class OllamaProvider(LocalServerProvider):
             listed = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
             return Readiness(True, ready.state, f"{ready.detail}: {listed or 'no models yet'}")
         return ready
-
-    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
-        return await self._chat(Capability.TEXT, request, ctx)
-
-    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
-        if not request.images:
-            raise ProviderError("describing an image needs an image", provider=self.id)
-        return await self._chat(Capability.VISION, request, ctx)
 
     async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)

@@ -25,7 +25,7 @@ from studio.providers.base import (
     TextResult,
 )
 from studio.providers.costs import Usage
-from studio.providers.remote._base import RemoteProvider
+from studio.providers.remote._base import ChatMixin, RemoteProvider
 from studio.providers.remote._chat import chat_completion
 from studio.providers.remote._media import (
     decode_base64,
@@ -80,7 +80,7 @@ def nearest_size(width: int, height: int) -> tuple[int, int]:
     return min(IMAGE_SIZES, key=lambda size: abs(size[0] / size[1] - ratio))
 
 
-class OpenAIProvider(RemoteProvider):
+class OpenAIProvider(ChatMixin, RemoteProvider):
     id = "openai"
     title = "OpenAI"
     capabilities = frozenset(
@@ -165,14 +165,6 @@ class OpenAIProvider(RemoteProvider):
         return MediaResult(path, "audio", dict(ctx.provenance))
 
     # -- text and vision --------------------------------------------------------------------------
-    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
-        return await self._chat(Capability.TEXT, request, ctx)
-
-    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
-        if not request.images:
-            raise ProviderError("describing an image needs an image", provider=self.id)
-        return await self._chat(Capability.VISION, request, ctx)
-
     async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)
         client = await self.aclient()

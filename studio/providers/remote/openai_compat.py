@@ -13,11 +13,11 @@ from typing import Any
 from studio.errors import ProviderError
 from studio.providers import keys
 from studio.providers.base import Capability, Need, Readiness, TextRequest, TextResult
-from studio.providers.remote._base import LocalServerProvider
+from studio.providers.remote._base import ChatMixin, LocalServerProvider
 from studio.providers.remote._chat import chat_completion
 
 
-class OpenAICompatProvider(LocalServerProvider):
+class OpenAICompatProvider(ChatMixin, LocalServerProvider):
     id = "openai_compat"
     title = "OpenAI-compatible server"
     capabilities = frozenset({Capability.TEXT, Capability.VISION})
@@ -61,14 +61,6 @@ class OpenAICompatProvider(LocalServerProvider):
                 f"the server at {self.base_url()} lists no models; load one", provider=self.id
             )
         return served[0]
-
-    async def complete_text(self, request: TextRequest, ctx: Any) -> TextResult:
-        return await self._chat(Capability.TEXT, request, ctx)
-
-    async def describe_image(self, request: TextRequest, ctx: Any) -> TextResult:
-        if not request.images:
-            raise ProviderError("describing an image needs an image", provider=self.id)
-        return await self._chat(Capability.VISION, request, ctx)
 
     async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = await self._model(capability, request.model)
