@@ -441,4 +441,8 @@ __all__ += ["BRIEF_FIELDS", "ENTRY_POINT_GROUP", "template_variables"]
 # av/cv2 lazily, inside its functions.
 from studio.media import facade as media  # noqa: E402
 
-__all__ += ["media"]
+# The offline speech engine's common voices, for a speech node's suggestions (the tests check every
+# one against eSpeak's own list).
+from studio.providers.offline.speech import COMMON_VOICES as OFFLINE_VOICES  # noqa: E402
+
+__all__ += ["OFFLINE_VOICES", "media"]

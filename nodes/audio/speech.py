@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from studio.api import (
+    OFFLINE_VOICES,
     Capability,
     Input,
     NodeError,
@@ -11,26 +12,6 @@ from studio.api import (
     Param,
     PortType,
     SpeechRequest,
-)
-
-VOICES = (
-    "en-us",
-    "en-us+f3",
-    "en-gb",
-    "en-gb+f3",
-    "de",
-    "fr-fr",
-    "es",
-    "it",
-    "pt",
-    "pt-br",
-    "nl",
-    "sv",
-    "pl",
-    "ru",
-    "cmn",
-    "ja",
-    "hi",
 )
 
 
@@ -70,7 +51,7 @@ SPEC = NodeSpec(
         Param.string(
             "voice",
             "en-us",
-            suggestions=VOICES,
+            suggestions=OFFLINE_VOICES,
             help="The voice. Offline (eSpeak NG): a language and accent such as en-us, en-gb "
             "or fr-fr; +f3 is a female variant. ElevenLabs: a voice name or id from your "
             "account. OpenAI: alloy, ash, coral, echo, fable, nova, onyx, sage or shimmer.",
