@@ -26,6 +26,7 @@ from studio.engine.events import (
     RunFinished,
     RunStarted,
 )
+from studio.processes import process_alive
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -154,7 +155,7 @@ class History:
     def mark_interrupted(self) -> int:
         """Runs left 'running' by a process that no longer exists become 'interrupted'."""
         rows = self._db.execute("SELECT id, pid FROM runs WHERE status='running'").fetchall()
-        dead = [r["id"] for r in rows if not _alive(r["pid"])]
+        dead = [r["id"] for r in rows if not process_alive(r["pid"])]
         with self._db:
             for run_id in dead:
                 self._db.execute("UPDATE runs SET status='interrupted' WHERE id=?", (run_id,))
@@ -219,15 +220,3 @@ def _digests(outputs: dict[str, Any]) -> str:
 def _cost(provenance: dict[str, Any]) -> float | None:
     value = provenance.get("cost_usd")
     return float(value) if isinstance(value, (int, float)) else None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from studio.processes import process_alive
+
 if TYPE_CHECKING:
     from studio.gui.document import Document
 
@@ -114,7 +116,7 @@ def pending_recoveries() -> list[Recovery]:
             pid = int(data["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if pid == os.getpid() or _alive(pid):  # ours, or a session still running
+        if process_alive(pid):  # ours, or a session still running
             continue
         found.append(Recovery(file, data.get("original"), float(data.get("saved_at", 0))))
     return sorted(found, key=lambda r: -r.saved_at)
@@ -130,15 +132,3 @@ def load_recovery(recovery: Recovery, registry, parent=None) -> Document:
     document = Document(registry, graph_from_dict(data["graph"], "the autosave"), path, parent)
     document.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
     return document
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
