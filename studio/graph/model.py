@@ -156,16 +156,7 @@ class Graph:
 
     def ancestors(self, node_ids: Iterable[str]) -> set[str]:
         """The given nodes and everything upstream of them."""
-        parents = self.parents()
-        seen: set[str] = set()
-        stack = [n for n in node_ids if n in self.nodes]
-        while stack:
-            node_id = stack.pop()
-            if node_id in seen:
-                continue
-            seen.add(node_id)
-            stack.extend(parents.get(node_id, ()))
-        return seen
+        return self._reachable(node_ids, self.parents())
 
     def descendants(self, node_ids: Iterable[str]) -> set[str]:
         """The given nodes and everything downstream of them."""
@@ -173,6 +164,10 @@ class Graph:
         for edge in self.edges:
             if edge.src in children:
                 children[edge.src].add(edge.dst)
+        return self._reachable(node_ids, children)
+
+    def _reachable(self, node_ids: Iterable[str], links: dict[str, set[str]]) -> set[str]:
+        """The given nodes and every node reached by following `links` from them."""
         seen: set[str] = set()
         stack = [n for n in node_ids if n in self.nodes]
         while stack:
@@ -180,7 +175,7 @@ class Graph:
             if node_id in seen:
                 continue
             seen.add(node_id)
-            stack.extend(children.get(node_id, ()))
+            stack.extend(links.get(node_id, ()))
         return seen
 
     def find_cycle(self) -> list[str] | None:
