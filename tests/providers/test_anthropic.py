@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Iterator
 
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.llm import FakeAnthropic
 from fakes.media import png_bytes
 from fakes.server import FakeServer, Reply
@@ -93,15 +92,13 @@ def test_errors_in_user_words(claude, ctx):
 def test_slow_server_timeout_and_cancel(claude, ctx, monkeypatch):
     claude.server.route("POST", "/v1/messages", Reply(json={}, delay=2.0))
 
-    async def scenario():
-        task = asyncio.ensure_future(AnthropicProvider().complete_text(TextRequest("x"), ctx))
-        while not claude.server.received("POST"):
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(scenario())
+    run(
+        cancel_when(
+            ctx,
+            AnthropicProvider().complete_text(TextRequest("x"), ctx),
+            lambda: claude.server.received("POST"),
+        )
+    )
     monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
     monkeypatch.setenv("STUDIO_HTTP_RETRIES", "0")
     with pytest.raises(ProviderError, match="no answer from Anthropic"):

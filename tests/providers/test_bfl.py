@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.bfl import FakeBfl
 from fakes.server import FakeServer, Reply
 from PIL import Image
@@ -111,12 +111,12 @@ def test_cancel_mid_job_stops_polling(bfl, ctx):
     bfl.pending_polls = 10_000
 
     async def scenario():
-        task = asyncio.ensure_future(BflProvider().generate_image(ImageRequest("x"), ctx))
-        while len(bfl.api.received("GET")) < 3:
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises((asyncio.CancelledError, Cancelled)):
-            await task
+        await cancel_when(
+            ctx,
+            BflProvider().generate_image(ImageRequest("x"), ctx),
+            lambda: len(bfl.api.received("GET")) >= 3,
+            expect=(asyncio.CancelledError, Cancelled),
+        )
         polls = len(bfl.api.received("GET"))
         await asyncio.sleep(0.1)
         return polls

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import av
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.comfyui import TXT2IMG, FakeComfy
 from fakes.media import png_bytes
 from fakes.server import FakeServer, Reply
@@ -144,12 +144,12 @@ def test_cancel_interrupts_our_running_prompt(comfy, workflow, ctx):
     comfy.steps, comfy.step_seconds = 50_000, 0.02
 
     async def scenario():
-        task = asyncio.ensure_future(ComfyUIProvider().generate_image(image_request(), ctx))
-        while not any(m.startswith("KSampler 2/") for m in ctx.messages):
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises((asyncio.CancelledError, Cancelled)):
-            await task
+        await cancel_when(
+            ctx,
+            ComfyUIProvider().generate_image(image_request(), ctx),
+            lambda: any(m.startswith("KSampler 2/") for m in ctx.messages),
+            expect=(asyncio.CancelledError, Cancelled),
+        )
         await ctx.settle()
 
     run(scenario())

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import av
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.elevenlabs import FakeElevenLabs
 from fakes.server import FakeServer, Reply
 
@@ -135,15 +134,14 @@ def test_truncated_audio_leaves_nothing(eleven, ctx):
 def test_slow_server_past_the_timeout_and_cancel(eleven, ctx, monkeypatch):
     eleven.delay = 2.0
 
-    async def scenario():
-        task = asyncio.ensure_future(ElevenLabsProvider().speech(SpeechRequest("x"), ctx))
-        while not eleven.server.received("POST"):
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(scenario())  # nothing to cancel remotely: the connection is closed
+    # Nothing to cancel remotely: the connection is closed.
+    run(
+        cancel_when(
+            ctx,
+            ElevenLabsProvider().speech(SpeechRequest("x"), ctx),
+            lambda: eleven.server.received("POST"),
+        )
+    )
     monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
     with pytest.raises(ProviderError, match="no answer from ElevenLabs"):
         run(ElevenLabsProvider().speech(SpeechRequest("x"), ctx))

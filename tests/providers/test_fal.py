@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import av
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.fal import FakeFal
 from fakes.media import png_bytes
 from fakes.server import FakeServer, Reply
@@ -205,16 +205,15 @@ def test_slow_submit_past_the_timeout(fal, ctx, monkeypatch):
 def test_cancel_mid_job_cancels_the_remote_request(fal, ctx):
     fal.never_finish = True
 
-    async def scenario():
-        task = asyncio.ensure_future(FalProvider().generate_image(ImageRequest("x"), ctx))
-        while not fal.api.received("GET", r".*/status/stream"):
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.05)
-        ctx.cancel(task)
-        with pytest.raises((asyncio.CancelledError, Cancelled)):
-            await task
-
-    run(scenario())
+    run(
+        cancel_when(
+            ctx,
+            FalProvider().generate_image(ImageRequest("x"), ctx),
+            lambda: fal.api.received("GET", r".*/status/stream"),
+            expect=(asyncio.CancelledError, Cancelled),
+            settle=0.05,
+        )
+    )
     (cancel,) = fal.api.received("PUT")
     assert cancel.path == "/fal-ai/flux-pro/requests/req-1/cancel"
     assert cancel.headers["authorization"] == f"Key {KEY}"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Iterator
 
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.llm import FakeGemini
 from fakes.media import jpeg_bytes
 from fakes.server import FakeServer, Reply
@@ -146,15 +145,13 @@ def test_slow_server_timeout_and_cancel(gemini, ctx, monkeypatch):
         "POST", r"/models/(?P<model>[\w.-]+):generateContent", Reply(json={}, delay=2.0)
     )
 
-    async def scenario():
-        task = asyncio.ensure_future(GeminiProvider().complete_text(TextRequest("x"), ctx))
-        while not gemini.server.received("POST"):
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(scenario())
+    run(
+        cancel_when(
+            ctx,
+            GeminiProvider().complete_text(TextRequest("x"), ctx),
+            lambda: gemini.server.received("POST"),
+        )
+    )
     monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
     with pytest.raises(ProviderError, match="no answer from Google Gemini"):
         run(GeminiProvider().complete_text(TextRequest("x"), ctx))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 from collections.abc import Iterator
 
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.llm import FakeOllama
 from fakes.media import png_bytes
 from fakes.server import FakeServer, Reply
@@ -98,16 +97,14 @@ def test_busy_server_429_then_500_then_success(ollama, ctx):
 def test_stalled_stream_times_out_and_cancel_closes_it(ollama, ctx, monkeypatch):
     ollama.chunk_delay = 1.0
 
-    async def scenario():
-        task = asyncio.ensure_future(OllamaProvider().complete_text(TextRequest("x"), ctx))
-        while not ollama.server.received("POST"):
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)
-        ctx.cancel(task)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(scenario())
+    run(
+        cancel_when(
+            ctx,
+            OllamaProvider().complete_text(TextRequest("x"), ctx),
+            lambda: ollama.server.received("POST"),
+            settle=0.1,
+        )
+    )
     monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
     with pytest.raises(ProviderError, match="stopped answering mid-stream"):
         run(OllamaProvider().complete_text(TextRequest("x"), ctx))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import Iterator
 
 import av
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.media import png_bytes
 from fakes.openai import FakeOpenAI
 from fakes.server import FakeServer, Reply
@@ -155,15 +154,14 @@ def test_truncated_speech_is_an_error_and_not_resent(openai, ctx):
 def test_slow_server_and_cancel_close_the_connection(openai, ctx, monkeypatch):
     openai.server.route("POST", "/v1/images/generations", Reply(json={}, delay=2.0))
 
-    async def scenario():
-        task = asyncio.ensure_future(OpenAIProvider().generate_image(ImageRequest("x"), ctx))
-        while not openai.server.received("POST"):
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(scenario())  # returns at once: the synchronous call is abandoned, not awaited
+    # Returns at once: the synchronous call is abandoned, not awaited.
+    run(
+        cancel_when(
+            ctx,
+            OpenAIProvider().generate_image(ImageRequest("x"), ctx),
+            lambda: openai.server.received("POST"),
+        )
+    )
     monkeypatch.setenv("STUDIO_HTTP_READ_TIMEOUT", "0.2")
     openai.server.route("POST", "/v1/chat/completions", Reply(json={}, delay=1.0))
     with pytest.raises(ProviderError, match="no answer from OpenAI"):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import av
 import pytest
-from fakes import run
+from fakes import cancel_when, run
 from fakes.media import png_bytes
 from fakes.replicate import FakeReplicate
 from fakes.server import FakeServer, Reply
@@ -160,15 +160,14 @@ def test_slow_create_past_the_timeout(rep, ctx, monkeypatch):
 def test_cancel_mid_prediction(rep, ctx):
     rep.never_finish = True
 
-    async def scenario():
-        task = asyncio.ensure_future(ReplicateProvider().generate_image(ImageRequest("x"), ctx))
-        while len(rep.api.received("GET")) < 2:
-            await asyncio.sleep(0.01)
-        ctx.cancel(task)
-        with pytest.raises((asyncio.CancelledError, Cancelled)):
-            await task
-
-    run(scenario())
+    run(
+        cancel_when(
+            ctx,
+            ReplicateProvider().generate_image(ImageRequest("x"), ctx),
+            lambda: len(rep.api.received("GET")) >= 2,
+            expect=(asyncio.CancelledError, Cancelled),
+        )
+    )
     (cancel,) = rep.api.received("POST", r"/predictions/\w+/cancel")
     assert cancel.path == "/predictions/pred1/cancel"
     assert cancel.headers["authorization"] == f"Bearer {TOKEN}"
