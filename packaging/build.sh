@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Build the desktop bundle (packaging/dist/studio/) with PyInstaller and smoke-test it.
+#
+#   packaging/build.sh              build, then smoke-test
+#   packaging/build.sh --clean      throw away PyInstaller's cache first (after a dependency upgrade)
+#   packaging/build.sh --test-only  smoke-test an existing dist/studio without rebuilding
+#
+# Environment: PYTHON (default: python) is the environment that has the studio installed
+# (pip install -e .); DEMO_OUTPUT (default /tmp/frozen-demo.mp4); GUI_SECONDS (default 10): how long
+# the window must stay up. Exit code 0 only if the build and every check passed.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON="${PYTHON:-python}"
+DEMO_OUTPUT="${DEMO_OUTPUT:-/tmp/frozen-demo.mp4}"
+GUI_SECONDS="${GUI_SECONDS:-10}"
+APP="$HERE/dist/studio/studio"
+EXAMPLE="$HERE/../resources/examples/lighthouse.json"
+
+clean=""
+build=1
+for arg in "$@"; do
+    case "$arg" in
+        --clean) clean="--clean" ;;
+        --test-only) build=0 ;;
+        *) echo "unknown option: $arg" >&2; exit 2 ;;
+    esac
+done
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+if [[ $build == 1 ]]; then
+    step "PyInstaller"
+    if ! "$PYTHON" -m PyInstaller --version >/dev/null 2>&1; then
+        echo "PyInstaller is missing: installing it into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
+        "$PYTHON" -m pip install pyinstaller
+    fi
+    "$PYTHON" -m PyInstaller --version
+    "$PYTHON" -c "import studio, nodes" || fail "the studio is not installed in $PYTHON (pip install -e .)"
+
+    step "build (onedir) into $HERE/dist/studio"
+    start=$(date +%s)
+    (cd "$HERE" && "$PYTHON" -m PyInstaller --noconfirm $clean --log-level WARN \
+        --distpath dist --workpath build studio.spec)
+    echo "build took $(($(date +%s) - start)) s"
+fi
+
+[[ -x "$APP" ]] || fail "$APP does not exist: build first"
+echo "bundle size: $(du -sh "$HERE/dist/studio" | cut -f1)"
+
+# The smoke tests use their own cache, settings and autosave folders: the demo must really render,
+# not come from the developer's cache, and nothing here touches the user's studio.
+SANDBOX="$(mktemp -d)"
+trap 'rm -rf "$SANDBOX"' EXIT
+export STUDIO_CACHE_DIR="$SANDBOX/cache" STUDIO_DATA_DIR="$SANDBOX/data"
+export STUDIO_CONFIG_DIR="$SANDBOX/config" STUDIO_STATE_DIR="$SANDBOX/state"
+
+step "studio --version"
+"$APP" --version
+
+step "studio nodes (the node pack is found through its entry point)"
+"$APP" nodes > "$SANDBOX/frozen-nodes.txt"
+cat "$SANDBOX/frozen-nodes.txt"
+for node in text.brief text.prompt image.generate image.title_card video.from_image audio.speech \
+    audio.music compose.timeline export.video; do
+    grep -q "^  $node " "$SANDBOX/frozen-nodes.txt" || fail "node $node is missing from the bundle"
+done
+# The bundle must list exactly what the installed studio lists.
+if "$PYTHON" -m studio nodes > "$SANDBOX/installed-nodes.txt" 2>/dev/null; then
+    diff -u "$SANDBOX/installed-nodes.txt" "$SANDBOX/frozen-nodes.txt" \
+        || fail "the bundle lists other nodes than the installed studio"
+    echo "same $(grep -c '^  [a-z]' "$SANDBOX/frozen-nodes.txt") node types as the installed studio"
+fi
+
+step "studio demo -o $DEMO_OUTPUT (offline engines, empty cache)"
+rm -f "$DEMO_OUTPUT"
+start=$(date +%s%N)
+(cd "$SANDBOX" && "$APP" demo -o "$DEMO_OUTPUT")
+echo "frozen demo took $((($(date +%s%N) - start) / 1000000)) ms"
+"$PYTHON" - "$DEMO_OUTPUT" <<'EOF'
+import sys
+
+import av
+
+path = sys.argv[1]
+with av.open(path) as container:
+    codecs = {s.type: s.codec_context.name for s in container.streams}
+    video = container.streams.video[0]
+    seconds = container.duration / av.time_base
+    print(f"{path}: {codecs}, {video.codec_context.width}x{video.codec_context.height}, {seconds:.2f} s")
+    frames = sum(1 for _ in container.decode(video=0))
+if codecs.get("video") != "h264" or codecs.get("audio") != "aac":
+    sys.exit(f"expected H.264 video and AAC audio, got {codecs}")
+if seconds < 1 or frames < 24:
+    sys.exit(f"the video is too short: {seconds:.2f} s, {frames} frames")
+print(f"decoded {frames} video frames")
+EOF
+
+# There is no "quit after start" switch in the GUI: start the window with the example graph, check
+# the process is still alive after GUI_SECONDS (a missing plugin or import kills it in the first
+# second), then stop it ourselves.
+gui_check() {
+    local name="$1"
+    shift
+    "$@" "$APP" open "$EXAMPLE" > "$SANDBOX/gui-$name.log" 2>&1 &
+    local pid=$!
+    sleep "$GUI_SECONDS"
+    if ! kill -0 "$pid" 2>/dev/null; then
+        cat "$SANDBOX/gui-$name.log" >&2
+        fail "the window ($name) exited within $GUI_SECONDS s"
+    fi
+    if grep -q "Traceback" "$SANDBOX/gui-$name.log"; then
+        kill "$pid"
+        cat "$SANDBOX/gui-$name.log" >&2
+        fail "the window ($name) logged a traceback"
+    fi
+    if [[ -n "${CHECK_WINDOW:-}" ]] && ! $CHECK_WINDOW; then
+        kill "$pid"
+        fail "the window ($name) did not show"
+    fi
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    echo "the window ($name) was up for $GUI_SECONDS s without errors"
+}
+
+step "GUI, offscreen platform"
+gui_check offscreen env QT_QPA_PLATFORM=offscreen
+
+# If a virtual X server is at hand, also try the xcb plugin a Linux desktop uses, and check the
+# main window really mapped with the graph's name in its title.
+if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
+    step "GUI, xcb platform on a virtual X server"
+    display=":$((90 + RANDOM % 100))"
+    Xvfb "$display" -screen 0 1600x1000x24 >/dev/null 2>&1 &
+    xvfb_pid=$!
+    trap 'kill $xvfb_pid 2>/dev/null; rm -rf "$SANDBOX"' EXIT
+    sleep 1
+    check_title() {
+        if ! DISPLAY="$display" xwininfo -root -tree | grep -q "lighthouse.json — Multimodal Studio"
+        then
+            echo "no main window titled after the example on $display" >&2
+            return 1
+        fi
+        echo "main window mapped: $(DISPLAY="$display" xwininfo -root -tree \
+            | grep -o '"lighthouse.json — Multimodal Studio"')"
+    }
+    CHECK_WINDOW=check_title gui_check xcb env DISPLAY="$display" QT_QPA_PLATFORM=xcb
+    kill "$xvfb_pid" 2>/dev/null || true
+else
+    echo "(no Xvfb/xwininfo here: skipped the xcb check)"
+fi
+
+step "all checks passed: $APP ($(du -sh "$HERE/dist/studio" | cut -f1))"
