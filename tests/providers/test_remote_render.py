@@ -11,10 +11,7 @@ from pathlib import Path
 
 import av
 import pytest
-from fakes.elevenlabs import FakeElevenLabs
-from fakes.fal import FakeFal
-from fakes.llm import FakeOllama
-from fakes.server import FakeServer
+from fakes.example_servers import ExampleFakes, example_servers
 
 from studio.cli import main
 from studio.paths import resources_dir
@@ -24,30 +21,12 @@ FAL_KEY = "fal-render-secret-1"
 ELEVEN_KEY = "el-render-secret-2"
 
 
-class Fakes:
-    def __init__(self, fal: FakeFal, eleven: FakeElevenLabs, ollama: FakeOllama) -> None:
-        self.fal, self.eleven, self.ollama = fal, eleven, ollama
-
-    def request_count(self) -> int:
-        servers = (self.fal.api, self.fal.cdn, self.eleven.server, self.ollama.server)
-        return sum(len(s.requests) for s in servers)
-
-
 @pytest.fixture
-def fakes(monkeypatch) -> Iterator[Fakes]:
-    with (
-        FakeServer() as fal_api,
-        FakeServer() as cdn,
-        FakeServer() as eleven,
-        FakeServer() as ollama,
-    ):
-        monkeypatch.setenv("STUDIO_FAL_URL", fal_api.url)
-        monkeypatch.setenv("STUDIO_FAL_REST_URL", fal_api.url)
-        monkeypatch.setenv("STUDIO_ELEVENLABS_URL", eleven.url)
-        monkeypatch.setenv("STUDIO_OLLAMA_URL", ollama.url)
+def fakes(monkeypatch) -> Iterator[ExampleFakes]:
+    with example_servers(monkeypatch) as servers:
         monkeypatch.setenv("FAL_KEY", FAL_KEY)
         monkeypatch.setenv("ELEVENLABS_API_KEY", ELEVEN_KEY)
-        yield Fakes(FakeFal(fal_api, cdn), FakeElevenLabs(eleven), FakeOllama(ollama))
+        yield servers
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from fakes.elevenlabs import FakeElevenLabs
+from fakes.example_servers import example_servers
 from fakes.fal import FakeFal
 from fakes.keyring import MemoryKeyring
-from fakes.llm import FakeOllama
-from fakes.server import FakeServer, Reply
+from fakes.server import Reply
 
 from studio.cli import main
 from studio.graph.fileformat import load_graph, save_graph
@@ -33,23 +32,12 @@ def planted(monkeypatch) -> Iterator[FakeFal]:
     previous = keyring.get_keyring()
     keyring.set_keyring(backend)
     keys.forget_cached()
-    with (
-        FakeServer() as fal_api,
-        FakeServer() as cdn,
-        FakeServer() as eleven,
-        FakeServer() as ollama,
-    ):
-        monkeypatch.setenv("STUDIO_FAL_URL", fal_api.url)
-        monkeypatch.setenv("STUDIO_FAL_REST_URL", fal_api.url)
-        monkeypatch.setenv("STUDIO_ELEVENLABS_URL", eleven.url)
-        monkeypatch.setenv("STUDIO_OLLAMA_URL", ollama.url)
+    with example_servers(monkeypatch) as servers:
         monkeypatch.setenv("FAL_KEY", FAL_SECRET)
         keys.set_key("elevenlabs", ELEVEN_SECRET)
-        fal = FakeFal(fal_api, cdn)
-        FakeElevenLabs(eleven)
-        FakeOllama(ollama)
+        fal = servers.fal
         # A server that echoes the key it was sent, in its error body.
-        fal_api.route(
+        fal.api.route(
             "POST",
             "/fal-ai/echo",
             lambda r: Reply(401, json={"detail": f"invalid {r.headers['authorization']}"}),
