@@ -11,6 +11,8 @@ def process_alive(pid: int) -> bool:
         return True
     if pid <= 0:  # 0 and negatives name process groups, never one process
         return False
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return _windows_process_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -18,3 +20,20 @@ def process_alive(pid: int) -> bool:
     except PermissionError:  # it exists, under another user
         return True
     return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    import ctypes
+
+    query_limited_information, still_active = 0x1000, 259
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and (
+            code.value == still_active
+        )
+    finally:
+        kernel32.CloseHandle(handle)
