@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import Cancelled
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, check_media_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,10 +67,7 @@ def open_video(path: Path) -> tuple[Any, Any]:
     import av
 
     path = Path(path)
-    if not path.is_file():
-        raise MediaError(f"{path.name}: file not found")
-    if path.stat().st_size == 0:
-        raise MediaError(f"{path.name} is empty (0 bytes)")
+    check_media_file(path, "a video")
     try:
         container = av.open(str(path))
     except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError):

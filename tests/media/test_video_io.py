@@ -264,8 +264,10 @@ def test_random_bytes_are_refused(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_unsupported_codec_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(MediaError, match="not found"):
+    with pytest.raises(MediaError, match=r"nowhere\.mp4 was not found"):
         probe_video(tmp_path / "nowhere.mp4")
+    with pytest.raises(MediaError, match="is a folder, not a video"):
+        probe_video(tmp_path)
     avi = write_video(tmp_path / "x.avi", codec="mpeg4", fmt="avi").read_bytes()
     assert avi.count(b"FMP4") >= 1
     unknown = tmp_path / "unknown.avi"
