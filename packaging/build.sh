@@ -52,7 +52,13 @@ echo "bundle size: $(du -sh "$HERE/dist/studio" | cut -f1)"
 # The smoke tests use their own cache, settings and autosave folders: the demo must really render,
 # not come from the developer's cache, and nothing here touches the user's studio.
 SANDBOX="$(mktemp -d)"
-trap 'rm -rf "$SANDBOX"' EXIT
+xvfb_pid=""
+cleanup() {
+    # `|| true`: under `set -e` a failing kill (the server already gone) would change the exit code.
+    [[ -n "$xvfb_pid" ]] && kill "$xvfb_pid" 2>/dev/null || true
+    rm -rf "$SANDBOX"
+}
+trap cleanup EXIT
 export STUDIO_CACHE_DIR="$SANDBOX/cache" STUDIO_DATA_DIR="$SANDBOX/data"
 export STUDIO_CONFIG_DIR="$SANDBOX/config" STUDIO_STATE_DIR="$SANDBOX/state"
 
@@ -134,7 +140,6 @@ if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
     display=":$((90 + RANDOM % 100))"
     Xvfb "$display" -screen 0 1600x1000x24 >/dev/null 2>&1 &
     xvfb_pid=$!
-    trap 'kill $xvfb_pid 2>/dev/null; rm -rf "$SANDBOX"' EXIT
     sleep 1
     check_title() {
         if ! DISPLAY="$display" xwininfo -root -tree | grep -q "lighthouse.json — Multimodal Studio"
@@ -147,6 +152,8 @@ if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
     }
     CHECK_WINDOW=check_title gui_check xcb env DISPLAY="$display" QT_QPA_PLATFORM=xcb
     kill "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+    xvfb_pid=""
 else
     echo "(no Xvfb/xwininfo here: skipped the xcb check)"
 fi
