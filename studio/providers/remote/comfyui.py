@@ -225,11 +225,16 @@ class ComfyUIProvider(LocalServerProvider):
         last_preview = 0.0
         previews = 0
         while True:
+            # asyncio.wait_for on Python 3.11 can swallow a cancellation that lands as a message
+            # arrives; the run's own flag is the dependable signal, so look at it every turn.
+            ctx.check_cancelled()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ProviderError(f"prompt {prompt_id} did not finish in time", provider=self.id)
             try:
-                message = await asyncio.wait_for(socket.recv(), timeout=remaining)
+                message = await asyncio.wait_for(socket.recv(), timeout=min(remaining, 1.0))
+            except TimeoutError:
+                continue  # a quiet second: look at the cancel flag and the deadline again
             except Exception as exc:  # closed or silent: the history still has the answer
                 ctx.log(f"ComfyUI websocket closed ({type(exc).__name__}); following /history")
                 return
