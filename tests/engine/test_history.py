@@ -35,7 +35,8 @@ def test_a_run_killed_mid_way_is_marked_interrupted(tmp_path: Path, studio_dirs:
             runs = history.runs()
             run = history.run(runs[0]["id"]) if runs else None
             history.close()
-            if run and any(n["status"] == "running" for n in run["nodes"]):
+            statuses = {n["node_id"]: n["status"] for n in run["nodes"]} if run else {}
+            if statuses == {"quick": "finished", "slow": "running"}:
                 break
             time.sleep(0.1)
         process.send_signal(signal.SIGKILL)
