@@ -15,6 +15,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            # mkstemp makes the file private (0600); give it the mode a plain write would.
+            os.chmod(tmp, _mode_for(path))
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -49,6 +51,16 @@ def move_atomic(src: Path, dst: Path) -> None:
             raise
         src.unlink(missing_ok=True)
     fsync_dir(dst.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's mode, or what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def fsync_dir(folder: Path) -> None:
