@@ -53,14 +53,22 @@ def move_atomic(src: Path, dst: Path) -> None:
     fsync_dir(dst.parent)
 
 
+def _current_umask() -> int:
+    # Reading the umask means setting it; done once, at import, before worker threads exist.
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _current_umask()
+
+
 def _mode_for(path: Path) -> int:
     """The existing file's mode, or what the umask gives a new file."""
     try:
         return path.stat().st_mode & 0o7777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_UMASK
 
 
 def fsync_dir(folder: Path) -> None:
