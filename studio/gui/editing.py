@@ -47,6 +47,7 @@ def add_node(
         spec.id,
         {**spec.default_params(), **(params or {})},
         type_version=spec.version,
+        pack=spec.pack,
     )
     stack = document.undo_stack
     stack.beginMacro(f"Add {spec.title}")
@@ -274,6 +275,7 @@ def add_media_files(
             spec.id,
             {**spec.default_params(), param.name: str(path.resolve())},
             type_version=spec.version,
+            pack=spec.pack,
         )
         stack.push(NodeAddCommand(document, node, (x, y)))
         created.append(node.id)
