@@ -285,7 +285,31 @@ class Executor:
                         "file": value,
                         "digest": await loop.run_in_executor(self._pool, file_digest, path),
                     }
+        provider_files = await self._provider_files(plan, graph_dir, loop)
+        if provider_files:
+            params["\0provider_files"] = provider_files  # no param can have this name
         return params
+
+    async def _provider_files(
+        self, plan: NodePlan, graph_dir: Path | None, loop: asyncio.AbstractEventLoop
+    ) -> dict[str, str]:
+        """Digests of the files the node's provider reads for its model (a ComfyUI workflow)."""
+        capability = next((p.capability for p in plan.spec.params if p.kind == "provider"), None)
+        if plan.provider is None or self.providers is None or capability is None:
+            return {}
+        try:
+            provider = self.providers.get(plan.provider)
+        except StudioError:
+            return {}  # the node will report the unknown provider when it runs
+        model = plan.params.get("model") or None
+        digests = {}
+        for name in provider.key_files(capability, model):
+            path = Path(name).expanduser()
+            if not path.is_absolute() and graph_dir is not None:
+                path = graph_dir / path
+            if path.is_file():
+                digests[name] = await loop.run_in_executor(self._pool, file_digest, path)
+        return digests
 
     async def _cache_key(
         self,

@@ -134,6 +134,14 @@ class Provider:
     async def readiness(self) -> Readiness:
         return Readiness(True, "offline")
 
+    def key_files(self, capability: Capability, model: str | None) -> list[str]:
+        """Files whose content decides this provider's result for `model` (e.g. a workflow).
+
+        The executor hashes them into the node's cache key, so editing such a file re-runs the
+        node. Paths are absolute or relative to the graph's folder.
+        """
+        return []
+
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         """Estimated price of one call in US dollars; None when free or unknown."""
         return None

@@ -226,3 +226,38 @@ def test_scratch_folders_are_made_and_removed_off_the_event_loop(execute, cache,
     assert [name for name, _ in calls] == ["mkdtemp", "rmtree"]
     assert all(thread.startswith("studio-cpu") for _, thread in calls), calls
     assert not list(cache.tmp_dir().glob("run-*")), "the run's scratch folder was left behind"
+
+
+def test_editing_a_file_the_provider_reads_reruns_the_node(treg, cache, tmp_path):
+    """A ComfyUI-style workflow file decides the result: its content is part of the cache key."""
+    from studio.providers.base import Capability, Provider, TextResult
+    from studio.providers.registry import ProviderRegistry
+
+    class WorkflowProvider(Provider):
+        id = "slow"
+        capabilities = frozenset({Capability.TEXT})
+
+        def key_files(self, capability, model):
+            return ["workflow.json"]
+
+        async def complete_text(self, request, ctx):
+            return TextResult((tmp_path / "workflow.json").read_text())
+
+    workflow = tmp_path / "workflow.json"
+    workflow.write_text("v1")
+    graph = Graph()
+    graph.add_node(Node("r", "test.remote", {}))
+    providers = ProviderRegistry([WorkflowProvider()])
+
+    def run():
+        executor = Executor(treg, cache, providers=providers)
+        try:
+            return asyncio.run(executor.run(graph, graph_dir=tmp_path))
+        finally:
+            executor.close()
+
+    assert run().outputs["r"]["text"] == "v1"
+    assert run().cached == ["r"]
+    workflow.write_text("v2")
+    again = run()
+    assert again.executed == ["r"] and again.outputs["r"]["text"] == "v2"

@@ -66,6 +66,14 @@ class ComfyUIProvider(LocalServerProvider):
         chosen = workflows.get(capability.value) if isinstance(workflows, dict) else None
         return [str(chosen)] if chosen else []
 
+    def key_files(self, capability: Capability, model: str | None) -> list[str]:
+        # The workflow (and its bindings) decide the picture, not just its file name.
+        named = model or next(iter(self.models(capability)), None)
+        if not named:
+            return []
+        path = Path(named)
+        return [named, str(path.with_name(f"{path.stem}.bindings.json"))]
+
     def _server(self, url: str, tuning: HttpTuning | None = None) -> ProviderClient:
         return self.client(base_url=url, **({"tuning": tuning} if tuning else {}))
 
