@@ -17,6 +17,7 @@ import hashlib
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from studio.api import Artifact
 from studio.atomic import move_atomic, write_text_atomic
 
 CHUNK = 1 << 20
+STALE_WORK_SECONDS = 24 * 3600
 
 
 def file_digest(path: Path) -> str:
@@ -195,6 +197,27 @@ class Cache:
         path = self.root / "tmp"
         path.mkdir(exist_ok=True)
         return path
+
+    def sweep_tmp(self, older_than: float = STALE_WORK_SECONDS) -> int:
+        """Delete work folders a killed run left behind (blocking); returns how many went.
+
+        A run removes its own folder when it ends, so one untouched for this long belongs to a
+        process that died; a live run's folder is touched whenever a node starts.
+        """
+        cutoff = time.time() - older_than
+        removed = 0
+        for entry in self.tmp_dir().iterdir():
+            try:
+                if entry.stat().st_mtime >= cutoff:
+                    continue
+            except OSError:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
 
 _DAMAGED = object()

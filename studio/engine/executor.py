@@ -247,6 +247,7 @@ class Executor:
 
     def _make_scratch_root(self, run_id: str) -> Path:
         """A fresh folder for one run's node scratch folders, on the cache's file system."""
+        self.cache.sweep_tmp()  # what killed runs left behind
         return Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=self.cache.tmp_dir()))
 
     def _gather_inputs(

@@ -261,3 +261,20 @@ def test_editing_a_file_the_provider_reads_reruns_the_node(treg, cache, tmp_path
     workflow.write_text("v2")
     again = run()
     assert again.executed == ["r"] and again.outputs["r"]["text"] == "v2"
+
+
+def test_work_folders_left_by_a_killed_run_are_swept(execute, cache):
+    import os
+
+    stale = cache.tmp_dir() / "run-dead-abc"
+    (stale / "node").mkdir(parents=True)
+    (stale / "node" / "half.mp4").write_bytes(b"x" * 1000)
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (old, old))
+    fresh = cache.tmp_dir() / "run-alive-def"
+    fresh.mkdir()
+    graph = Graph()
+    graph.add_node(Node("a", "test.const", {}))
+    execute(graph)
+    assert not stale.exists()
+    assert fresh.exists()  # maybe another studio's running job: left alone
