@@ -136,6 +136,9 @@ class MainWindow(QMainWindow):
         self.recent.files_changed.connect(self._rebuild_recent_menu)
         self.banner_discard.clicked.connect(self._discard_recoveries)
         self.banner_recover.clicked.connect(self._recover)
+        from studio.gui.context_menu import install_context_menu
+
+        install_context_menu(self)
 
     # -- documents --------------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:

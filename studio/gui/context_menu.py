@@ -1,0 +1,51 @@
+"""The canvas's right-click menu: node actions on a node, adding and pasting on empty canvas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMenu
+
+from studio.gui.canvas.node_item import NodeItem
+
+NODE_ACTIONS = ("run_to", None, "copy", "cut", "duplicate", "delete", None, "group", "ungroup")
+CANVAS_ACTIONS = ("paste", None, "fit_all", "run_all")
+
+
+def install_context_menu(window: Any) -> None:
+    view = window.view
+    view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    view.customContextMenuRequested.connect(
+        lambda pos: canvas_menu(window, pos).popup(view.mapToGlobal(pos))
+    )
+
+
+def canvas_menu(window: Any, pos: QPoint) -> QMenu:
+    """The menu for a right-click at `pos` (view coordinates); the node under it gets selected."""
+    view, actions = window.view, window.actions_by_name
+    node = _node_at(view, pos)
+    menu = QMenu(window)
+    if node is not None:
+        if not node.isSelected():
+            window.scene.clearSelection()
+            node.setSelected(True)
+        names = NODE_ACTIONS
+    else:
+        at = view.mapToScene(pos)
+        menu.addAction("Add Node…", lambda: window.open_search(at))
+        menu.addSeparator()
+        names = CANVAS_ACTIONS
+    for name in names:
+        if name is None:
+            menu.addSeparator()
+        elif name in actions:
+            menu.addAction(actions[name])
+    return menu
+
+
+def _node_at(view: Any, pos: QPoint) -> NodeItem | None:
+    item = view.itemAt(pos)
+    while item is not None and not isinstance(item, NodeItem):
+        item = item.parentItem()
+    return item
