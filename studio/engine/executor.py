@@ -106,6 +106,9 @@ class Executor:
         self._tasks: list[asyncio.Task[Any]] = []
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._cancelling: list[asyncio.Future[Any]] = []
+        # Digests of asset files by (path, size, mtime): a 1 GB video is hashed once, not at every
+        # cache-key computation (cost preview, run, reopening in the GUI).
+        self._asset_digests: dict[tuple[str, int, int], str] = {}
 
     def add_sink(self, sink: EventSink) -> None:
         self._sinks.append(sink)
@@ -284,12 +287,19 @@ class Executor:
                 if path.is_file():
                     params[param.name] = {
                         "file": value,
-                        "digest": await loop.run_in_executor(self._pool, file_digest, path),
+                        "digest": await self._asset_digest(path, loop),
                     }
         provider_files = await self._provider_files(plan, graph_dir, loop)
         if provider_files:
             params["\0provider_files"] = provider_files  # no param can have this name
         return params
+
+    async def _asset_digest(self, path: Path, loop: asyncio.AbstractEventLoop) -> str:
+        stat = path.stat()
+        stamp = (str(path), stat.st_size, stat.st_mtime_ns)
+        if stamp not in self._asset_digests:
+            self._asset_digests[stamp] = await loop.run_in_executor(self._pool, file_digest, path)
+        return self._asset_digests[stamp]
 
     async def _provider_files(
         self, plan: NodePlan, graph_dir: Path | None, loop: asyncio.AbstractEventLoop
@@ -309,7 +319,7 @@ class Executor:
             if not path.is_absolute() and graph_dir is not None:
                 path = graph_dir / path
             if path.is_file():
-                digests[name] = await loop.run_in_executor(self._pool, file_digest, path)
+                digests[name] = await self._asset_digest(path, loop)
         return digests
 
     async def _cache_key(
