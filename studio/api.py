@@ -373,6 +373,11 @@ class RunContext(Protocol):
 
     def log(self, message: str) -> None: ...
 
+    def warn(self, message: str) -> None:
+        """Say the result is degraded but usable (a damaged video shortened, a font replaced, a
+        subject the offline painter could not draw): shown as a badge on the node, printed by the
+        CLI, kept in the history and repeated when the result comes from the cache."""
+
     def on_cancel(self, callback: Callable[[], Any]) -> None:
         """Call `callback` (sync or async) if the run is cancelled, e.g. to cancel a remote job."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from studio.api import Artifact
 from studio.engine.cache import Cache
-from studio.engine.events import Event, NodeLog, NodePreview, NodeProgress
+from studio.engine.events import Event, NodeLog, NodePreview, NodeProgress, NodeWarning
 from studio.errors import Cancelled, GraphError, NodeError
 
 
@@ -114,6 +114,13 @@ class NodeContext:
 
     def log(self, message: str) -> None:
         self._send(NodeLog(self.run_id, self.node_id, message))
+
+    def warn(self, message: str) -> None:
+        """A degraded result: an event now, and a provenance line so a cache hit repeats it."""
+        warnings = self.provenance.setdefault("warnings", [])
+        if message not in warnings:
+            warnings.append(message)
+            self._send(NodeWarning(self.run_id, self.node_id, message))
 
     # -- cancellation ---------------------------------------------------------------------------
     @property

@@ -63,6 +63,14 @@ class NodeLog(Event):
 
 
 @dataclass(frozen=True)
+class NodeWarning(Event):
+    """A degraded-but-usable result: the run goes on, the user is told (badge, CLI, history)."""
+
+    node: str
+    message: str
+
+
+@dataclass(frozen=True)
 class NodeCached(Event):
     node: str
     outputs: dict[str, Any]
@@ -106,6 +114,7 @@ _KINDS = {
     NodeProgress: "progress",
     NodePreview: "preview",
     NodeLog: "log",
+    NodeWarning: "warning",
     NodeCached: "cached",
     NodeFinished: "finished",
     NodeFailed: "failed",
