@@ -126,6 +126,9 @@ class Provider:
     need: Need = Need.NOTHING
     default_concurrency: int = 4
     help: str = ""
+    # Bump when the same request would now give a different result (a new engine, a fixed bug):
+    # it is part of every cache key of this provider's nodes, so old results are not reused.
+    version: str = "1"
 
     def models(self, capability: Capability) -> list[str]:
         """Model ids this provider offers for a capability (the first is the default)."""
@@ -142,8 +145,17 @@ class Provider:
         """
         return []
 
+    def cache_identity(self, capability: Capability, model: str | None) -> dict[str, Any]:
+        """What decides this provider's result besides the node's params and inputs.
+
+        The executor puts it into the node's cache key: the provider's version, the model that
+        will really be used when the param is empty (a default chosen in Settings), the server of
+        a self-hosted provider. Never a secret.
+        """
+        return {"provider": self.id, "version": self.version, "model": model or ""}
+
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
-        """Estimated price of one call in US dollars; None when free or unknown."""
+        """Estimated price of one call in US dollars: 0.0 when free, None when unknown."""
         return None
 
     def _unsupported(self, capability: Capability) -> Exception:

@@ -61,6 +61,14 @@ class OfflineProvider(Provider):
     async def readiness(self) -> Readiness:
         return Readiness(True, "offline", "runs on this computer: no network or account needed")
 
+    def estimate_cost(self, capability: Capability, request: Any) -> float | None:
+        return 0.0
+
+    def cache_identity(self, capability: Capability, model: str | None) -> dict[str, Any]:
+        identity = super().cache_identity(capability, model)
+        identity["model"] = model or MODELS.get(capability, ("",))[0]
+        return identity
+
     # -- helpers --------------------------------------------------------------------------------
     def _model(self, capability: Capability, requested: str | None) -> str:
         known = MODELS[capability]

@@ -47,6 +47,16 @@ class RemoteProvider(Provider):
             raise ProviderError(f"name a model for {capability.value}", provider=self.id)
         return models[0]
 
+    def cache_identity(self, capability: Capability, model: str | None) -> dict[str, Any]:
+        identity = super().cache_identity(capability, model)
+        try:
+            identity["model"] = self.model_for(capability, model)
+        except ProviderError:
+            pass  # no model at all: the call will fail and say so
+        if self.local:  # a self-hosted server's models and nodes are its own
+            identity["server"] = settings.base_urls(self.id)
+        return identity
+
     # -- keys and clients -------------------------------------------------------------------------
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
