@@ -123,6 +123,19 @@ def estimate(provider: str, model: str, capability: Capability, usage: Usage) ->
     return round(cost_of(entry, usage), 6)
 
 
+def format_usd(amount: float) -> str:
+    """Dollars with enough digits to compare: $0.48, $0.0035, $0.000012 (never $0.00 for a cost)."""
+    if amount == 0:
+        return "$0.00"
+    if abs(amount) >= 0.1:
+        return f"${amount:.2f}"
+    # Two significant digits below ten cents: $0.048, $0.0035.
+    digits = 1
+    while abs(amount) < 10**-digits and digits < 8:
+        digits += 1
+    return f"${amount:.{digits + 1}f}"
+
+
 def usage_for(capability: Capability, request: Any) -> Usage:
     """What a request will consume, from its fields (the generic reading; providers refine it)."""
     if isinstance(request, ImageRequest):
