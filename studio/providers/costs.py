@@ -73,7 +73,13 @@ def is_free(provider: str) -> bool:
 
 
 def price_entry(provider: str, model: str, capability: Capability) -> dict[str, Any] | None:
-    """The price of a model, else the provider's rough fallback for that capability."""
+    """The listed price of a model, or None when the table has none.
+
+    There is deliberately no per-capability fallback: prices of one provider's models differ
+    tenfold (fal's video models run from a few cents to half a dollar a second), so a guessed
+    price for a model we never priced would print as an estimate, pass `--max-cost` and then
+    bill something else. A named model without a price is unknown, and the user is told so.
+    """
     entry = price_table()["providers"].get(provider)
     if not entry:
         return None
@@ -82,9 +88,7 @@ def price_entry(provider: str, model: str, capability: Capability) -> dict[str, 
         return models[model]
     # "owner/name:version" (Replicate) is priced as its model.
     base = model.split(":", 1)[0]
-    if base in models:
-        return models[base]
-    return entry.get("fallback", {}).get(capability.value)
+    return models.get(base)
 
 
 def cost_of(entry: dict[str, Any], usage: Usage) -> float:
@@ -216,30 +220,78 @@ def _find_provider(provider_id: str) -> Any:
     return next((p for p in PROVIDERS if p.id == provider_id), None)
 
 
+@dataclass(frozen=True)
+class NodeCost:
+    """What one node will cost if it runs. `usd` is 0.0 when free and None when unknown.
+
+    For an unknown price, `provider` and `model` name what has no price (`label`: "openai
+    dall-e-3") and `reason` says why in words ("no listed price for dall-e-3").
+    """
+
+    usd: float | None
+    provider: str = ""
+    model: str = ""
+    reason: str = ""
+
+    @property
+    def unknown(self) -> bool:
+        return self.usd is None
+
+    @property
+    def label(self) -> str:
+        """The provider and model, "openai dall-e-3" (just the provider when no model is known)."""
+        return f"{self.provider} {self.model}".strip()
+
+
+def node_cost(spec_id: str, capability: str | None, params: dict[str, Any]) -> NodeCost:
+    """What one node will cost if it runs: `NodeCost(usd, provider, model, reason)`.
+
+    Uses params["provider"], params.get("model"), and width/height/size, duration and text
+    params where the node has them. A node without a provider param, the offline engines and
+    self-hosted servers are free (0.0); an unknown provider, capability or model, or a model
+    missing from the price table, is unknown (usd None), never 0.
+    """
+    provider_id = str(params.get("provider") or "")
+    if not provider_id or provider_id == "offline" or is_free(provider_id):
+        return NodeCost(0.0, provider_id or "offline")
+    if capability is None:
+        cap = NODE_CAPABILITIES.get(spec_id)
+        if cap is None:
+            return NodeCost(None, provider_id, "", f"{spec_id} has no known capability")
+    else:
+        try:
+            cap = Capability(capability)
+        except ValueError:
+            return NodeCost(None, provider_id, "", f"unknown capability {capability!r}")
+    provider = _find_provider(provider_id)
+    if provider is None:
+        return NodeCost(None, provider_id, "", f"unknown provider {provider_id!r}")
+    # image.describe's provider serves VISION even when the node declares its param as TEXT.
+    if spec_id == "image.describe" and Capability.VISION in provider.capabilities:
+        cap = Capability.VISION
+    model = _model_named(provider, cap, params)
+    if cap not in provider.capabilities:
+        return NodeCost(None, provider_id, model, f"{provider_id} does not offer {cap.value}")
+    usd = provider.estimate_cost(cap, request_from_params(cap, params))
+    if usd is None:
+        why = f"no listed price for {model}" if model else f"no model named for {cap.value}"
+        return NodeCost(None, provider_id, model, why)
+    return NodeCost(usd, provider_id, model)
+
+
+def _model_named(provider: Any, capability: Capability, params: dict[str, Any]) -> str:
+    requested = params.get("model")
+    if isinstance(requested, str) and requested.strip():
+        return requested.strip()
+    models = provider.models(capability) if capability in provider.capabilities else []
+    return models[0] if models else ""
+
+
 def estimate_node_cost(
     spec_id: str, capability: str | None, params: dict[str, Any]
 ) -> float | None:
     """Estimated dollars one node will cost if it runs; 0.0 when free; None when unknown.
 
-    Uses params["provider"], params.get("model"), and width/height/size, duration and text
-    params where the node has them.
+    `node_cost(...).usd`; call `node_cost` to learn what an unknown price is of.
     """
-    provider_id = params.get("provider")
-    if not provider_id or provider_id == "offline" or is_free(str(provider_id)):
-        return 0.0
-    if capability is None:
-        cap = NODE_CAPABILITIES.get(spec_id)
-        if cap is None:
-            return None
-    else:
-        try:
-            cap = Capability(capability)
-        except ValueError:
-            return None
-    provider = _find_provider(str(provider_id))
-    if provider is None:
-        return None
-    # image.describe's provider serves VISION even when the node declares its param as TEXT.
-    if spec_id == "image.describe" and Capability.VISION in provider.capabilities:
-        cap = Capability.VISION
-    return provider.estimate_cost(cap, request_from_params(cap, params))
+    return node_cost(spec_id, capability, params).usd

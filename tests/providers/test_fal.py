@@ -110,6 +110,17 @@ def test_failed_job_reports_the_reason_from_the_result(fal, ctx):
     assert ctx.provenance["job_id"] == "req-1" and ctx.provenance["cost_usd"] > 0
 
 
+def test_an_accepted_call_of_an_unpriced_model_records_an_unknown_cost(fal, ctx, monkeypatch):
+    import fakes.fal
+
+    monkeypatch.setattr(fakes.fal, "KNOWN_MODELS", {*fakes.fal.KNOWN_MODELS, "fal-ai/flux-2/new"})
+    run(FalProvider().generate_image(ImageRequest("x", model="fal-ai/flux-2/new"), ctx))
+    assert fal.api.received("POST", "/fal-ai/flux-2/new")
+    # Billed by fal, at a price the table does not know: unknown, never "free".
+    assert ctx.provenance["cost_usd"] is None
+    assert ctx.provenance["cost_basis"] == "unknown price"
+
+
 def test_429_on_submit_waits_for_retry_after(fal, ctx):
     fal.api.route(
         "POST", "/fal-ai/flux/schnell", [Reply(429, headers={"Retry-After": "1"}), fal.submit]

@@ -117,7 +117,8 @@ class RemoteProvider(Provider):
         return costs.estimate(self.id, model, capability, self.usage(capability, request))
 
     def begin(self, ctx: Any, capability: Capability, model: str, **extra: Any) -> dict[str, Any]:
-        """Fill the node's provenance before a call: nothing is charged until it is accepted."""
+        """Fill the node's provenance before a call: a refused call costs nothing, so the cost
+        is 0 until the service accepts it (`charge`)."""
         provenance = {"provider": self.id, "model": model, "cost_usd": 0.0, **extra}
         ctx.provenance.update(provenance)
         return provenance
@@ -131,17 +132,21 @@ class RemoteProvider(Provider):
         usage: costs.Usage | None = None,
         basis: str = "estimate",
     ) -> None:
-        """Record the cost of an accepted call (from reported usage when given, else estimated)."""
+        """Record the cost of an accepted call (from reported usage when given, else estimated).
+
+        Called the moment the service accepts the call, before anything that may still fail
+        (polling, downloading): what it bills does not depend on what happened after. A model
+        without a listed price is recorded as unknown (`cost_usd` None), never as free.
+        """
         entry = costs.estimate(
             self.id,
             model,
             capability,
             usage if usage is not None else self.usage(capability, request),
         )
-        if entry is not None:
-            ctx.provenance["cost_usd"] = entry
-            ctx.provenance["cost_basis"] = basis
-            ctx.provenance["prices_as_of"] = costs.prices_as_of()
+        ctx.provenance["cost_usd"] = entry
+        ctx.provenance["cost_basis"] = basis if entry is not None else "unknown price"
+        ctx.provenance["prices_as_of"] = costs.prices_as_of()
 
 
 class LocalServerProvider(RemoteProvider):
