@@ -3,7 +3,8 @@
 - Rotation metadata (a display matrix, or the older `rotate` tag) is applied to the pixels.
 - Anamorphic pixels (sample aspect ratio != 1) are scaled to square pixels.
 - Variable frame rate and 23.976 fps are resampled to a constant target rate by timestamps: each
-  output frame shows the source frame that is on screen at that instant.
+  output frame shows the source frame that is on screen at that instant, with half a frame of
+  tolerance for timestamps a container rounded (WebM's milliseconds), as FFmpeg's `fps` does.
 - An audio file's cover picture (an "attached picture" stream) is not a video.
 - Durations come from the packets actually in the file, not from a header that may lie.
 - Empty, random-bytes and unsupported-codec files are refused with a MediaError in user words.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -272,7 +274,8 @@ def iter_frames(
                     if t > pending_time:
                         last_step = t - pending_time
                     shown = None
-                    while out_index / float(fps) < t - 1e-6:
+                    # Slots before the one this frame rounds to show the pending frame.
+                    while out_index < nearest_slot(t, fps):
                         shown = converter(pending) if shown is None else shown.copy()
                         yield shown
                         out_index += 1
@@ -283,13 +286,24 @@ def iter_frames(
             length = float(pending.duration * base) if pending.duration else last_step
             end = pending_time + max(length, 1e-3)
             shown = None
-            # The clip lasts `end` seconds: that is round(end * fps) frames at the new rate.
-            while out_index < max(1, round(end * float(fps))):
+            # The clip lasts `end` seconds: that many frames at the new rate, rounded the same way.
+            while out_index < max(1, nearest_slot(end, fps)):
                 shown = converter(pending) if shown is None else shown.copy()
                 yield shown
                 out_index += 1
         if converter is None:
             raise MediaError(f"{path.name} has no frames that decode")
+
+
+def nearest_slot(seconds: float, fps: float | Fraction) -> int:
+    """The output frame a source frame starting at `seconds` belongs to at rate `fps`.
+
+    Rounded to the nearest slot (half a frame of tolerance either way, halves up), as FFmpeg's
+    `fps` filter does: containers store times in their own units (WebM and many MP4s in whole
+    milliseconds), so the 3rd frame of a 30 fps video starts at 67 ms, a hair after its slot's
+    66.67 ms. Flooring would drop that frame and show the one before it twice.
+    """
+    return math.floor(seconds * float(fps) + 0.5)
 
 
 class _Converter:

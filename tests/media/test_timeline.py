@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from mediafiles import read_counter, remux, write_counter_video
 from PIL import Image, ImageDraw
 
 from studio.errors import Cancelled
@@ -150,6 +152,18 @@ def test_cuts_with_fixed_durations_and_a_video_clip_that_holds(
     for index in (FPS, FPS + 11, FPS + 23):  # the half-second video holds its last frame
         assert np.abs(frames[index][45, 80].astype(int) - (20, 180, 180)).max() < 25
     assert np.abs(frames[2 * FPS][5, 5].astype(int) - COLOURS[2]).max() < 25  # a hard cut
+
+
+def test_a_video_with_millisecond_timestamps_plays_every_frame_once(tmp_path: Path) -> None:
+    # An MP4 remuxed with a 1 ms time base: 30 fps frames at 0, 33, 67, 100 ms...
+    made = write_counter_video(tmp_path / "made.mp4", count=60, rate=30)
+    clip = remux(made, tmp_path / "ms.mp4", time_base=Fraction(1, 1000), fmt="mp4")
+    settings = TimelineSettings(
+        width=160, height=96, fps=30, clip_duration=2.0, transition="cut", burn_captions=False
+    )
+    render_timeline([Clip(clip, "video")], tmp_path / "out.mp4", settings=settings)
+    frames, _, _ = read_back(tmp_path / "out.mp4")
+    assert [read_counter(frame) for frame in frames] == list(range(60))
 
 
 def test_a_crossfade_blends_the_two_clips(tmp_path: Path, pictures: list[Clip]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import struct
 from fractions import Fraction
 from io import BytesIO
@@ -10,6 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from mediafiles import read_counter, remux, write_counter_video
 
 from studio.media.errors import MediaError
 from studio.media.video_io import iter_frames, normalize_video, probe_video
@@ -133,6 +135,29 @@ def test_23_976_fps_is_resampled_to_30_by_timestamps(tmp_path: Path) -> None:
     assert info.duration == pytest.approx(48 * 1001 / 24000)
     frames = list(iter_frames(path, fps=30, pixel_format="yuv420p"))
     assert len(frames) == round(48 * 1001 / 24000 * 30)  # 60 frames for 2.002 s
+
+
+def _vp9_webm(path: Path) -> Path:
+    return write_counter_video(path, count=60, rate=30, codec="libvpx-vp9", fmt="webm")
+
+
+def _mp4_in_milliseconds(path: Path) -> Path:
+    made = write_counter_video(path.with_suffix(".src.mp4"), count=60, rate=30)
+    return remux(made, path, time_base=Fraction(1, 1000), fmt="mp4")
+
+
+@pytest.mark.parametrize("make", [_vp9_webm, _mp4_in_milliseconds], ids=["webm", "mp4-1ms"])
+def test_timestamps_rounded_to_milliseconds_keep_every_frame_once(tmp_path: Path, make) -> None:
+    # 30 fps frames stored at 0, 33, 67, 100 ms...: 67 ms is a hair after slot 2 (66.67 ms).
+    path = make(tmp_path / "clip.webm")
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].time_base == Fraction(1, 1000)
+    for pixel_format in ("rgb24", "yuv420p"):
+        shown = [read_counter(f) for f in iter_frames(path, fps=30, pixel_format=pixel_format)]
+        assert shown == list(range(60)), pixel_format  # none dropped, none shown twice
+    halved = [read_counter(f) for f in iter_frames(path, fps=15)]
+    assert len(halved) == 30 and all(a < b for a, b in itertools.pairwise(halved))
+    assert all(abs(index - 2 * slot) <= 1 for slot, index in enumerate(halved))
 
 
 def test_variable_frame_rate_shows_each_frame_while_it_is_on_screen(tmp_path: Path) -> None:
