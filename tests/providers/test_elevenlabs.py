@@ -131,6 +131,13 @@ def test_truncated_audio_leaves_nothing(eleven, ctx):
     assert list(ctx.scratch.iterdir()) == []
 
 
+def test_music_answered_then_cut_short_is_still_charged(eleven, ctx):
+    eleven.server.route("POST", "/v1/music", Reply(body=eleven.audio, truncate_at=500))
+    with pytest.raises(ProviderError, match="cut short: 500 of"):
+        run(ElevenLabsProvider().music(MusicRequest("x", duration=60), ctx))
+    assert ctx.provenance["cost_usd"] == 0.8  # a minute of Eleven Music, billed on acceptance
+
+
 def test_slow_server_past_the_timeout_and_cancel(eleven, ctx, monkeypatch):
     eleven.delay = 2.0
 

@@ -231,6 +231,48 @@ def test_cancel_mid_job_cancels_the_remote_request(fal, ctx):
     assert fal.jobs["req-1"].cancelled
 
 
+def test_failing_status_polls_cancel_the_accepted_job_before_the_node_fails(fal, ctx):
+    fal.sse = False
+    fal.api.route("GET", r".*/requests/req-1/status", Reply(500, json={"detail": "down"}))
+    with pytest.raises(ProviderError) as caught:
+        run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    assert "fal had a server error: down" in caught.value.message
+    assert "job req-1 was cancelled at fal" in caught.value.message
+    (cancel,) = fal.api.received("PUT")
+    assert cancel.path == "/fal-ai/flux-pro/requests/req-1/cancel"
+    assert fal.jobs["req-1"].cancelled  # a re-run will not pay for two jobs at once
+    assert ctx.provenance["cost_usd"] == 0.04  # accepted: billed
+
+
+def test_a_failing_remote_cancel_is_reported_not_swallowed(fal, ctx):
+    fal.sse = False
+    fal.api.route("GET", r".*/requests/req-1/status", Reply(500, json={"detail": "down"}))
+    fal.api.route("PUT", r".*/cancel", Reply(500, json={"detail": "cannot cancel now"}))
+    with pytest.raises(ProviderError) as caught:
+        run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    assert "cancelling job req-1 failed too (fal had a server error: cannot cancel now" in (
+        caught.value.message
+    )
+    assert "it may still run and be billed" in caught.value.message
+
+
+def test_a_failing_cancel_of_a_cancelled_node_is_a_warning(fal, ctx):
+    fal.never_finish = True
+    fal.api.route("PUT", r".*/cancel", Reply(403, json={"detail": "not yours"}))
+    run(
+        cancel_when(
+            ctx,
+            FalProvider().generate_image(ImageRequest("x"), ctx),
+            lambda: fal.api.received("GET", r".*/status/stream"),
+            expect=(asyncio.CancelledError, Cancelled),
+            settle=0.05,
+        )
+    )
+    (warning,) = ctx.warnings
+    assert warning.startswith("fal job req-1 could not be cancelled (key for fal rejected")
+    assert warning.endswith("it may still run and be billed")
+
+
 def test_rejected_key_and_unknown_model(fal, ctx):
     fal.api.route("POST", "/fal-ai/flux-pro/v1.1", Reply(401, json={"detail": "Unauthorized"}))
     with pytest.raises(ProviderError) as caught:

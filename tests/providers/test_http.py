@@ -201,6 +201,17 @@ def test_truncated_download_is_an_error_and_leaves_nothing(server, tmp_path):
     assert len(server.received("GET")) == 3  # retried, then given up
 
 
+def test_a_cut_download_reports_the_bytes_that_really_arrived(server, tmp_path):
+    # 100,000 of 200,000 bytes: not a multiple of the 64 KiB chunks the client reads in.
+    server.route("GET", "/cut.bin", Reply(body=b"x" * 200_000, truncate_at=100_000))
+    with pytest.raises(ProviderError) as caught:
+        run(client_for(server).download(f"{server.url}/cut.bin", tmp_path / "cut.bin"))
+    host = server.url.removeprefix("http://")
+    assert caught.value.message == (
+        f"download from {host} cut short: 100,000 of 200,000 bytes arrived"
+    )
+
+
 def test_truncated_once_then_whole_succeeds(server, tmp_path):
     data = png_bytes(400, 300)
     server.route("GET", "/flaky.png", [Reply(body=data, truncate_at=100), Reply(body=data)])

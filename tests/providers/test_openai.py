@@ -151,6 +151,30 @@ def test_truncated_speech_is_an_error_and_not_resent(openai, ctx):
     assert list(ctx.scratch.iterdir()) == []
 
 
+def test_speech_answered_then_cut_short_is_still_charged(openai, ctx):
+    from fakes.media import mp3_bytes
+
+    openai.server.route("POST", "/v1/audio/speech", Reply(body=mp3_bytes(0.5), truncate_at=300))
+    with pytest.raises(ProviderError, match="cut short: 300 of"):
+        run(OpenAIProvider().speech(SpeechRequest("hello there"), ctx))
+    # OpenAI answered 200: it bills the speech whatever happened to the download.
+    assert ctx.provenance["cost_usd"] > 0 and ctx.provenance["cost_basis"] == "estimate"
+
+
+def test_image_answered_then_cut_short_is_still_charged(openai, ctx):
+    body = b'{"data": [{"b64_json": "' + b"A" * 5000 + b'"}]}'
+    openai.server.route(
+        "POST",
+        "/v1/images/generations",
+        Reply(body=body, truncate_at=1000, headers={"Content-Type": "application/json"}),
+    )
+    with pytest.raises(ProviderError, match="dropped the connection while answering") as caught:
+        run(OpenAIProvider().generate_image(ImageRequest("a cat"), ctx))
+    assert f"1,000 of {len(body):,} bytes arrived" in caught.value.message
+    assert len(openai.server.received("POST")) == 1  # a paid POST is not bought twice
+    assert ctx.provenance["cost_usd"] == 0.042
+
+
 def test_slow_server_and_cancel_close_the_connection(openai, ctx, monkeypatch):
     openai.server.route("POST", "/v1/images/generations", Reply(json={}, delay=2.0))
 

@@ -57,6 +57,17 @@ def test_image_prediction_starting_processing_succeeded(rep, ctx):
     assert ctx.provenance["cost_usd"] == 0.003
 
 
+def test_failing_polls_cancel_the_prediction_before_the_node_fails(rep, ctx):
+    rep.api.route("GET", r"/predictions/pred1", Reply(503, json={"detail": "unavailable"}))
+    with pytest.raises(ProviderError, match="Replicate had a server error") as caught:
+        run(ReplicateProvider().generate_image(ImageRequest("a fox"), ctx))
+    assert "job pred1 was cancelled at Replicate" in caught.value.message
+    (cancel,) = rep.api.received("POST", r"/predictions/pred1/cancel")
+    assert cancel.headers["authorization"] == f"Bearer {TOKEN}"
+    assert rep.predictions["pred1"]["status"] == "canceled"
+    assert ctx.provenance["cost_usd"] == 0.003
+
+
 def test_video_preset_sends_the_image_as_a_data_uri(rep, ctx, tmp_path):
     still = tmp_path / "s.png"
     still.write_bytes(png_bytes(30, 20))

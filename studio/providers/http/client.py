@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from studio.errors import ProviderError
-from studio.providers.http.download import DownloadMixin
+from studio.providers.http.download import DownloadMixin, body_progress
 from studio.providers.http.errors import error_detail, retry_after_seconds
 from studio.providers.http.pool import shared_client
 from studio.providers.http.tuning import IDEMPOTENT_METHODS, RETRY_STATUSES, HttpTuning
@@ -153,11 +153,15 @@ class ProviderClient(DownloadMixin):
         not_found: str | None = None,
         follow_redirects: bool = False,
         accept: tuple[int, ...] = (),
+        accepted: Callable[[httpx.Response], None] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response (streamed if `stream`; close it) or raise.
 
         Statuses in `accept` are returned too (for a body the caller reads itself).
+        `accepted(response)` is called as soon as a 2xx/3xx status arrives, before its body is
+        read: the moment a paid service has taken the call (a provider records the charge
+        there, so a body cut short afterwards does not make the call look free).
         kwargs go to httpx (json=, content=, params=, files=, data=).
         """
         client = await shared_client()
@@ -177,8 +181,9 @@ class ProviderClient(DownloadMixin):
                 **kwargs,
             )
             try:
+                # Always streamed: the status is seen (and `accepted` told) before the body.
                 response = await client.send(
-                    request, stream=stream, follow_redirects=follow_redirects
+                    request, stream=True, follow_redirects=follow_redirects
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # Nothing reached the server, so any method may be retried.
@@ -205,12 +210,25 @@ class ProviderClient(DownloadMixin):
                 ) from None
             log.debug("%s %s -> %s", method, redact(url), response.status_code)
             if response.status_code < 400 or response.status_code in accept:
+                if accepted is not None and response.status_code < 400:
+                    accepted(response)
+                if stream:
+                    return response
+                try:
+                    await self._read_body(response, read)
+                except ProviderError:
+                    if idempotent and attempt < self.tuning.retries:
+                        await self._sleep(
+                            self.tuning.backoff_delay(attempt), method, url, "body cut short"
+                        )
+                        attempt += 1
+                        continue
+                    raise
                 return response
-            if stream:
-                # Error bodies are small; read them for the message, then release the connection.
-                with contextlib.suppress(httpx.HTTPError):
-                    await response.aread()
-                await response.aclose()
+            # Error bodies are small; read them for the message, then release the connection.
+            with contextlib.suppress(httpx.HTTPError):
+                await response.aread()
+            await response.aclose()
             if attempt < self.tuning.retries and self._wants_retry(
                 response, idempotent, retry_unsafe
             ):
@@ -220,6 +238,23 @@ class ProviderClient(DownloadMixin):
                 attempt += 1
                 continue
             raise self.error_for(response, not_found)
+
+    async def _read_body(self, response: httpx.Response, read: float) -> None:
+        """Read a whole (small) answer; a body that stalls or breaks off says how much came."""
+        try:
+            await response.aread()
+        except httpx.TimeoutException:
+            raise self.error(
+                f"{self.title} stopped sending its answer for {read:g} s", retryable=True
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise self.error(
+                f"{self.title} dropped the connection while answering "
+                f"({type(exc).__name__}; {body_progress(response)})",
+                retryable=True,
+            ) from None
+        finally:
+            await response.aclose()
 
     async def _sleep(self, seconds: float, method: str, url: str, why: str) -> None:
         log.info(

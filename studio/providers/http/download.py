@@ -116,9 +116,15 @@ class DownloadMixin:
                         if progress is not None:
                             progress(written, total)
                 except httpx.TimeoutException:
-                    raise self._body_error(f"the download from {_host(url)} stalled") from None
+                    raise self._body_error(
+                        f"the download from {_host(url)} stalled after "
+                        f"{_bytes(response.num_bytes_downloaded, total)}"
+                    ) from None
                 except (httpx.RemoteProtocolError, httpx.ReadError):
-                    raise self._body_error(_truncated(written, total, url)) from None
+                    # Count what reached us, not what was written: httpx holds back a partial
+                    # chunk, so `written` can be a whole chunk short of the truth.
+                    arrived = response.num_bytes_downloaded
+                    raise self._body_error(_truncated(arrived, total, url)) from None
             # Content-Length counts the bytes on the wire (before any content-encoding).
             received = response.num_bytes_downloaded
             if announced and announced.isdigit() and received != int(announced):
@@ -163,6 +169,17 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def _truncated(written: int, total: int | None, url: str) -> str:
-    of = f" of {total}" if total is not None else ""
-    return f"the download from {_host(url)} was cut short ({written}{of} bytes)"
+def _bytes(arrived: int, total: int | None) -> str:
+    of = f" of {total:,}" if total is not None else ""
+    return f"{arrived:,}{of} bytes arrived"
+
+
+def _truncated(arrived: int, total: int | None, url: str) -> str:
+    return f"download from {_host(url)} cut short: {_bytes(arrived, total)}"
+
+
+def body_progress(response: httpx.Response) -> str:
+    """How much of a body came before it broke off: "1,234 of 5,000 bytes arrived"."""
+    announced = response.headers.get("content-length", "")
+    total = int(announced) if announced.isdigit() else None
+    return _bytes(response.num_bytes_downloaded, total)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("studio.providers.http")
 
+CANCEL_TIMEOUT = 10.0  # seconds a remote cancel may take
+
 
 @dataclass(frozen=True)
 class JobState:
@@ -36,7 +38,8 @@ class RemoteCancel:
 
     Register it right after the job is accepted; call `finished()` when the job has ended so a
     later cancel of the run does not touch it. Awaiting `fire()` from the node's own
-    cancellation path makes the run wait for the remote cancel to go out.
+    cancellation path makes the run wait for the remote cancel to go out. A cancel that fails
+    is logged and kept in `error`, for the node to report (the run's callback cannot raise).
     """
 
     def __init__(self, ctx: Any, cancel: Callable[[], Awaitable[Any]], provider: str) -> None:
@@ -44,10 +47,16 @@ class RemoteCancel:
         self._provider = provider
         self._active = True
         self._task: asyncio.Future[Any] | None = None
+        self.error: str | None = None  # why the remote cancel failed, in words
         ctx.on_cancel(self.fire)
 
     def finished(self) -> None:
         self._active = False
+
+    @property
+    def sent(self) -> bool:
+        """Whether a cancel was (or is being) sent."""
+        return self._task is not None
 
     async def fire(self) -> None:
         if self._task is None:
@@ -60,9 +69,16 @@ class RemoteCancel:
 
     async def _run(self) -> None:
         try:
-            await asyncio.wait_for(self._cancel(), timeout=10)
-        except Exception as exc:  # best effort: the job may already have ended
-            log.warning("%s: could not cancel the remote job: %s", self._provider, redact(str(exc)))
+            await asyncio.wait_for(self._cancel(), timeout=CANCEL_TIMEOUT)
+        except TimeoutError:
+            self.error = f"no answer to the cancel within {CANCEL_TIMEOUT:g} s"
+        except ProviderError as exc:
+            self.error = exc.message + (f" (HTTP {exc.status})" if exc.status else "")
+        except Exception as exc:  # reported by the node, not lost in a callback
+            self.error = f"{type(exc).__name__}: {exc}"
+        if self.error is not None:
+            self.error = redact(self.error)
+            log.warning("%s: could not cancel the remote job: %s", self._provider, self.error)
 
 
 class _Shown:
@@ -133,14 +149,46 @@ async def watch_job(
     cancel: Callable[[], Awaitable[Any]] | None,
     stream: Callable[[], AsyncIterator[JobState]] | None = None,
 ) -> JobState:
-    """`poll_job`, and on cancel (of the run or of this task) cancel the job remotely."""
+    """`poll_job`, and cancel the job remotely when the node stops following it.
+
+    On cancel (of the run or of this task) the remote job is cancelled before the node ends.
+    When its status cannot be followed (the service keeps failing, the job runs past
+    `job_timeout`), the accepted job is cancelled too before the node fails: otherwise it would
+    run on, billed, beside the job a re-run submits. A cancel that fails is never silent: it is
+    a warning on a cancelled node, and part of the error of a failed one.
+    """
     remote = RemoteCancel(ctx, cancel, client.provider) if cancel is not None else None
     try:
         state = await poll_job(client, check, ctx, label=label, stream=stream)
     except (asyncio.CancelledError, Cancelled):
         if remote is not None:
             await remote.fire()
+            if remote.error is not None:
+                ctx.warn(
+                    f"{client.title} job {label} could not be cancelled ({remote.error}); "
+                    "it may still run and be billed",
+                )
         raise
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, ProviderError) else f"{type(exc).__name__}: {exc}"
+        status = exc.status if isinstance(exc, ProviderError) else None
+        if remote is None:
+            raise client.error(
+                f"{reason}; {client.title} offers no cancel, so job {label} may still run and "
+                "be billed",
+                status,
+            ) from exc
+        ctx.log(f"lost track of {client.title} job {label}; cancelling it so it is not paid twice")
+        await remote.fire()
+        if remote.error is not None:
+            raise client.error(
+                f"{reason}; cancelling job {label} failed too ({remote.error}): it may still "
+                "run and be billed",
+                status,
+            ) from exc
+        raise client.error(
+            f"{reason}; job {label} was cancelled at {client.title}", status
+        ) from exc
     if remote is not None:
         remote.finished()
     if state.phase == "cancelled":

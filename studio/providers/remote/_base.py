@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from studio.errors import ProviderError
@@ -122,6 +123,16 @@ class RemoteProvider(Provider):
         provenance = {"provider": self.id, "model": model, "cost_usd": 0.0, **extra}
         ctx.provenance.update(provenance)
         return provenance
+
+    def on_accept(
+        self, ctx: Any, capability: Capability, request: Any, model: str
+    ) -> Callable[[Any], None]:
+        """A `send(accepted=...)` callback that charges the call when the service takes it."""
+
+        def accepted(_response: Any) -> None:
+            self.charge(ctx, capability, request, model)
+
+        return accepted
 
     def charge(
         self,

@@ -41,8 +41,9 @@ async def chat_completion(
     *,
     token_field: str = "max_completion_tokens",
     retry_unsafe: Any = None,
+    accepted: Any = None,
 ) -> tuple[str, Usage, dict[str, Any]]:
-    """(text, usage, raw answer) of one chat completion."""
+    """(text, usage, raw answer) of one chat completion; `accepted` as in `ProviderClient.send`."""
     body: dict[str, Any] = {
         "model": model,
         "messages": await chat_messages(request, ctx),
@@ -55,6 +56,7 @@ async def chat_completion(
         json=body,
         retry_unsafe=retry_unsafe,
         not_found=f"model {model!r} not found at {client.title}",
+        accepted=accepted,
     )
     choice = dig(answer, "choices", 0, "message", provider=client.provider, what="an answer")
     text = choice.get("content") if isinstance(choice, dict) else None

@@ -71,6 +71,7 @@ class AnthropicProvider(ChatMixin, RemoteProvider):
             json=body,
             retry_unsafe=retry_create,
             not_found=f"model {model!r} not found at Anthropic",
+            accepted=self.on_accept(ctx, capability, request, model),
         )
         blocks = answer.get("content") if isinstance(answer, dict) else None
         text = "".join(

@@ -54,11 +54,14 @@ class BflProvider(RemoteProvider):
         }
         self.begin(ctx, Capability.IMAGE, model)
         submitted = await client.request_json(
-            "POST", f"/v1/{model}", json=body, not_found=f"model {model!r} not found at BFL"
+            "POST",
+            f"/v1/{model}",
+            json=body,
+            not_found=f"model {model!r} not found at BFL",
+            accepted=self.on_accept(ctx, Capability.IMAGE, request, model),
         )
         job_id = str(dig(submitted, "id", provider=self.id, what="a job id"))
         ctx.provenance["job_id"] = job_id
-        self.charge(ctx, Capability.IMAGE, request, model)
         polling_url = self._polling_url(client, submitted.get("polling_url"), job_id)
 
         async def check() -> JobState:

@@ -98,8 +98,8 @@ class ElevenLabsProvider(RemoteProvider):
             json=body,
             params={"output_format": OUTPUT_FORMAT},
             not_found=f"voice {voice_id!r} or model {model!r} not found at ElevenLabs",
+            accepted=self.on_accept(ctx, Capability.SPEECH, request, model),
         )
-        self.charge(ctx, Capability.SPEECH, request, model)
         path = finish_media(done.path, "audio", self.id, done.content_type)
         return MediaResult(path, "audio", dict(ctx.provenance))
 
@@ -126,8 +126,8 @@ class ElevenLabsProvider(RemoteProvider):
             params={"output_format": OUTPUT_FORMAT},
             timeout=MUSIC_TIMEOUT,
             not_found=f"model {model!r} not found at ElevenLabs",
+            accepted=self.on_accept(ctx, Capability.MUSIC, request, model),
         )
-        self.charge(ctx, Capability.MUSIC, request, model)
         path = finish_media(done.path, "audio", self.id, done.content_type)
         return MediaResult(path, "audio", dict(ctx.provenance, duration=seconds))
 

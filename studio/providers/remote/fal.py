@@ -160,10 +160,10 @@ class FalProvider(RemoteProvider):
             json=body,
             retry_unsafe=_submit_is_safe_to_retry,
             not_found=f"model {model!r} not found on fal",
+            accepted=self.on_accept(ctx, capability, request, model),  # fal bills the run
         )
         request_id = dig(submitted, "request_id", provider=self.id, what="a request id")
         ctx.provenance["job_id"] = request_id
-        self.charge(ctx, capability, request, model)  # accepted: fal bills the run
         app = "/".join(model.split("/")[:2])  # status/result/cancel use owner/alias only
         status_url = self._own_url(
             client, submitted.get("status_url"), f"/{app}/requests/{request_id}/status"

@@ -70,7 +70,11 @@ class GeminiProvider(ChatMixin, RemoteProvider):
         return super().client(base_url, **overrides)
 
     async def _generate(
-        self, model: str, parts: list[dict[str, Any]], config: dict[str, Any]
+        self,
+        model: str,
+        parts: list[dict[str, Any]],
+        config: dict[str, Any],
+        accepted: Any = None,
     ) -> dict[str, Any]:
         body = {"contents": [{"role": "user", "parts": parts}], "generationConfig": config}
         client = await self.aclient()
@@ -80,6 +84,7 @@ class GeminiProvider(ChatMixin, RemoteProvider):
             json=body,
             retry_unsafe=lambda response: response.status_code == 503,
             not_found=f"model {model!r} not found at Gemini",
+            accepted=accepted,
         )
         feedback = _get(answer, "promptFeedback", "prompt_feedback") or {}
         blocked = _get(feedback, "blockReason", "block_reason")
@@ -122,6 +127,7 @@ class GeminiProvider(ChatMixin, RemoteProvider):
             model,
             parts,
             {"maxOutputTokens": request.max_tokens, "temperature": request.temperature},
+            accepted=self.on_accept(ctx, capability, request, model),
         )
         text = "".join(str(p.get("text", "")) for p in self._parts(answer)).strip()
         if not text:
@@ -140,11 +146,12 @@ class GeminiProvider(ChatMixin, RemoteProvider):
             model,
             [{"text": request.prompt}],
             {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": {"aspectRatio": aspect}},
+            # Charged when Google takes the call (an estimate: one image at the listed price).
+            accepted=self.on_accept(ctx, Capability.IMAGE, request, model),
         )
         for part in self._parts(answer):
             inline = _get(part, "inlineData", "inline_data")
             if isinstance(inline, dict) and inline.get("data"):
-                self.charge(ctx, Capability.IMAGE, request, model)
                 data = decode_base64(str(inline["data"]), self.id)
                 path = await ctx.run_cpu(write_media, data, ctx.scratch, self.id, "image")
                 return MediaResult(path, "image", dict(ctx.provenance))

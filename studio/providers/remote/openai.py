@@ -120,8 +120,8 @@ class OpenAIProvider(ChatMixin, RemoteProvider):
             timeout=IMAGE_TIMEOUT,
             retry_unsafe=retry_create,
             not_found=f"model {model!r} not found at OpenAI",
+            accepted=self.on_accept(ctx, Capability.IMAGE, request, model),
         )
-        self.charge(ctx, Capability.IMAGE, request, model)
         encoded = dig(answer, "data", 0, "b64_json", provider=self.id, what="an image")
         data = decode_base64(encoded, self.id)
         path = await ctx.run_cpu(write_media, data, ctx.scratch, self.id, "image")
@@ -159,8 +159,8 @@ class OpenAIProvider(ChatMixin, RemoteProvider):
             json=body,
             retry_unsafe=retry_create,
             not_found=f"model {model!r} not found at OpenAI",
+            accepted=self.on_accept(ctx, Capability.SPEECH, request, model),
         )
-        self.charge(ctx, Capability.SPEECH, request, model)
         path = finish_media(done.path, "audio", self.id, done.content_type)
         return MediaResult(path, "audio", dict(ctx.provenance))
 
@@ -170,7 +170,12 @@ class OpenAIProvider(ChatMixin, RemoteProvider):
         client = await self.aclient()
         self.begin(ctx, capability, model)
         text, usage, answer = await chat_completion(
-            client, model, request, ctx, retry_unsafe=retry_create
+            client,
+            model,
+            request,
+            ctx,
+            retry_unsafe=retry_create,
+            accepted=self.on_accept(ctx, capability, request, model),
         )
         ctx.provenance["job_id"] = answer.get("id")
         self.charge(ctx, capability, request, model, usage=usage, basis="usage")

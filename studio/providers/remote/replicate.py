@@ -187,11 +187,14 @@ class ReplicateProvider(RemoteProvider):
             path = f"/models/{owner_name}/predictions"
         self.begin(ctx, capability, model)
         created = await client.request_json(
-            "POST", path, json=body, not_found=f"model {model!r} not found on Replicate"
+            "POST",
+            path,
+            json=body,
+            not_found=f"model {model!r} not found on Replicate",
+            accepted=self.on_accept(ctx, capability, request, model),
         )
         prediction_id = str(dig(created, "id", provider=self.id, what="a prediction id"))
         ctx.provenance["job_id"] = prediction_id
-        self.charge(ctx, capability, request, model)
         urls = created.get("urls") or {}
         get_url = self._own(client, urls.get("get"), f"/predictions/{prediction_id}")
         cancel_url = self._own(client, urls.get("cancel"), f"/predictions/{prediction_id}/cancel")

@@ -23,6 +23,7 @@ class FakeContext:
         self.provenance: dict[str, Any] = {}
         self.progress_events: list[tuple[float | None, str]] = []
         self.logs: list[str] = []
+        self.warnings: list[str] = []
         self.previews: list[Any] = []
         self.cancel_callbacks: list[Callable[[], Any]] = []
         self._cancelled = False
@@ -41,6 +42,13 @@ class FakeContext:
 
     def log(self, message: str) -> None:
         self.logs.append(message)
+
+    def warn(self, message: str) -> None:
+        """As RunContext.warn: told once, and kept in the provenance."""
+        warnings = self.provenance.setdefault("warnings", [])
+        if message not in warnings:
+            warnings.append(message)
+            self.warnings.append(message)
 
     @property
     def messages(self) -> list[str]:
