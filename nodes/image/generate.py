@@ -11,6 +11,7 @@ from studio.api import (
     Output,
     Param,
     PortType,
+    media,
     parse_brief,
 )
 
@@ -36,13 +37,24 @@ async def run(ctx, inputs, params):
     ctx.progress(None, f"asking {provider.title} for a picture")
     result = await provider.generate_image(request, ctx)
     ctx.check_cancelled()
+    # The size is read from the file: services snap sizes to their own (OpenAI's three, FLUX's
+    # multiples of 32), so the request says what was asked, not what came back.
+    found = await ctx.run_cpu(media.probe_image, result.path)
+    width, height = found["width"], found["height"]
+    ctx.provenance.update(width=width, height=height)
     meta = {
-        "width": request.width,
-        "height": request.height,
+        "width": width,
+        "height": height,
         "prompt": prompt,
         "provider": provider.id,
         "seed": request.seed,
     }
+    if (width, height) != (request.width, request.height):
+        meta["requested_size"] = f"{request.width}x{request.height}"
+        ctx.warn(
+            f"{provider.title} returned {width}x{height}, not the "
+            f"{request.width}x{request.height} asked for"
+        )
     image = await ctx.store(result.path, "image", meta)
     ctx.preview(image)
     return {"image": image}
@@ -52,7 +64,7 @@ SPEC = NodeSpec(
     id="image.generate",
     title="Generate Image",
     category="Image",
-    version=1,
+    version=2,
     run=run,
     help="Makes a picture from a prompt. Connect a brief to steer mood, style and palette. The "
     "offline engine paints a procedural sketch from the prompt's keywords (sea, sky, forest, "
@@ -67,7 +79,14 @@ SPEC = NodeSpec(
             help="A creative brief: its mood, style and palette steer the picture.",
         ),
     ),
-    outputs=(Output("image", PortType.IMAGE, "The picture (PNG from the offline engine)."),),
+    outputs=(
+        Output(
+            "image",
+            PortType.IMAGE,
+            "The picture (PNG from the offline engine); its metadata holds the size that came "
+            "back, which a service may have snapped to its own sizes.",
+        ),
+    ),
     params=(
         Param.int("width", 1024, minimum=64, maximum=4096, help="Width in pixels."),
         Param.int("height", 1024, minimum=64, maximum=4096, help="Height in pixels."),

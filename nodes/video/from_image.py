@@ -44,8 +44,22 @@ async def run(ctx, inputs, params):
     result = await provider.image_to_video(request, ctx)
     ctx.check_cancelled()
     ctx.provenance.update(result.provenance)
+    # Size and length are read from the file: a service makes its own (Kling: 5 or 10 s, the
+    # input picture's shape), so the request says what was asked, not what came back.
     meta = await ctx.run_cpu(media.probe_video, result.path)
     meta.update(provider=provider.id, motion=request.motion, source_image=image.digest)
+    ctx.provenance.update(width=meta.get("width"), height=meta.get("height"))
+    if (meta.get("width"), meta.get("height")) != (width, height):
+        meta["requested_size"] = f"{width}x{height}"
+        ctx.warn(
+            f"{provider.title} returned {meta.get('width')}x{meta.get('height')}, not the "
+            f"{width}x{height} asked for"
+        )
+    duration = meta.get("duration")
+    if isinstance(duration, (int, float)) and abs(duration - request.duration) > 0.5:
+        ctx.warn(
+            f"{provider.title} returned {duration:.1f} s, not the {request.duration:g} s asked for"
+        )
     video = await ctx.store(result.path, "video", meta)
     ctx.preview(video)
     return {"video": video}
@@ -55,7 +69,7 @@ SPEC = NodeSpec(
     id="video.from_image",
     title="Image to Video",
     category="Video",
-    version=1,
+    version=2,
     run=run,
     help="Turns a still picture into a short video clip. The offline engine is a Ken Burns "
     "effect: a slow, eased pan or zoom across the picture (no new content is invented). AI "

@@ -125,6 +125,13 @@ def base_urls(provider_id: str) -> list[str]:
     return [_check_url(part) for part in raw.split(",") if part.strip()]
 
 
+def is_overridden(provider_id: str) -> bool:
+    """Whether the user set this provider's base URL (environment or settings file)."""
+    if os.environ.get(env_var_for(provider_id), "").strip():
+        return True
+    return bool(str(load_settings().get("urls", {}).get(provider_id, "")).strip())
+
+
 def base_url(provider_id: str) -> str:
     """A provider's base URL, without a trailing slash."""
     return base_urls(provider_id)[0]

@@ -34,6 +34,10 @@ def test_image_generate_follows_prompt_brief_and_seed(run_graph):
     assert images["a"].digest != images["c"].digest
     with Image.open(images["a"].path) as picture:
         assert picture.size == (320, 180)
+    # The size in the metadata is read from the file, for the offline engine too.
+    assert (images["a"].meta["width"], images["a"].meta["height"]) == (320, 180)
+    assert "requested_size" not in images["a"].meta
+    assert not [e for e in events if type(e).__name__ == "NodeWarning"]
     finished = [e for e in events if type(e).__name__ == "NodeFinished" and e.node == "a"]
     assert finished[0].provenance["provider"] == "offline"
     assert finished[0].provenance["model"] == "procedural-v1"

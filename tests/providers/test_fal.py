@@ -91,6 +91,29 @@ def test_video_uploads_the_image_through_storage_and_returns_an_mp4(fal, ctx, tm
     assert ctx.provenance["cost_usd"] == pytest.approx(0.35)
 
 
+def test_uploads_follow_the_fal_url_when_no_rest_url_is_set(fal, ctx, tmp_path, monkeypatch):
+    monkeypatch.delenv("STUDIO_FAL_REST_URL")
+    # Were the upload to go to fal's real REST host, it would meet this closed proxy instead of
+    # the network.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    still = tmp_path / "still.png"
+    still.write_bytes(png_bytes(80, 60))
+    assert FalProvider.rest_url() == fal.api.url
+    run(FalProvider().image_to_video(VideoRequest(image=still), ctx))
+    (token,) = fal.api.received("POST", "/storage/auth/token")
+    assert token.headers["authorization"] == f"Key {KEY}"
+    assert fal.cdn.received("POST", "/files/upload")
+
+
+def test_the_rest_url_wins_when_set(monkeypatch):
+    monkeypatch.setenv("STUDIO_FAL_URL", "http://127.0.0.1:1111")
+    monkeypatch.setenv("STUDIO_FAL_REST_URL", "http://127.0.0.1:2222")
+    assert FalProvider.rest_url() == "http://127.0.0.1:2222"
+    monkeypatch.delenv("STUDIO_FAL_URL")
+    monkeypatch.delenv("STUDIO_FAL_REST_URL")
+    assert FalProvider.rest_url() == "https://rest.alpha.fal.ai"
+
+
 def test_music_asks_stable_audio_for_the_duration(fal, ctx):
     result = run(FalProvider().music(MusicRequest("calm piano", duration=20, tempo=80), ctx))
     (submit,) = fal.api.received("POST", "/fal-ai/stable-audio")

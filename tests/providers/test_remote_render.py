@@ -140,3 +140,43 @@ def test_cancelling_the_run_cancels_the_remote_fal_job(fakes, registry, cache):
     (cancel,) = fakes.fal.api.received("PUT")
     assert cancel.path == "/fal-ai/flux-pro/requests/req-1/cancel"
     assert fakes.fal.jobs["req-1"].cancelled
+
+
+def test_image_and_video_nodes_record_the_size_that_came_back(fakes, run_graph, tmp_path):
+    from PIL import Image
+
+    from studio.graph.model import Graph, Node
+
+    graph = Graph()
+    graph.add_node(Node("idea", "text.prompt", {"template": "a storm at sea"}))
+    graph.add_node(
+        Node("picture", "image.generate", {"provider": "fal", "width": 1024, "height": 768})
+    )
+    graph.add_node(
+        Node(
+            "motion",
+            "video.from_image",
+            {"provider": "fal", "preset": "1920x1080", "duration": 5.0},
+        )
+    )
+    graph.connect("idea", "text", "picture", "prompt")
+    graph.connect("picture", "image", "motion", "image")
+    result, events = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+
+    image = result.outputs["picture"]["image"]
+    with Image.open(image.path) as picture:
+        assert picture.size == (96, 64)  # what the fake fal really sent
+    assert (image.meta["width"], image.meta["height"]) == (96, 64)
+    assert image.meta["requested_size"] == "1024x768"
+    video = result.outputs["motion"]["video"]
+    assert (video.meta["width"], video.meta["height"]) == (64, 48)
+    finished = {e.node: e for e in events if type(e).__name__ == "NodeFinished"}
+    assert (finished["picture"].provenance["width"], finished["picture"].provenance["height"]) == (
+        96,
+        64,
+    )
+    warnings = {(e.node, e.message) for e in events if type(e).__name__ == "NodeWarning"}
+    assert ("picture", "fal returned 96x64, not the 1024x768 asked for") in warnings
+    assert ("motion", "fal returned 64x48, not the 1920x1080 asked for") in warnings
+    assert ("motion", "fal returned 1.0 s, not the 5 s asked for") in warnings

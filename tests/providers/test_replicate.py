@@ -68,6 +68,26 @@ def test_failing_polls_cancel_the_prediction_before_the_node_fails(rep, ctx):
     assert ctx.provenance["cost_usd"] == 0.003
 
 
+@pytest.mark.parametrize(
+    ("asked", "sent"),
+    [((1920, 1080), (1440, 800)), ((1024, 768), (1024, 768)), ((200, 100), (512, 256))],
+)
+def test_flux_pro_custom_sizes_say_aspect_ratio_custom(rep, ctx, asked, sent):
+    request = ImageRequest("a fox", *asked, seed=5, model="black-forest-labs/flux-1.1-pro")
+    run(ReplicateProvider().generate_image(request, ctx))
+    (create,) = rep.api.received("POST")
+    assert create.path == "/models/black-forest-labs/flux-1.1-pro/predictions"
+    # Without "custom" the model ignores width and height and paints a 1:1 picture.
+    assert create.json["input"] == {
+        "prompt": "a fox",
+        "aspect_ratio": "custom",
+        "width": sent[0],
+        "height": sent[1],
+        "seed": 5,
+        "output_format": "png",
+    }
+
+
 def test_video_preset_sends_the_image_as_a_data_uri(rep, ctx, tmp_path):
     still = tmp_path / "s.png"
     still.write_bytes(png_bytes(30, 20))

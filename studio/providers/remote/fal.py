@@ -6,7 +6,8 @@ IN_PROGRESS with `logs`, COMPLETED), followed live on `.../status/stream` (serve
 and polled when that fails; result `GET …/requests/{id}` (a failed run still ends
 COMPLETED: the failure is a non-2xx here); cancel `PUT …/requests/{id}/cancel`. Auth
 `Authorization: Key <FAL_KEY>`. Output files live on fal's CDN and are fetched without auth.
-Input images are uploaded through fal's storage API (token, then raw bytes to the CDN).
+Input images are uploaded through fal's storage API (token, then raw bytes to the CDN), on
+`STUDIO_FAL_REST_URL`, or on `STUDIO_FAL_URL` when only that is set.
 
 Unverified in the contract, handled defensively: `Retry-After` from fal (honoured if present),
 status values other than the three above (treated as failed/cancelled), cancel status codes
@@ -246,6 +247,15 @@ class FalProvider(RemoteProvider):
         return finish_media(done.path, kind, self.id, done.content_type)
 
     # -- input upload -----------------------------------------------------------------------------
+    @staticmethod
+    def rest_url() -> str:
+        """fal's storage API (uploads): `STUDIO_FAL_REST_URL` (or `urls.fal_rest`) when set;
+        else the queue's URL when that is overridden (a proxy or a gateway must see the upload,
+        and with it the key, too); else fal's own REST host."""
+        if not settings.is_overridden("fal_rest") and settings.is_overridden("fal"):
+            return settings.base_url("fal")
+        return settings.base_url("fal_rest")
+
     async def upload(self, path: Any, ctx: Any) -> str:
         """Upload a local file to fal's storage; returns its URL for the model input."""
         from pathlib import Path
@@ -253,7 +263,7 @@ class FalProvider(RemoteProvider):
         path = Path(path)
         if not path.is_file():
             raise ProviderError(f"input image {path.name!r} is missing", provider=self.id)
-        rest = await self.aclient(base_url=settings.base_url("fal_rest"))
+        rest = await self.aclient(base_url=self.rest_url())
         token = await rest.request_json(
             "POST",
             "/storage/auth/token",

@@ -12,7 +12,8 @@ in the settings file under `options.replicate.models`, e.g.
 `{"owner/name:version": {"capability": "music", "input": {"prompt": "prompt",
 "duration": "duration:int", "output_format": {"value": "mp3"}}}}`. A mapping value names a
 request field (`prompt`, `seed`, `width`, `height`, `duration`, `text`, `voice`, `tempo`, `image`
-→ a data URI, `aspect` → "16:9"), with `:int` to round; `{"value": ...}` is a constant.
+→ a data URI, `aspect` → "16:9"), with `:int` to round or `:flux` to fit FLUX's custom sizes
+(256..1440 in steps of 32, shape kept); `{"value": ...}` is a constant.
 
 Unverified: the presets' input names (from the models' pages, not the contract), data URIs for
 file inputs (Replicate documents them for small files; large images would need its Files API),
@@ -57,12 +58,15 @@ PRESETS: dict[str, dict[str, Any]] = {
             "num_outputs": {"value": 1},
         },
     },
+    # width/height are read only with aspect_ratio "custom" (else the model makes 1:1); they
+    # run 256..1440 in multiples of 32 (the model's input schema on replicate.com).
     "black-forest-labs/flux-1.1-pro": {
         "capability": "image",
         "input": {
             "prompt": "prompt",
-            "width": "width",
-            "height": "height",
+            "aspect_ratio": {"value": "custom"},
+            "width": "width:flux",
+            "height": "height:flux",
             "seed": "seed",
             "output_format": {"value": "png"},
         },
@@ -90,6 +94,21 @@ KIND_OF = {
     Capability.MUSIC: "audio",
     Capability.SPEECH: "audio",
 }
+
+
+FLUX_MIN, FLUX_MAX, FLUX_STEP = 256, 1440, 32
+
+
+def flux_size(width: int, height: int) -> tuple[int, int]:
+    """The FLUX custom size nearest the asked one: scaled (keeping its shape) to fit 256..1440,
+    then to multiples of 32."""
+    scale = min(1.0, FLUX_MAX / max(width, height))
+    scale = max(scale, FLUX_MIN / min(width, height))
+
+    def snap(side: float) -> int:
+        return max(FLUX_MIN, min(FLUX_MAX, round(side * scale / FLUX_STEP) * FLUX_STEP))
+
+    return snap(width), snap(height)
 
 
 def nearest_aspect(width: int, height: int) -> str:
@@ -170,6 +189,8 @@ class ReplicateProvider(RemoteProvider):
                 continue
             if convert == "int":
                 value = round(value)
+            elif convert == "flux":
+                value = flux_size(request.width, request.height)[0 if name == "width" else 1]
             elif convert == "kling":
                 value = 10 if value > 7.5 else 5
             values[field_name] = value
