@@ -67,7 +67,7 @@ def remux(source: Path, target: Path, *, time_base: Fraction, fmt: str | None = 
         copy = out.add_stream_from_template(video)
         copy.time_base = time_base
         for packet in src.demux(video):
-            if packet.dts is None:
+            if packet.size == 0:
                 continue
             for name in ("pts", "dts", "duration"):
                 value = getattr(packet, name)
@@ -163,3 +163,48 @@ def cut(path: Path, target: Path, share: float) -> Path:
 def random_file(path: Path, size: int = 20_000, seed: int = 7) -> Path:
     path.write_bytes(np.random.default_rng(seed).bytes(size))
     return path
+
+
+def write_sound_with_damaged_packets(
+    path: Path, *, seconds: float = 3.0, damaged: range = range(20, 26), codec: str = "flac"
+) -> Path:
+    """A Matroska sound file whose packets in `damaged` hold random bytes."""
+    rng = np.random.default_rng(5)
+    samples = tone(seconds)
+    with av.open(str(path), "w", format="matroska") as container:
+        stream = container.add_stream(codec, rate=48000)
+        stream.layout = "stereo"
+        size = stream.codec_context.frame_size or 1024
+        written = 0
+        for start in range(0, samples.shape[1], size):
+            chunk = np.ascontiguousarray(samples[:, start : start + size])
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts = 48000, start
+            for packet in stream.encode(frame):
+                if written in damaged:
+                    packet = _garbage_like(packet, rng, stream)
+                container.mux(packet)
+                written += 1
+        container.mux(stream.encode(None))
+    return path
+
+
+def with_latin1_title(path: Path, target: Path) -> Path:
+    """A copy of a Matroska file made by `write_*(..., fmt="matroska")` with a title tag in
+    Latin-1, as old tools and some cameras write it: not valid UTF-8."""
+    marker = b"TITLE-PLACEHOLDER"
+    with (
+        av.open(str(path)) as src,
+        av.open(str(target), "w", format="matroska", options={"write_crc32": "0"}) as out,
+    ):
+        out.metadata["title"] = marker.decode()
+        streams = {s.index: out.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if packet.size == 0:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    data = target.read_bytes()
+    assert data.count(marker) == 1
+    target.write_bytes(data.replace(marker, "Café de Flore 1".encode("latin-1").ljust(17)))
+    return target

@@ -11,12 +11,14 @@ async def run(ctx, inputs, params):
     source = ctx.resolve_path(params["file"].strip())
     ctx.progress(None, f"reading {source.name}")
     try:
-        path, meta = await ctx.run_cpu(media.load_image, source, ctx.scratch)
+        loaded = await ctx.run_cpu(media.load_image, source, ctx.scratch)
     except media.MediaError as exc:
         raise NodeError(str(exc)) from None
     ctx.check_cancelled()
-    meta["source"] = source.name
-    image = await ctx.store(path, "image", meta)
+    for warning in loaded.warnings:
+        ctx.warn(warning)
+    meta = dict(loaded.meta, source=source.name)
+    image = await ctx.store(loaded.path, "image", meta)
     ctx.preview(image)
     return {"image": image}
 
@@ -27,10 +29,11 @@ SPEC = NodeSpec(
     category="Image",
     version=1,
     run=run,
-    help="Reads a picture file (PNG, JPEG, WebP, GIF, BMP, TIFF, TGA...). Phone photos are turned "
-    "upright from their EXIF orientation; 16-bit, palette, grey and CMYK pictures are converted "
-    "to ordinary colour with their tones kept. Damaged, cut-short and oversized files (over "
-    "100 megapixels) are refused with the reason.",
+    help="Reads a picture file (PNG, JPEG, WebP, AVIF, GIF, BMP, TIFF, TGA...). Phone photos "
+    "are turned upright from their EXIF orientation; 16-bit, palette, grey and CMYK pictures "
+    "are converted to ordinary colour with their tones kept. Damaged, cut-short and oversized "
+    "files (over 100 megapixels) are refused with the reason; a colour profile that cannot be "
+    "applied is reported.",
     outputs=(
         Output(
             "image",

@@ -11,7 +11,7 @@ async def run(ctx, inputs, params):
     source = ctx.resolve_path(params["file"].strip())
     ctx.progress(None, f"checking {source.name}")
     try:
-        path, meta = await ctx.run_cpu(
+        loaded = await ctx.run_cpu(
             media.load_video,
             source,
             ctx.scratch,
@@ -21,10 +21,13 @@ async def run(ctx, inputs, params):
     except media.MediaError as exc:
         raise NodeError(str(exc)) from None
     ctx.check_cancelled()
+    for warning in loaded.warnings:
+        ctx.warn(warning)
+    meta = loaded.meta
     if meta.get("note"):
         ctx.log(meta["note"])
     meta["source"] = source.name
-    video = await ctx.store(path, "video", meta)
+    video = await ctx.store(loaded.path, "video", meta)
     ctx.preview(video)
     return {"video": video}
 
@@ -33,11 +36,13 @@ SPEC = NodeSpec(
     id="video.load",
     title="Load Video",
     category="Video",
-    version=1,
+    version=2,
     run=run,
     help="Reads a video file (MP4, MOV, MKV, WebM, AVI...). Phone rotation, non-square pixels "
     "and variable frame rates are straightened out: a file that is already a plain H.264 MP4 "
-    "is used as it is, anything else is converted once.",
+    "is used as it is, anything else is converted once, with all of its sound (the last frame "
+    "holds while sound plays on). A file cut short or with damaged frames loads what is there "
+    "and says what is missing.",
     outputs=(Output("video", PortType.VIDEO, "The video, upright with square pixels."),),
     params=(
         Param.file("file", kinds=("video",), help="The video file, relative to the graph file."),

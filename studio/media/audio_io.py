@@ -5,8 +5,10 @@ layout (mono to 5.1 and beyond, with FFmpeg's standard down-mix matrix) to the o
 wants: float32 samples shaped (frames, channels) in [-1, 1].
 
 Files are decoded packet by packet from the first audio stream only, so an MP3's cover art is never
-touched, and the length is what really decodes, not what a header claims. A damaged packet is
-skipped; a file with nothing decodable is a `MediaError` in user words.
+touched, and the length is what really decodes, not what a header claims. A damaged packet becomes
+silence of its length (so what follows keeps its time, in step with a video's pictures) and is
+told in `warnings`, as is a file cut short; a file with nothing decodable is a `MediaError` in
+user words.
 
 pydub gets decoded audio as raw PCM (`to_segment`) and never looks for ffmpeg itself.
 """
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from studio.atomic import fsync_dir
-from studio.media.errors import MediaError, check_media_file
+from studio.media.errors import Loaded, MediaError, check_media_file
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -46,13 +48,15 @@ def _open_audio(path: Path) -> tuple[Any, Any]:
     """Open `path` with PyAV and return (container, first audio stream), or raise MediaError."""
     import av
 
+    from studio.media.probe import open_av, unreadable
+
     path = Path(path)
     name = path.name
     check_media_file(path, "an audio file")
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = open_av(path)
     except av.FFmpegError:
-        raise MediaError(f"{name} is not an audio file this studio can read") from None
+        raise unreadable(path, "an audio file") from None
     except OSError as exc:
         raise MediaError(f"{name} cannot be read: {exc.strerror or exc}") from None
     if not container.streams.audio:
@@ -65,13 +69,20 @@ def _open_audio(path: Path) -> tuple[Any, Any]:
     return container, stream
 
 
-def _decoded_frames(path: Path, check: Callable[[], None] | None = None) -> Iterator[Any]:
-    """Yield the decoded `av.AudioFrame`s of the first audio stream, skipping damaged packets."""
+def _decoded_frames(
+    path: Path, check: Callable[[], None] | None = None, warnings: list[str] | None = None
+) -> Iterator[Any]:
+    """Yield the decoded `av.AudioFrame`s of the first audio stream. In place of a damaged
+    packet comes its length in seconds (a float), for the caller to fill with silence."""
     import av
 
     container, stream = _open_audio(path)
     name = Path(path).name
     packets = bad = frames = 0
+    lost = decoded_seconds = 0.0
+    broken = False
+    # What the header says the sound lasts, to tell a file cut short (FFmpeg's microseconds).
+    claimed = container.duration / 1_000_000 if container.duration else None
     try:
         demux = container.demux(stream)
         while True:
@@ -80,8 +91,10 @@ def _decoded_frames(path: Path, check: Callable[[], None] | None = None) -> Iter
             except StopIteration:
                 break
             except av.FFmpegError:
-                break  # the container ends early or breaks: keep what was there
-            packets += 1
+                broken = True  # the container ends early or breaks: keep what was there
+                break
+            if packet.size:
+                packets += 1
             try:
                 decoded = packet.decode()
             except av.DecoderNotFoundError:
@@ -90,9 +103,14 @@ def _decoded_frames(path: Path, check: Callable[[], None] | None = None) -> Iter
                 ) from None
             except av.FFmpegError:
                 bad += 1
+                length = _seconds(packet)
+                if length and frames:  # before the first good frame there is nothing to keep
+                    lost += length
+                    yield length
                 continue
             for frame in decoded:
                 frames += 1
+                decoded_seconds += frame.samples / float(frame.sample_rate or 1)
                 yield frame
             if check is not None and packets % 64 == 0:
                 check()
@@ -100,6 +118,26 @@ def _decoded_frames(path: Path, check: Callable[[], None] | None = None) -> Iter
         container.close()
     if packets and bad > _MAX_BAD_PACKET_SHARE * packets and frames == 0:
         raise MediaError(f"{name} is damaged: none of its sound could be decoded")
+    if warnings is not None and bad:
+        share = f"{bad} of its {packets} sound packets were" if bad > 1 else "1 sound packet was"
+        warnings.append(
+            f"{name} is damaged: {share} unreadable; {lost:.1f} s of silence stands in for them"
+        )
+    there = decoded_seconds + lost
+    if warnings is not None and frames and claimed and claimed - there > max(0.5, 0.05 * claimed):
+        warnings.append(
+            f"{name} is cut short or damaged: only {there:.1f} s of its {claimed:.1f} s "
+            "of sound can be read"
+        )
+    elif warnings is not None and frames and broken:
+        warnings.append(f"{name} is cut short or damaged: its sound breaks off after {there:.1f} s")
+
+
+def _seconds(packet: Any) -> float:
+    """A packet's length in seconds, 0 when its container does not say."""
+    if not packet.duration or packet.time_base is None:
+        return 0.0
+    return float(packet.duration * packet.time_base.numerator / packet.time_base.denominator)
 
 
 def iter_audio(
@@ -108,11 +146,13 @@ def iter_audio(
     sample_rate: int = 48000,
     channels: int = 2,
     check: Callable[[], None] | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode `path` chunk by chunk as float32 arrays shaped (frames, channels) at `sample_rate`.
 
     Memory stays flat however long the file: use it for long narration or music. `check` is
-    called now and then (it may raise to cancel).
+    called now and then (it may raise to cancel). Damage (packets replaced by silence, a file
+    cut short) is told in `warnings` once the whole file is read.
     """
     import av
 
@@ -120,7 +160,13 @@ def iter_audio(
     resampler = None
     setup: tuple[Any, ...] | None = None
     widen = False
-    for frame in _decoded_frames(path, check):
+    for frame in _decoded_frames(path, check, warnings):
+        if isinstance(frame, float):  # a damaged packet: silence of its length keeps the time
+            if resampler is not None:
+                yield from _packed(resampler.resample(None), channels, widen)
+                resampler = None
+            yield np.zeros((round(frame * sample_rate), channels), np.float32)
+            continue
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
         if resampler is None or key != setup:
             # A stream may change layout or rate mid-way (chained Ogg, radio rips): drain the old
@@ -171,7 +217,8 @@ def decode_audio(
 
 
 def audio_info(path: Path, *, check: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Codec, rate, channels and the true duration (counted by decoding, not read from a header)."""
+    """Codec, rate, channels, the true duration (counted by decoding, not read from a header;
+    damaged stretches count as the silence that stands in for them) and `warnings`."""
     container, stream = _open_audio(path)
     with container:
         info = {
@@ -182,11 +229,46 @@ def audio_info(path: Path, *, check: Callable[[], None] | None = None) -> dict[s
             "layout": stream.codec_context.layout.name if stream.codec_context.layout else "",
         }
     seconds = 0.0
-    for frame in _decoded_frames(path, check):
+    warnings: list[str] = []
+    for frame in _decoded_frames(path, check, warnings):
+        if isinstance(frame, float):
+            seconds += frame
+            continue
         seconds += frame.samples / float(frame.sample_rate or info["sample_rate"] or 1)
         info["sample_rate"] = info["sample_rate"] or frame.sample_rate
     info["duration"] = seconds
+    info["warnings"] = warnings
     return info
+
+
+def check_audio_header(path: Path) -> None:
+    """Raise MediaError unless `path` opens with a sound track whose first packets decode (fast:
+    the header and a few packets; `studio validate` runs it on every sound a graph names)."""
+    import av
+
+    path = Path(path)
+    container, stream = _open_audio(path)
+    with container:
+        tried = 0
+        try:
+            for packet in container.demux(stream):
+                if tried >= 16:
+                    break
+                tried += 1
+                try:
+                    if packet.decode():
+                        return
+                except av.DecoderNotFoundError:
+                    raise MediaError(
+                        f"{path.name} holds sound in a format this studio cannot decode"
+                    ) from None
+                except av.FFmpegError:
+                    continue
+        except av.FFmpegError:
+            pass
+    if tried:
+        raise MediaError(f"{path.name} is damaged: its first sound packets cannot be decoded")
+    raise MediaError(f"{path.name} has no sound in it (0 seconds)")
 
 
 def audio_duration(path: Path) -> float:
@@ -199,15 +281,15 @@ def audio_duration(path: Path) -> float:
 KEEP_AS_IS = {".mp3", ".wav", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac"}
 
 
-def import_audio(
-    source: Path, scratch: Path, *, check: Callable[[], None] | None = None
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's audio file by decoding all of it; return (a file to store, its metadata).
+def import_audio(source: Path, scratch: Path, *, check: Callable[[], None] | None = None) -> Loaded:
+    """Check a user's audio file by decoding all of it; return the file to store, its metadata
+    and warnings (damaged packets, a file cut short).
 
     The original file is kept when it is a plain audio file that decodes: no generation loss,
     the smallest cache entry, and every consumer decodes through `decode_audio` anyway. The
     sound of a video or of an unusual container is converted once to a 48 kHz 16-bit WAV.
-    A file with no sound (0 seconds) is a MediaError.
+    A file with no sound (0 seconds) is a MediaError. A damaged file is kept as it is too:
+    every later step decodes it through `iter_audio`, which puts silence where the damage is.
     """
     import shutil
 
@@ -225,18 +307,19 @@ def import_audio(
         "codec": info["codec"],
         "source_format": info["format"],
     }
+    warnings = info["warnings"]
     if suffix in KEEP_AS_IS and not _has_moving_pictures(source):
         target = scratch / f"audio{suffix}"
         shutil.copyfile(source, target)
         meta["converted"] = False
-        return target, meta
+        return Loaded(target, meta, warnings)
     channels = 1 if info["channels"] == 1 else 2
     target = scratch / "audio.wav"
     with WavWriter(target, sample_rate=48000, channels=channels) as writer:
         for chunk in iter_audio(source, sample_rate=48000, channels=channels, check=check):
             writer.write(chunk)
     meta.update(sample_rate=48000, channels=channels, codec="pcm_s16le", converted=True)
-    return target, meta
+    return Loaded(target, meta, warnings)
 
 
 def _has_moving_pictures(path: Path) -> bool:

@@ -146,7 +146,7 @@ class VideoEncoder:
         fps: float | Fraction,
         format: str = "mp4",
         quality: str = "standard",
-        audio: Path | np.ndarray | None = None,
+        audio: Path | np.ndarray | Iterator[np.ndarray] | None = None,
         audio_rate: int = AUDIO_RATE,
     ) -> None:
         import av
@@ -410,7 +410,7 @@ def encode_frames(
     total_frames: int | None = None,
     format: str = "mp4",
     quality: str = "standard",
-    audio: Path | np.ndarray | None = None,
+    audio: Path | np.ndarray | Iterator[np.ndarray] | None = None,
     progress: Callable[[float | None, str], Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> Path:
@@ -462,12 +462,18 @@ def _gif_frame(rgb: np.ndarray) -> Any:
     return av.VideoFrame.from_ndarray((np.asarray(image), palette), format="pal8")
 
 
-def _audio_chunks(audio: Path | np.ndarray, rate: int) -> Iterator[np.ndarray]:
-    """Planar float32 stereo chunks (2, n) at 48 kHz, read lazily from a file or an array."""
+def _audio_chunks(
+    audio: Path | np.ndarray | Iterator[np.ndarray], rate: int
+) -> Iterator[np.ndarray]:
+    """Planar float32 stereo chunks (2, n) at 48 kHz, read lazily from a file or an array, or
+    taken as they come from an iterator of such chunks (a caller that decodes in its own way)."""
     import numpy as np
 
     if isinstance(audio, (str, Path)):
         yield from _decode_audio_chunks(Path(audio))
+        return
+    if isinstance(audio, Iterator):
+        yield from audio
         return
     samples = np.asarray(audio, np.float32)
     if samples.ndim == 1:

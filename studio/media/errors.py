@@ -1,14 +1,31 @@
-"""The one error type of the media layer; nodes turn it into a NodeError with the file's name."""
+"""The media layer's error type, and what a load hands back: a file, its facts, its warnings.
+
+Nodes turn a MediaError into a NodeError with the file's name, and each warning of a `Loaded`
+into `ctx.warn(...)`: the media layer has no run context, so it reports, the node tells.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from studio.errors import StudioError
 
 
 class MediaError(StudioError):
     """A media file could not be read or written; the message says why in user words."""
+
+
+@dataclass
+class Loaded:
+    """A user's file, checked and made ready: the file to store, its metadata, and what was
+    degraded on the way (a damaged stretch skipped, a colour profile that did not convert),
+    each a sentence for the user. The result is usable either way."""
+
+    path: Path
+    meta: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_media_file(path: Path, what: str) -> None:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from studio.media.errors import MediaError
+from studio.media.errors import Loaded, MediaError
 
-__all__ = ["MediaError"]
+__all__ = ["Loaded", "MediaError"]
 
 Progress = Callable[[float | None, str], Any] | None
 ShouldStop = Callable[[], bool] | None
@@ -81,10 +81,11 @@ def probe_video(path: Path) -> dict[str, Any]:
 
 def load_video(
     source: Path, scratch: Path, *, progress: Progress = None, should_stop: ShouldStop = None
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's video; return (a file to store, its metadata). Copies a file that is
-    already a plain H.264 MP4, transcodes anything else (see media.video_io.normalize_video)."""
-    from studio.media.video_io import normalize_video
+) -> Loaded:
+    """Check a user's video; return a `Loaded`: the file to store, its metadata, and warnings
+    for the user (a file cut short, damaged frames or sound). Copies a file that is already a
+    plain H.264 MP4, transcodes anything else (see media.video_load.normalize_video)."""
+    from studio.media.video_load import normalize_video
 
     return normalize_video(Path(source), Path(scratch), progress=progress, should_stop=should_stop)
 
@@ -164,12 +165,11 @@ def export_video(
 
 
 # -- audio and stills ------------------------------------------------------------------------------
-def load_image(
-    source: Path, scratch: Path, *, max_pixels: int = 100_000_000
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's still; return (a normalised PNG to store, its metadata: width, height,
-    has_alpha, source_format). Upright (EXIF), sRGB, RGB or RGBA; bombs, truncated and junk
-    files raise MediaError (see media.images)."""
+def load_image(source: Path, scratch: Path, *, max_pixels: int = 100_000_000) -> Loaded:
+    """Check a user's still; return a `Loaded`: a normalised PNG to store, its metadata (width,
+    height, has_alpha, source_format) and warnings (a colour profile that did not convert).
+    Upright (EXIF), sRGB, RGB or RGBA; bombs, truncated and junk files raise MediaError (see
+    media.images)."""
     from studio.media.images import import_image
 
     return import_image(Path(source), Path(scratch), max_pixels=max_pixels)
@@ -182,11 +182,10 @@ def probe_image(path: Path) -> dict[str, Any]:
     return probe(Path(path))
 
 
-def load_audio(
-    source: Path, scratch: Path, *, should_stop: ShouldStop = None
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's audio file by decoding it; return (a file to store, its metadata: duration,
-    sample_rate, channels, codec, converted). Plain audio files are kept as they are; the sound
+def load_audio(source: Path, scratch: Path, *, should_stop: ShouldStop = None) -> Loaded:
+    """Check a user's audio file by decoding it; return a `Loaded`: the file to store, its
+    metadata (duration, sample_rate, channels, codec, converted) and warnings (damaged packets
+    replaced by silence, a file cut short). Plain audio files are kept as they are; the sound
     of a video is converted to WAV (see media.audio_io.import_audio)."""
     from studio.media.audio_io import import_audio
 

@@ -6,7 +6,12 @@ it has one) and wide-gamut RGB profiles (Display P3, Adobe RGB) converted to sRG
 
 What must never reach memory is refused before decoding: the header's pixel count is checked
 first (a 30000×30000 PNG of a few KB would otherwise take 2.7 GB), and a truncated file is an
-error, never a half-grey picture (`ImageFile.LOAD_TRUNCATED_IMAGES` is left False).
+error ("cut short or damaged"), never a half-grey picture (`ImageFile.LOAD_TRUNCATED_IMAGES` is
+left False). A colour profile that cannot be read or applied leaves the pixels as they are and
+says so in `warnings`: the picture is usable, its colours may be off.
+
+AVIF is read where the installed Pillow decodes it (Pillow 11.3 and newer ship libavif in their
+wheels; `PIL.features.check("avif")`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.atomic import fsync_dir
-from studio.media.errors import MediaError, check_media_file
+from studio.media.errors import Loaded, MediaError, check_media_file
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -45,7 +50,9 @@ SUPPORTED_FORMATS = {
     "QOI": "QOI",
     "JPEG2000": "JPEG 2000",
     "DDS": "DDS",
+    "AVIF": "AVIF",  # only where Pillow was built with libavif: see `_supported_list`
 }
+AVIF_PILLOW = "11.3"  # the first Pillow whose wheels decode AVIF
 
 
 def _open(path: Path) -> Image.Image:
@@ -67,11 +74,9 @@ def _open(path: Path) -> Image.Image:
             f"{name} is too large to open safely ({count}); it may be a decompression bomb"
         ) from None
     except UnidentifiedImageError:
-        raise MediaError(
-            f"{name} is not a picture this studio can read (supported: {_supported_list()})"
-        ) from None
+        raise _unidentified(path) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise MediaError(f"{name} is damaged and cannot be opened ({exc})") from None
+        raise MediaError(f"{name} is cut short or damaged and cannot be opened ({exc})") from None
     if image.format not in SUPPORTED_FORMATS:
         image.close()
         raise MediaError(
@@ -81,8 +86,39 @@ def _open(path: Path) -> Image.Image:
     return image
 
 
+def _unidentified(path: Path) -> MediaError:
+    """Why Pillow did not know a file: cut short, a format it lacks here, or not a picture."""
+    from studio.media.probe import sniff
+
+    started = sniff(path)
+    if started == "an AVIF picture" and not _avif_decodes():
+        return MediaError(
+            f"{path.name} is an AVIF picture, and the installed Pillow cannot decode AVIF "
+            f"(Pillow {AVIF_PILLOW} or newer can)"
+        )
+    if started == "a HEIF picture":
+        return MediaError(f"{path.name} is a HEIF/HEIC picture, which this studio does not read")
+    if started is not None and started.endswith("picture"):
+        return MediaError(
+            f"{path.name} is cut short or damaged: it starts like {started}, "
+            "but the rest cannot be read"
+        )
+    return MediaError(
+        f"{path.name} is not a picture this studio can read (supported: {_supported_list()})"
+    )
+
+
+def _avif_decodes() -> bool:
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
 def _supported_list() -> str:
-    return ", ".join(sorted(set(SUPPORTED_FORMATS.values())))
+    names = set(SUPPORTED_FORMATS.values())
+    if not _avif_decodes():
+        names.discard("AVIF")
+    return ", ".join(sorted(names))
 
 
 def _check_pixels(image: Image.Image, name: str, max_pixels: int) -> None:
@@ -96,11 +132,14 @@ def _check_pixels(image: Image.Image, name: str, max_pixels: int) -> None:
         )
 
 
-def load_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def load_image(
+    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, warnings: list[str] | None = None
+) -> Image.Image:
     """Decode a still to an upright sRGB image in mode RGB or RGBA (alpha kept when present).
 
     Raises MediaError, in user words, for a missing, empty, junk, truncated, unsupported or
-    oversized file; an oversized one is refused from its header, before any decoding.
+    oversized file; an oversized one is refused from its header, before any decoding. A colour
+    profile that cannot be applied is told in `warnings` (the pixels are kept as they are).
     """
     from PIL import ImageOps
 
@@ -116,13 +155,16 @@ def load_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
             raise MediaError(f"{name} is too large to decode in the memory available") from None
         except Exception as exc:  # a decoder may raise anything on a bad file
             raise MediaError(
-                f"{name} is damaged or cut short and cannot be decoded ({_reason(exc)})"
+                f"{name} is cut short or damaged and cannot be decoded ({_reason(exc)})"
             ) from None
         try:
             upright = ImageOps.exif_transpose(image) or image
         except Exception:  # a broken EXIF block must not lose the picture
             upright = image
-        result = _to_srgb(upright, name)
+        told: list[str] = []
+        result = _to_srgb(upright, name, told)
+        if warnings is not None:
+            warnings.extend(f"{name}: {problem}" for problem in told)
     except BaseException:
         image.close()
         raise
@@ -140,15 +182,15 @@ def _reason(exc: BaseException) -> str:
     return text[:120]
 
 
-def _to_srgb(image: Image.Image, name: str) -> Image.Image:
-    """Convert any mode to RGB or RGBA with correct tones."""
+def _to_srgb(image: Image.Image, name: str, told: list[str]) -> Image.Image:
+    """Convert any mode to RGB or RGBA with correct tones; a profile problem goes in `told`."""
     mode = image.mode
     if mode == "RGB" and "transparency" in image.info:  # a colour key (PNG tRNS)
-        return _profile_to_srgb(image.convert("RGBA"))
+        return _profile_to_srgb(image.convert("RGBA"), told)
     if mode in ("RGB", "RGBA"):
-        return _profile_to_srgb(image)
+        return _profile_to_srgb(image, told)
     if mode == "CMYK":
-        return _cmyk_to_rgb(image)
+        return _cmyk_to_rgb(image, told)
     if mode.startswith("I;16") or mode == "I":
         return _deep_grey(image, 65535.0)
     if mode == "F":
@@ -159,7 +201,7 @@ def _to_srgb(image: Image.Image, name: str) -> Image.Image:
         return image.convert("RGBA")
     if mode in ("1", "L", "RGBX", "YCbCr", "HSV"):
         converted = image.convert("RGBA" if "transparency" in image.info else "RGB")
-        return _profile_to_srgb(converted) if mode == "RGBX" else converted
+        return _profile_to_srgb(converted, told) if mode == "RGBX" else converted
     if mode == "LAB":
         return _lab_to_rgb(image, name)
     try:
@@ -181,7 +223,7 @@ def _deep_grey(image: Image.Image, full_scale: float | None) -> Image.Image:
     return Image.fromarray(grey).convert("RGB")
 
 
-def _icc_profile(image: Image.Image) -> Any:
+def _icc_profile(image: Image.Image, told: list[str]) -> Any:
     from io import BytesIO
 
     from PIL import ImageCms
@@ -192,33 +234,54 @@ def _icc_profile(image: Image.Image) -> Any:
     try:
         return ImageCms.ImageCmsProfile(BytesIO(data))
     except (OSError, ValueError, TypeError, ImageCms.PyCMSError):
-        return None  # a broken embedded profile: fall back to treating the pixels as sRGB
+        # A broken embedded profile: the pixels are taken as sRGB, which may be off.
+        told.append(
+            "its embedded colour profile is damaged, so its colours are taken as sRGB "
+            "and may look off"
+        )
+        return None
 
 
-def _profile_to_srgb(image: Image.Image) -> Image.Image:
+def _profile_name(profile: Any) -> str:
+    from PIL import ImageCms
+
+    try:
+        return (ImageCms.getProfileDescription(profile) or "").strip() or "unnamed"
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return "unnamed"
+
+
+def _profile_to_srgb(image: Image.Image, told: list[str]) -> Image.Image:
     """RGB(A) with a non-sRGB ICC profile (Display P3, Adobe RGB) converted to sRGB."""
     from PIL import ImageCms
 
-    profile = _icc_profile(image)
+    profile = _icc_profile(image, told)
     if profile is None:
         return image
-    description = (ImageCms.getProfileDescription(profile) or "").lower()
-    if "srgb" in description:
+    if "srgb" in _profile_name(profile).lower():
         return image
     try:
         return ImageCms.profileToProfile(
             image, profile, ImageCms.createProfile("sRGB"), outputMode=image.mode
         )
     except (ImageCms.PyCMSError, OSError, ValueError):
+        told.append(_unconverted(profile, "taken as sRGB"))
         return image
 
 
-def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
+def _unconverted(profile: Any, fallback: str) -> str:
+    return (
+        f"its colour profile ({_profile_name(profile)}) could not be converted to sRGB, so its "
+        f"colours are {fallback} and may look off"
+    )
+
+
+def _cmyk_to_rgb(image: Image.Image, told: list[str]) -> Image.Image:
     """CMYK through its embedded ICC profile (how print software meant it); else Pillow's
     plain formula, which is close for most files."""
     from PIL import ImageCms
 
-    profile = _icc_profile(image)
+    profile = _icc_profile(image, told)
     if profile is not None:
         try:
             return ImageCms.profileToProfile(
@@ -229,7 +292,7 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
                 renderingIntent=ImageCms.Intent.PERCEPTUAL,
             )
         except (ImageCms.PyCMSError, OSError, ValueError):
-            pass
+            told.append(_unconverted(profile, "converted by the plain CMYK formula"))
     return image.convert("RGB")
 
 
@@ -292,19 +355,42 @@ def save_png_atomic(image: Image.Image, path: Path, *, compress_level: int = 3) 
     return path
 
 
-def import_image(
-    source: Path, scratch: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's still and return (a normalised PNG to store, its metadata).
+def import_image(source: Path, scratch: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loaded:
+    """Check a user's still and return the normalised PNG to store, its metadata and warnings
+    (a colour profile that could not be applied).
 
     The PNG is upright, sRGB, RGB or RGBA: every later step reads one simple kind of file.
     """
     source = Path(source)
-    image = load_image(source, max_pixels=max_pixels)
+    warnings: list[str] = []
+    image = load_image(source, max_pixels=max_pixels, warnings=warnings)
     target = save_png_atomic(image, Path(scratch) / "image.png")
     meta = {"width": image.width, "height": image.height, "has_alpha": image.mode == "RGBA"}
     probe = probe_image(source)
     meta["source_format"] = probe["format"]
     if probe["orientation"] != 1:
         meta["rotated"] = True  # turned upright from its EXIF orientation
-    return target, meta
+    return Loaded(target, meta, warnings)
+
+
+def check_image_header(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    """Raise MediaError unless `path` is a picture `load_image` would take: a known format and
+    a size under the limit, read from the header. Cheap integrity checks where a format has
+    them: a PNG's chunk checksums (no inflating), a JPEG decoded at an eighth of its size."""
+    path = Path(path)
+    image = _open(path)
+    try:
+        _check_pixels(image, path.name, max_pixels)
+        if image.format == "PNG":
+            image.verify()
+        elif image.format == "JPEG":
+            image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+    except MediaError:
+        raise
+    except Exception as exc:  # a decoder may raise anything on a bad file
+        raise MediaError(
+            f"{path.name} is cut short or damaged and cannot be decoded ({_reason(exc)})"
+        ) from None
+    finally:
+        image.close()

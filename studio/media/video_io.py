@@ -7,7 +7,10 @@
   tolerance for timestamps a container rounded (WebM's milliseconds), as FFmpeg's `fps` does.
 - An audio file's cover picture (an "attached picture" stream) is not a video.
 - Durations come from the packets actually in the file, not from a header that may lie.
-- Empty, random-bytes and unsupported-codec files are refused with a MediaError in user words.
+- Empty, random-bytes and unsupported-codec files are refused with a MediaError in user words; a
+  file that starts right but cannot be opened is called cut short or damaged.
+- What is degraded is told, not hidden: a file cut short (`VideoInfo.warnings`), frames that fail
+  to decode (skipped, the one before holds; `iter_frames(warnings=...)`).
 
 Frames are streamed from generators; a video is never held in memory whole.
 """
@@ -50,6 +53,8 @@ class VideoInfo:
     pixel_format: str
     container: str
     has_audio: bool
+    audio_duration: float = 0.0  # seconds of sound, from its packets (0 without sound)
+    warnings: tuple[str, ...] = ()  # what is wrong with the file but still usable
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -68,12 +73,14 @@ def open_video(path: Path) -> tuple[Any, Any]:
     """(container, video stream), or MediaError saying in user words why the file is unusable."""
     import av
 
+    from studio.media.probe import MAX_VIDEO_SIDE, open_av, unreadable
+
     path = Path(path)
     check_media_file(path, "a video")
     try:
-        container = av.open(str(path))
-    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError):
-        raise MediaError(f"{path.name} is not a video file this studio can read") from None
+        container = open_av(path)
+    except av.error.FFmpegError:
+        raise unreadable(path, "a video file") from None
     try:
         streams = [
             s
@@ -90,6 +97,12 @@ def open_video(path: Path) -> tuple[Any, Any]:
         if stream.codec_context is None:
             raise MediaError(
                 f"{path.name} uses a video codec this studio cannot decode ({_codec_label(stream)})"
+            )
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if max(width, height) > MAX_VIDEO_SIDE:
+            raise MediaError(
+                f"{path.name} is too large to convert: its frames are {width}x{height} pixels, "
+                f"the limit is {MAX_VIDEO_SIDE} on a side"
             )
         stream.thread_type = "AUTO"
     except BaseException:
@@ -118,24 +131,38 @@ def _clockwise(frame_rotation: float) -> int:
     return round(-frame_rotation / 90.0) * 90 % 360
 
 
-def probe_video(path: Path) -> VideoInfo:
-    """Validate a video and describe it. Decodes one frame (to prove it decodes) and reads every
-    packet's timestamp (cheap: no decoding) for the true duration and frame rate."""
-    import av
+def _first_frame(container: Any, stream: Any, path: Path) -> Any:
+    """The first frame that decodes, proving the video is usable; damaged packets before it
+    are passed over as a player does."""
+    damage = _Damage()
+    for frame in _decoded(container, stream, damage):
+        return frame
+    if damage.count:
+        raise MediaError(f"{path.name} is damaged: its video cannot be decoded")
+    raise MediaError(f"{path.name} has no frames that decode")
 
+
+def check_video_header(path: Path) -> None:
+    """Raise MediaError unless `path` opens as a video and its first frame decodes (fast: the
+    header and one frame; `studio validate` runs it on every video a graph names)."""
     path = Path(path)
     container, stream = open_video(path)
     with container:
-        has_audio = len(container.streams.audio) > 0
-        first = None
-        try:
-            for frame in container.decode(stream):
-                first = frame
-                break
-        except av.error.FFmpegError:
-            raise MediaError(f"{path.name} is damaged: its video cannot be decoded") from None
-        if first is None:
-            raise MediaError(f"{path.name} has no frames that decode")
+        _first_frame(container, stream, path)
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Validate a video and describe it. Decodes one frame (to prove it decodes) and reads every
+    packet's timestamp (cheap: no decoding) for the true duration and frame rate."""
+    path = Path(path)
+    container, stream = open_video(path)
+    with container:
+        audio = container.streams.audio
+        has_audio = len(audio) > 0
+        audio_index = audio[0].index if has_audio else None
+        # What the header says the whole file lasts (FFmpeg's microseconds), to tell a cut file.
+        claimed = container.duration / 1_000_000 if container.duration else None
+        first = _first_frame(container, stream, path)
         rotation = _clockwise(first.rotation) if first.rotation else _rotation_from_tag(stream)
         sar = _sample_aspect(stream)
         coded_w, coded_h = first.width, first.height
@@ -143,11 +170,13 @@ def probe_video(path: Path) -> VideoInfo:
         codec = stream.codec_context.name
         fmt = container.format.name
         index = stream.index  # read now: a stream must not be touched after its file closes
-    times, frames = _packet_times(path, index)
+    scan = _scan_packets(path, index, audio_index)
+    frames = len(scan.times)
     if frames == 0:
         raise MediaError(f"{path.name} has no frames")
-    duration, fps, vfr = _timing(times, frames)
+    duration, fps, vfr = _timing(scan.times, frames)
     width, height = display_size(coded_w, coded_h, sar, rotation)
+    cut_short = _cut_short(path.name, duration, scan, claimed)
     return VideoInfo(
         width=width,
         height=height,
@@ -163,6 +192,8 @@ def probe_video(path: Path) -> VideoInfo:
         pixel_format=pix_fmt,
         container=fmt,
         has_audio=has_audio,
+        audio_duration=scan.audio_seconds,
+        warnings=(cut_short,) if cut_short else (),
     )
 
 
@@ -174,23 +205,63 @@ def _sample_aspect(stream: Any) -> Fraction:
     return Fraction(1)
 
 
-def _packet_times(path: Path, index: int) -> tuple[list[tuple[float, float]], int]:
-    """(start, duration) in seconds of each video packet that carries data, in display order."""
+@dataclass
+class _Scan:
+    times: list[tuple[float, float]]  # (start, duration) in seconds of each video packet
+    audio_seconds: float  # from the first sound packet's start to the last one's end
+    broken: bool  # reading stopped at an error before the end of the file
+
+
+def _scan_packets(path: Path, index: int, audio_index: int | None) -> _Scan:
+    """Every video packet's time, in display order, and the sound's length (no decoding)."""
     import av
 
+    from studio.media.probe import open_av
+
     times = []
-    with av.open(str(path)) as container:
-        stream = next(s for s in container.streams if s.index == index)
-        base = stream.time_base
+    audio_start = audio_end = None
+    broken = False
+    with open_av(path) as container:
+        wanted = [s for s in container.streams if s.index in (index, audio_index)]
         try:
-            for packet in container.demux(stream):
+            for packet in container.demux(wanted):
                 if packet.size == 0 or packet.pts is None:
                     continue
-                times.append((float(packet.pts * base), float((packet.duration or 0) * base)))
+                base = _fraction(packet.time_base)
+                start = float(packet.pts * base)
+                length = float((packet.duration or 0) * base)
+                if packet.stream.index == index:
+                    times.append((start, length))
+                else:
+                    audio_start = start if audio_start is None else min(audio_start, start)
+                    audio_end = max(audio_end or start, start + length)
         except av.error.FFmpegError:
-            pass  # a truncated file: what was read so far is what is really there
+            broken = True  # a truncated file: what was read so far is what is really there
     times.sort()
-    return times, len(times)
+    # Sound before 0 s is an encoder's priming (AAC's first 1024 samples): decoders drop it.
+    audio_seconds = audio_end - max(audio_start, 0.0) if audio_start is not None else 0.0
+    return _Scan(times, audio_seconds, broken)
+
+
+def _fraction(rational: Any) -> Fraction:
+    """A time base as a Fraction (PyAV 19 returns its own rational type)."""
+    return Fraction(rational.numerator, rational.denominator)
+
+
+def _cut_short(name: str, duration: float, scan: _Scan, claimed: float | None) -> str | None:
+    """A warning when less is in the file than its header promised, or reading broke off."""
+    there = max(duration, scan.audio_seconds)
+    if claimed is not None and claimed - there > max(0.5, 0.05 * claimed):
+        return (
+            f"{name} is cut short or damaged: only {duration:.1f} s of its {claimed:.1f} s "
+            "can be read, and the rest is left out"
+        )
+    if scan.broken:
+        return (
+            f"{name} is cut short or damaged: it breaks off after {duration:.1f} s, "
+            "and the rest is left out"
+        )
+    return None
 
 
 def _timing(times: list[tuple[float, float]], frames: int) -> tuple[float, Fraction, bool]:
@@ -222,6 +293,7 @@ def iter_frames(
     fit: str = "cover",
     pixel_format: str = "rgb24",
     should_stop: Callable[[], bool] | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode a video into upright, square-pixel frames, one at a time.
 
@@ -230,9 +302,10 @@ def iter_frames(
     the frames are resampled to that constant rate by timestamp (frames are repeated or
     dropped); without, every decoded frame comes out once. `pixel_format` is `rgb24` (h, w, 3)
     or `yuv420p` (I420, h*3/2 by w).
-    """
-    import av
 
+    A frame that fails to decode is skipped (the one before holds its time when resampling) and,
+    once the video is read, told in `warnings`; a file that breaks off ends the frames there.
+    """
     if pixel_format not in PIXEL_FORMATS:
         raise MediaError(f"unknown pixel format {pixel_format!r}")
     if fit not in ("cover", "contain"):
@@ -241,7 +314,7 @@ def iter_frames(
     container, stream = open_video(path)
     sar = _sample_aspect(stream)
     tag_rotation = _rotation_from_tag(stream)
-    base = stream.time_base
+    base = _fraction(stream.time_base)
     fallback_step = 1.0 / float(stream.average_rate or stream.guessed_rate or 25)
     with container:
         converter: _Converter | None = None
@@ -250,38 +323,38 @@ def iter_frames(
         start = None
         out_index = 0
         last_step = fallback_step
-        try:
-            for frame in container.decode(stream):
-                if should_stop is not None and should_stop():
-                    raise Cancelled("cancelled")
-                if converter is None:
-                    rotation = _clockwise(frame.rotation) if frame.rotation else tag_rotation
-                    converter = _Converter(
-                        frame.width, frame.height, sar, rotation, width, height, fit, pixel_format
-                    )
-                t = (
-                    float(frame.pts * base)
-                    if frame.pts is not None
-                    else (pending_time + last_step if pending is not None else 0.0)
+        damage = _Damage()
+        for frame in _decoded(container, stream, damage):
+            if should_stop is not None and should_stop():
+                raise Cancelled("cancelled")
+            if converter is None:
+                rotation = _clockwise(frame.rotation) if frame.rotation else tag_rotation
+                converter = _Converter(
+                    frame.width, frame.height, sar, rotation, width, height, fit, pixel_format
                 )
-                if start is None:
-                    start = t
-                t -= start
-                if fps is None:
-                    yield converter(frame)
-                    continue
-                if pending is not None:
-                    if t > pending_time:
-                        last_step = t - pending_time
-                    shown = None
-                    # Slots before the one this frame rounds to show the pending frame.
-                    while out_index < nearest_slot(t, fps):
-                        shown = converter(pending) if shown is None else shown.copy()
-                        yield shown
-                        out_index += 1
-                pending, pending_time = frame, t
-        except av.error.FFmpegError:
-            pass  # damaged or truncated data: keep what decoded
+            t = (
+                float(frame.pts * base)
+                if frame.pts is not None
+                else (pending_time + last_step if pending is not None else 0.0)
+            )
+            if start is None:
+                start = t
+            t -= start
+            if fps is None:
+                yield converter(frame)
+                continue
+            if pending is not None:
+                if t > pending_time:
+                    last_step = t - pending_time
+                shown = None
+                # Slots before the one this frame rounds to show the pending frame.
+                while out_index < nearest_slot(t, fps):
+                    shown = converter(pending) if shown is None else shown.copy()
+                    yield shown
+                    out_index += 1
+            pending, pending_time = frame, t
+        if damage.count and warnings is not None:
+            warnings.append(damage.describe(path.name, held=fps is not None))
         if pending is not None and fps is not None:
             length = float(pending.duration * base) if pending.duration else last_step
             end = pending_time + max(length, 1e-3)
@@ -304,6 +377,43 @@ def nearest_slot(seconds: float, fps: float | Fraction) -> int:
     66.67 ms. Flooring would drop that frame and show the one before it twice.
     """
     return math.floor(seconds * float(fps) + 0.5)
+
+
+class _Damage:
+    """Counts the packets of a video that failed to decode."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def describe(self, name: str, *, held: bool) -> str:
+        many = self.count > 1
+        if not held:
+            where = "left out"
+        else:
+            where = f"the frame before {'each' if many else 'it'} is shown in its place"
+        frames = "frames" if many else "frame"
+        return f"{name}: {self.count} damaged video {frames} could not be decoded; {where}"
+
+
+def _decoded(container: Any, stream: Any, damage: _Damage) -> Iterator[Any]:
+    """The frames of `stream` in order. A packet that fails to decode is skipped and counted
+    (a player skips it too); a file that breaks off ends the frames where it breaks."""
+    import av
+
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.error.FFmpegError:
+            return  # cut short: `probe_video` tells the user
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            damage.count += 1
+            continue
+        yield from frames
 
 
 class _Converter:
@@ -409,82 +519,3 @@ def _place_i420(planes: list[np.ndarray], width: int, height: int) -> np.ndarray
             sy // 2 : (sy + ch) // 2, sx // 2 : (sx + cw) // 2
         ]
     return out
-
-
-# -- loading a user's video ------------------------------------------------------------------------
-def normalize_video(
-    source: Path,
-    scratch: Path,
-    *,
-    progress: Callable[[float | None, str], Any] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[Path, dict[str, Any]]:
-    """Check a user's video and return (a file in `scratch` to store, its metadata).
-
-    An MP4/MOV already in H.264 yuv420p with square pixels, no rotation, even sides and a steady
-    frame rate is copied as it is; anything else is transcoded to such an MP4 (upright, square
-    pixels, constant frame rate, its sound kept).
-    """
-    import shutil
-
-    from studio.media.encode import encode_frames
-
-    source = Path(source)
-    info = probe_video(source)
-    meta = info.as_meta()
-    plain = (
-        info.container.split(",")[0] in ("mov", "mp4")
-        and info.codec == "h264"
-        and info.pixel_format == "yuv420p"
-        and info.rotation == 0
-        and info.sample_aspect == 1
-        and not info.variable_frame_rate
-        and info.coded_width % 2 == 0
-        and info.coded_height % 2 == 0
-    )
-    out = Path(scratch) / f"{source.stem}.mp4"
-    if plain:
-        shutil.copyfile(source, out)
-        meta["transcoded"] = False
-        return out, meta
-    fps = steady_rate(info.fps)
-    width, height = info.width - info.width % 2, info.height - info.height % 2
-    frames = iter_frames(
-        source, width=width, height=height, fps=fps, pixel_format="yuv420p", should_stop=should_stop
-    )
-    try:
-        encode_frames(
-            frames,
-            out,
-            width=width,
-            height=height,
-            fps=fps,
-            total_frames=max(1, round(info.duration * fps)),
-            audio=source if info.has_audio else None,
-            progress=progress,
-            should_stop=should_stop,
-        )
-    finally:
-        frames.close()
-    result = probe_video(out).as_meta()
-    result.update(transcoded=True, source_codec=info.codec, rotation_applied=info.rotation)
-    if (width, height) != (info.width, info.height):
-        result["note"] = (
-            f"size {info.width}x{info.height} adjusted to {width}x{height} (video needs even sides)"
-        )
-    return out, result
-
-
-def steady_rate(fps: Fraction) -> Fraction:
-    """A constant rate for a transcode: the nearest usual one (23.976 stays 23.976)."""
-    usual = [
-        Fraction(24000, 1001),
-        Fraction(24),
-        Fraction(25),
-        Fraction(30000, 1001),
-        Fraction(30),
-        Fraction(50),
-        Fraction(60000, 1001),
-        Fraction(60),
-    ]
-    return min(usual, key=lambda rate: abs(float(rate) - float(fps)))

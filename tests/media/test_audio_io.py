@@ -16,10 +16,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from mediafiles import cut, random_file, write_sound_with_damaged_packets, write_video_with_sound
 
 from studio.media.audio_io import (
     audio_duration,
     audio_info,
+    check_audio_header,
     decode_audio,
     from_segment,
     iter_audio,
@@ -343,3 +345,59 @@ def test_decoding_half_a_minute_of_mp3_is_quick(tmp_path: Path) -> None:
     assert abs(len(samples) / 48000 - 30.0) < 0.06
     # About 0.06 s on one idle core; the bound leaves room for a busy CI machine.
     assert elapsed < 3.0, f"30 s of mp3 took {elapsed:.2f} s to decode"
+
+
+# -- damage is heard as silence in its place, and told ---------------------------------------------
+def _rms(samples: np.ndarray, start: float, end: float) -> float:
+    part = samples[round(start * 48000) : round(end * 48000)]
+    return float(np.sqrt(np.mean(part**2)))
+
+
+def test_damaged_sound_packets_become_silence_and_are_told(tmp_path: Path) -> None:
+    # FLAC packets of 4608 samples (96 ms); packets 20 to 25 are random bytes: 1.92 s to 2.50 s.
+    path = write_sound_with_damaged_packets(tmp_path / "interview.mka", seconds=3.0)
+    warnings: list[str] = []
+    samples = np.concatenate(list(iter_audio(path, warnings=warnings)))
+    assert len(samples) / 48000 == pytest.approx(3.0, abs=0.01)  # what follows keeps its time
+    assert _rms(samples, 0.2, 1.9) > 0.2 and _rms(samples, 2.52, 2.95) > 0.2
+    assert _rms(samples, 1.93, 2.49) == 0.0
+    assert warnings == [
+        "interview.mka is damaged: 6 of its 32 sound packets were unreadable; "
+        "0.6 s of silence stands in for them"
+    ]
+    info = audio_info(path)
+    assert info["duration"] == pytest.approx(3.0, abs=0.01) and info["warnings"] == warnings
+
+
+def test_sound_cut_short_is_told(tmp_path: Path) -> None:
+    whole = write_video_with_sound(
+        tmp_path / "whole.mkv", video_seconds=4, audio_seconds=4, fmt="matroska"
+    )
+    info = audio_info(cut(whole, tmp_path / "cut.mkv", 0.5))
+    assert 0.5 < info["duration"] < 3.5
+    assert info["warnings"] == [
+        f"cut.mkv is cut short or damaged: only {info['duration']:.1f} s of its 4.0 s "
+        "of sound can be read"
+    ]
+    assert audio_info(whole)["warnings"] == []
+
+
+def test_an_m4a_cut_short_is_called_so(tmp_path: Path) -> None:
+    whole = write_audio(tmp_path / "song.m4a", "aac", fmt="mp4", seconds=2.0)
+    broken = cut(whole, tmp_path / "cut.m4a", 0.5)  # its index (moov) was at the end
+    with pytest.raises(MediaError, match=r"cut\.m4a is cut short or damaged: it starts like"):
+        decode_audio(broken)
+    with pytest.raises(MediaError, match="is not an audio file this studio can read"):
+        decode_audio(random_file(tmp_path / "noise.m4a"))
+
+
+def test_the_header_probe_decodes_only_the_start(tmp_path: Path) -> None:
+    from PIL import Image
+
+    check_audio_header(write_audio(tmp_path / "good.flac", "flac", seconds=1.0))
+    song = write_audio(tmp_path / "song.m4a", "aac", fmt="mp4")
+    with pytest.raises(MediaError, match="cut short or damaged"):
+        check_audio_header(cut(song, tmp_path / "cut.m4a", 0.3))
+    Image.new("RGB", (8, 8)).save(tmp_path / "photo.png")
+    with pytest.raises(MediaError, match="no sound track"):
+        check_audio_header(tmp_path / "photo.png")

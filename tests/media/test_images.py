@@ -14,10 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageCms, ImageFile
+from PIL import Image, ImageCms, ImageFile, features
 
 from studio.media.errors import MediaError
-from studio.media.images import load_image, probe_image, save_png_atomic
+from studio.media.images import (
+    check_image_header,
+    import_image,
+    load_image,
+    probe_image,
+    save_png_atomic,
+)
 
 RED, BLUE, GREEN = (230, 20, 20), (20, 20, 230), (20, 200, 20)
 
@@ -301,10 +307,40 @@ def test_truncated_pictures_are_refused_not_half_grey(tmp_path: Path, suffix: st
     cut = tmp_path / f"cut.{suffix}"
     data = whole.read_bytes()
     cut.write_bytes(data[: len(data) * 2 // 3])
-    with pytest.raises(MediaError, match=rf"cut\.{suffix}") as caught:
+    with pytest.raises(MediaError, match=rf"cut\.{suffix} is cut short or damaged"):
         load_image(cut)
-    assert "damaged" in str(caught.value) or "cut short" in str(caught.value)
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+@pytest.mark.parametrize("suffix", ["jpg", "png", "webp", "gif"])
+def test_a_picture_cut_to_its_first_bytes_is_called_cut_short(tmp_path: Path, suffix: str) -> None:
+    whole = tmp_path / f"whole.{suffix}"
+    Image.effect_noise((200, 200), 64).convert("RGB").save(whole)
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(whole.read_bytes()[:24])  # a download stopped after the first packet
+    with pytest.raises(MediaError, match=rf"cut\.{suffix} is cut short or damaged"):
+        load_image(cut)
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow was built without libavif")
+def test_avif_loads_where_pillow_decodes_it(tmp_path: Path) -> None:
+    path = tmp_path / "phone.avif"
+    marked().save(path, quality=90)
+    assert probe_image(path)["format"] == "AVIF"
+    loaded = load_image(path)
+    assert loaded.size == (90, 60) and loaded.mode == "RGB"
+    assert near(corner(loaded, "tl"), RED, 30) and near(corner(loaded, "tr"), BLUE, 30)
+
+
+def test_avif_without_libavif_names_the_pillow_that_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "phone.avif"
+    # The first bytes of any AVIF: an ISO box "ftyp" with the brand "avif".
+    path.write_bytes(b"\x00\x00\x00\x20ftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(200))
+    monkeypatch.setattr(features, "check", lambda name: name != "avif")
+    with pytest.raises(MediaError, match=r"phone\.avif is an AVIF picture.*Pillow 11\.3"):
+        load_image(path)
 
 
 def _eps(path: Path) -> None:
@@ -361,3 +397,51 @@ def test_probe_reads_the_header_only(tmp_path: Path) -> None:
         "orientation": 1,
         "frames": 1,
     }
+
+
+# -- colour profiles that cannot be used: the picture loads, the user is told ---------------------
+def test_a_damaged_colour_profile_is_told_not_hidden(tmp_path: Path) -> None:
+    path = tmp_path / "scan.png"
+    marked().save(path, icc_profile=b"\x00" * 50 + b"not a profile" * 10)
+    loaded = import_image(path, tmp_path / "out")
+    assert loaded.warnings == [
+        "scan.png: its embedded colour profile is damaged, so its colours are taken as sRGB "
+        "and may look off"
+    ]
+    with Image.open(loaded.path) as png:  # the pixels are kept as they were
+        assert np.array_equal(np.asarray(png), np.asarray(marked()))
+
+
+def test_a_colour_profile_that_does_not_convert_is_told(tmp_path: Path) -> None:
+    press = cmyk_profile(
+        {"C": (0, 160, 225), "M": (230, 0, 126), "Y": (255, 237, 0), "K": (35, 31, 32)}
+    )
+    path = tmp_path / "mislabelled.jpg"  # RGB pixels tagged with a printer's CMYK profile
+    marked().save(path, quality=95, icc_profile=press)
+    loaded = import_image(path, tmp_path / "out")
+    assert loaded.warnings == [
+        "mislabelled.jpg: its colour profile (test press CMYK) could not be converted to sRGB, "
+        "so its colours are taken as sRGB and may look off"
+    ]
+    assert loaded.meta["width"] == 90
+    plain = tmp_path / "plain.jpg"
+    marked().save(plain, quality=95)
+    assert import_image(plain, tmp_path / "out2").warnings == []
+
+
+# -- the header probe `studio validate` runs ------------------------------------------------------
+def test_the_header_probe_refuses_what_a_load_would(tmp_path: Path) -> None:
+    good = tmp_path / "good.jpg"
+    marked().save(good)
+    check_image_header(good)
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png(12000, 10000))
+    with pytest.raises(MediaError, match="too large to open safely"):
+        check_image_header(bomb)
+    for suffix in ("png", "jpg"):
+        whole = tmp_path / f"whole.{suffix}"
+        Image.effect_noise((300, 300), 64).convert("RGB").save(whole)
+        cut = tmp_path / f"cut.{suffix}"
+        cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+        with pytest.raises(MediaError, match=rf"cut\.{suffix} is cut short or damaged"):
+            check_image_header(cut)

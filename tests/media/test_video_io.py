@@ -11,10 +11,21 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from mediafiles import read_counter, remux, write_counter_video
+from mediafiles import (
+    cut,
+    random_file,
+    read_counter,
+    remux,
+    with_latin1_title,
+    write_counter_video,
+    write_video_with_sound,
+    write_with_damaged_packets,
+)
 
+from studio.media.audio_io import audio_duration, decode_audio
 from studio.media.errors import MediaError
-from studio.media.video_io import iter_frames, normalize_video, probe_video
+from studio.media.video_io import iter_frames, probe_video
+from studio.media.video_load import normalize_video
 
 W, H = 160, 90
 COLOURS = [(230, 40, 40), (40, 200, 40), (40, 40, 230), (230, 230, 40), (230, 40, 230)]
@@ -187,7 +198,8 @@ def test_odd_sized_video_decodes_at_its_size_or_even_for_the_encoder(tmp_path: P
     assert (info.width, info.height) == (161, 91)
     assert next(iter_frames(path)).shape == (91, 161, 3)
     assert next(iter_frames(path, pixel_format="yuv420p")).shape == (90 * 3 // 2, 160)
-    out, meta = normalize_video(path, tmp_path)
+    loaded = normalize_video(path, tmp_path)
+    out, meta = loaded.path, loaded.meta
     assert meta["transcoded"] and "160x90" in meta["note"]
     assert (probe_video(out).width, probe_video(out).height) == (160, 90)
 
@@ -305,12 +317,80 @@ def test_normalize_copies_a_plain_mp4_and_straightens_a_rotated_one(tmp_path: Pa
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     plain = write_video(tmp_path / "plain.mp4", audio=True)
-    copied, meta = normalize_video(plain, out_dir)
+    loaded = normalize_video(plain, out_dir)
+    copied, meta = loaded.path, loaded.meta
     assert meta["transcoded"] is False and copied.read_bytes() == plain.read_bytes()
+    assert loaded.warnings == []
     phone = write_video(tmp_path / "phone.mov", rotation=-90, audio=True)
-    upright, meta = normalize_video(phone, out_dir)
+    loaded = normalize_video(phone, out_dir)
+    upright, meta = loaded.path, loaded.meta
     assert meta["transcoded"] is True and meta["rotation_applied"] == 90
     info = probe_video(upright)
     assert (info.width, info.height, info.rotation) == (H, W, 0)
     assert info.has_audio and info.codec == "h264"
     assert marker_centre(next(iter_frames(upright)))[0] > H - 15  # marker at the top right
+
+
+# -- damaged, cut short, odd tags: what is there is used, and what is not is told ------------------
+def test_a_cut_mp4_is_called_cut_short_not_unreadable(tmp_path: Path) -> None:
+    whole = write_video_with_sound(tmp_path / "whole.mp4", video_seconds=2, audio_seconds=2)
+    for share in (0.05, 0.5):  # the index (moov) is at the end: nothing can be opened
+        broken = cut(whole, tmp_path / f"cut{share}.mp4", share)
+        with pytest.raises(MediaError, match=r"cut short or damaged.*starts like an MP4/MOV"):
+            probe_video(broken)
+        with pytest.raises(MediaError, match="cut short or damaged"):
+            next(iter_frames(broken))
+    with pytest.raises(MediaError, match="is not a video file this studio can read"):
+        probe_video(random_file(tmp_path / "noise.mp4"))
+
+
+def test_a_cut_mkv_plays_what_it_holds_and_says_it_was_cut(tmp_path: Path) -> None:
+    whole = write_video_with_sound(
+        tmp_path / "whole.mkv", video_seconds=4, audio_seconds=4, rate=25, fmt="matroska"
+    )
+    assert probe_video(whole).warnings == ()
+    info = probe_video(cut(whole, tmp_path / "cut.mkv", 0.5))
+    assert 1.0 < info.duration < 3.5
+    (warning,) = info.warnings
+    assert "cut.mkv is cut short or damaged" in warning
+    assert f"{info.duration:.1f} s of its 4.0 s" in warning
+
+
+def test_damaged_frames_are_skipped_not_the_rest_of_the_video(tmp_path: Path) -> None:
+    path = write_with_damaged_packets(tmp_path / "scratched.mkv", count=50, damaged=range(20, 23))
+    warnings: list[str] = []
+    shown = [read_counter(f) for f in iter_frames(path, fps=25, warnings=warnings)]
+    # All 2 s are there; the three damaged frames are covered by the frame before them.
+    assert shown == [*range(20), 19, 19, 19, *range(23, 50)]
+    assert warnings == [
+        "scratched.mkv: 3 damaged video frames could not be decoded; "
+        "the frame before each is shown in its place"
+    ]
+
+
+def test_tags_that_are_not_utf8_do_not_stop_a_video(tmp_path: Path) -> None:
+    made = write_video_with_sound(
+        tmp_path / "made.mkv", video_seconds=1, audio_seconds=1, fmt="matroska"
+    )
+    tagged = with_latin1_title(made, tmp_path / "old-camera.mkv")
+    assert probe_video(tagged).frames == 10
+    assert [read_counter(f) for f in iter_frames(tagged)] == list(range(10))
+    assert audio_duration(tagged) == pytest.approx(1.0, abs=0.03)
+
+
+def test_sound_that_runs_past_the_last_frame_is_kept(tmp_path: Path) -> None:
+    # 10 s of picture, 12 s of sound: the song rings on after the picture ends.
+    source = write_video_with_sound(
+        tmp_path / "concert.mkv", video_seconds=10, audio_seconds=12, rate=25, fmt="matroska"
+    )
+    assert probe_video(source).duration == pytest.approx(10.0, abs=0.01)
+    loaded = normalize_video(source, tmp_path)
+    assert loaded.meta["transcoded"] is True
+    # All 12 s of sound (the encoder pads to a whole frame), the tone to the very end.
+    assert 11.98 < audio_duration(loaded.path) < 12.1
+    sound = decode_audio(loaded.path)
+    assert np.sqrt(np.mean(sound[round(11.8 * 48000) : round(11.95 * 48000)] ** 2)) > 0.15
+    out = probe_video(loaded.path)
+    assert out.duration == pytest.approx(12.0, abs=0.05)  # the last frame holds under the sound
+    frames = [read_counter(f) for f in iter_frames(loaded.path)]
+    assert frames[:250] == list(range(250)) and set(frames[250:]) == {249}

@@ -1,4 +1,5 @@
-"""image.load and audio.load in real graphs: what lands in the cache, and what a user is told."""
+"""image.load, audio.load and video.load in real graphs: what lands in the cache, and what a user
+is told (a refusal in words, or a warning on a result that is usable but degraded)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,23 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from PIL import Image
+from mediafiles import (
+    cut,
+    read_counter,
+    with_latin1_title,
+    write_sound_with_damaged_packets,
+    write_video_with_sound,
+    write_with_damaged_packets,
+)
+from PIL import Image, features
 
 from studio.graph.model import Graph, Node
 
 RED, GREEN = (230, 20, 20), (20, 200, 20)
+
+
+def _warnings(events: list) -> list[tuple[str, str]]:
+    return [(e.node, e.message) for e in events if type(e).__name__ == "NodeWarning"]
 
 
 def _one(node_type: str, file: str) -> Graph:
@@ -220,3 +233,124 @@ def test_audio_load_refuses_bad_files_in_words(
     assert result.status == "failed"
     message = result.failures["load"]
     assert name in message and reason in message
+
+
+# -- video.load ----------------------------------------------------------------------------------
+def _frames(path: Path) -> list[int]:
+    with av.open(str(path)) as container:
+        return [read_counter(f.to_ndarray(format="rgb24")) for f in container.decode(video=0)]
+
+
+def _sound_seconds(path: Path) -> float:
+    from studio.media.audio_io import audio_duration
+
+    return audio_duration(path)
+
+
+def test_video_load_keeps_sound_that_runs_past_the_last_frame(run_graph, tmp_path: Path) -> None:
+    write_video_with_sound(
+        tmp_path / "concert.mkv", video_seconds=10, audio_seconds=12, rate=25, fmt="matroska"
+    )
+    result, events = run_graph(_one("video.load", "concert.mkv"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    video = result.outputs["load"]["video"]
+    assert 11.98 < _sound_seconds(video.path) < 12.1  # was 10.03 s: two seconds of song lost
+    assert video.meta["duration"] == pytest.approx(12.0, abs=0.05)
+    assert _warnings(events) == []
+
+
+def test_video_load_skips_damaged_frames_and_says_so(run_graph, tmp_path: Path) -> None:
+    write_with_damaged_packets(tmp_path / "scratched.mkv", count=50, damaged=range(20, 23))
+    result, events = run_graph(_one("video.load", "scratched.mkv"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    video = result.outputs["load"]["video"]
+    # All 2 s (it used to stop at the first damaged frame, 0.8 s in, without a word).
+    assert video.meta["duration"] == pytest.approx(2.0, abs=0.01)
+    assert _frames(video.path) == [*range(20), 19, 19, 19, *range(23, 50)]
+    message = (
+        "scratched.mkv: 3 damaged video frames could not be decoded; "
+        "the frame before each is shown in its place"
+    )
+    assert _warnings(events) == [("load", message)]
+    again, events = run_graph(_one("video.load", "scratched.mkv"), graph_dir=tmp_path)
+    (hit,) = [e for e in events if type(e).__name__ == "NodeCached"]
+    assert again.cached == ["load"] and hit.provenance["warnings"] == [message]
+
+
+def test_video_load_of_a_cut_file_keeps_what_is_there_and_says_so(run_graph, tmp_path) -> None:
+    whole = write_video_with_sound(
+        tmp_path / "whole.mkv", video_seconds=4, audio_seconds=4, rate=25, fmt="matroska"
+    )
+    cut(whole, tmp_path / "download.mkv", 0.5)
+    result, events = run_graph(_one("video.load", "download.mkv"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    seconds = result.outputs["load"]["video"].meta["duration"]
+    assert 1.0 < seconds < 3.5
+    ((node, message),) = _warnings(events)
+    assert node == "load" and message.startswith("download.mkv is cut short or damaged: only ")
+    assert "of its 4.0 s can be read" in message
+
+
+def test_video_load_refuses_a_cut_mp4_as_cut_short(run_graph, tmp_path: Path) -> None:
+    whole = write_video_with_sound(tmp_path / "whole.mp4", video_seconds=2, audio_seconds=2)
+    cut(whole, tmp_path / "download.mp4", 0.5)
+    result, _ = run_graph(_one("video.load", "download.mp4"), graph_dir=tmp_path)
+    assert result.status == "failed"
+    assert "download.mp4 is cut short or damaged" in result.failures["load"]
+
+
+def test_video_load_reads_tags_that_are_not_utf8(run_graph, tmp_path: Path) -> None:
+    made = write_video_with_sound(
+        tmp_path / "made.mkv", video_seconds=1, audio_seconds=1, rate=25, fmt="matroska"
+    )
+    with_latin1_title(made, tmp_path / "old-camera.mkv")
+    result, _ = run_graph(_one("video.load", "old-camera.mkv"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    video = result.outputs["load"]["video"]
+    assert _frames(video.path) == list(range(25))
+    assert _sound_seconds(video.path) == pytest.approx(1.0, abs=0.05)
+
+
+# -- warnings of audio.load and image.load ----------------------------------------------------
+def test_audio_load_tells_of_damaged_sound(run_graph, tmp_path: Path) -> None:
+    write_sound_with_damaged_packets(tmp_path / "interview.mka", seconds=3.0)
+    result, events = run_graph(_one("audio.load", "interview.mka"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    sound = result.outputs["load"]["audio"]
+    assert sound.meta["duration"] == pytest.approx(3.0, abs=0.01)
+    assert _sound_seconds(sound.path) == pytest.approx(3.0, abs=0.01)
+    assert _warnings(events) == [
+        (
+            "load",
+            "interview.mka is damaged: 6 of its 32 sound packets were unreadable; "
+            "0.6 s of silence stands in for them",
+        )
+    ]
+
+
+def test_image_load_tells_of_a_colour_profile_it_could_not_apply(run_graph, tmp_path) -> None:
+    Image.new("RGB", (32, 24), GREEN).save(tmp_path / "scan.png", icc_profile=b"\0" * 200)
+    result, events = run_graph(_one("image.load", "scan.png"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    assert _warnings(events) == [
+        (
+            "load",
+            "scan.png: its embedded colour profile is damaged, so its colours are taken as sRGB "
+            "and may look off",
+        )
+    ]
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow was built without libavif")
+def test_image_load_reads_avif(run_graph, tmp_path: Path) -> None:
+    Image.new("RGB", (64, 48), RED).save(tmp_path / "phone.avif", quality=90)
+    result, events = run_graph(_one("image.load", "phone.avif"), graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    image = result.outputs["load"]["image"]
+    assert image.meta["source_format"] == "AVIF" and (
+        image.meta["width"],
+        image.meta["height"],
+    ) == (64, 48)
+    with Image.open(image.path) as png:
+        assert np.allclose(np.asarray(png)[24, 32], RED, atol=20)
+    assert _warnings(events) == []
