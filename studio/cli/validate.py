@@ -1,12 +1,22 @@
-"""`studio validate GRAPH`: report every problem of a graph file without running it."""
+"""`studio validate GRAPH`: report every problem of a graph file without running it.
+
+Besides the graph itself (types, connections, params, files that are missing), every picture,
+sound and video a load node names is probed as that node would read it: its header and at most
+one decoded frame (fast, never a whole decode), so a zero-byte, random-bytes, cut-short or
+decompression-bomb file is reported with its node, param and reason before a render starts.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from studio.cli import EXIT_BAD_INPUT, EXIT_OK
 from studio.cli._common import load_graph_file
+from studio.errors import GraphError
+
+PROBED_KINDS = ("image", "video", "audio")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +32,7 @@ def run_validate(args: argparse.Namespace) -> int:
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
     problems = validate_graph(graph, registry, graph_dir)
+    problems += probe_assets(graph, registry, graph_dir, already=problems)
     if problems:
         print(f"{args.graph}: {len(problems)} problem(s)", file=sys.stderr)
         for problem in problems:
@@ -29,3 +40,41 @@ def run_validate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"{args.graph}: ok ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return EXIT_OK
+
+
+def probe_assets(graph, registry, graph_dir: Path | None, *, already=()) -> list[GraphError]:
+    """A problem for each picture, sound or video file param whose file cannot be used.
+
+    Files already reported (missing, outside the graph's folder) are not probed again.
+    """
+    from studio.graph.fileformat import resolve_asset
+    from studio.graph.validate import effective_params
+    from studio.media.errors import MediaError
+    from studio.media.probe import probe_asset
+
+    reported = {problem.path for problem in already}
+    problems = []
+    for node_id in sorted(graph.nodes):
+        spec = registry.get(graph.nodes[node_id].type)
+        if spec is None:
+            continue
+        for param in spec.params:
+            where = f"$.nodes.{node_id}.params.{param.name}"
+            kinds = [kind for kind in param.file_kinds if kind in PROBED_KINDS]
+            if param.kind != "file" or not kinds or where in reported:
+                continue
+            try:
+                value = effective_params(graph.nodes[node_id], spec).get(param.name)
+            except ValueError:
+                continue  # a param of the wrong type: validate_graph has reported it
+            if not value or (graph_dir is None and not Path(value).is_absolute()):
+                continue
+            try:
+                path = resolve_asset(value, graph_dir) if graph_dir else Path(value)
+                probe_asset(path, kinds[0])
+            except (MediaError, GraphError) as exc:
+                reason = exc.message if isinstance(exc, GraphError) else str(exc)
+                problems.append(
+                    GraphError(f"param {param.name!r}: {reason}", node=node_id, path=where)
+                )
+    return problems
