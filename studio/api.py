@@ -446,8 +446,9 @@ __all__ += ["BRIEF_FIELDS", "ENTRY_POINT_GROUP", "template_variables"]
 # av/cv2 lazily, inside its functions.
 from studio.media import facade as media  # noqa: E402
 
-# The offline speech engine's common voices, for a speech node's suggestions (the tests check every
-# one against eSpeak's own list).
+# The offline speech voices for a speech node's menu: installed Piper voices first, then eSpeak NG's
+# common languages (the tests check every one against eSpeak's own list).
 from studio.providers.offline.speech import COMMON_VOICES as OFFLINE_VOICES  # noqa: E402
+from studio.providers.offline.speech import voice_suggestions as offline_voices  # noqa: E402
 
-__all__ += ["OFFLINE_VOICES", "media"]
+__all__ += ["OFFLINE_VOICES", "media", "offline_voices"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from studio.api import (
-    OFFLINE_VOICES,
     Capability,
     Input,
     NodeError,
@@ -12,6 +11,7 @@ from studio.api import (
     Param,
     PortType,
     SpeechRequest,
+    offline_voices,
 )
 
 
@@ -30,7 +30,9 @@ async def run(ctx, inputs, params):
     ctx.progress(0.0, f"speaking with {provider.title}")
     result = await provider.speech(request, ctx)
     ctx.check_cancelled()
-    meta = {"voice": request.voice, "provider": provider.id, "text": text[:2000]}
+    # The provider's facts (engine, the voice that spoke, sentence timings) first; then the node's.
+    meta = {**result.meta, "provider": provider.id, "text": text[:2000]}
+    meta.setdefault("voice", request.voice)
     audio = await ctx.store(result.path, "audio", meta)
     ctx.preview(audio)
     return {"audio": audio}
@@ -40,21 +42,25 @@ SPEC = NodeSpec(
     id="audio.speech",
     title="Speech",
     category="Audio",
-    version=1,
+    version=2,
     run=run,
-    help="Speaks a text aloud. The offline engine is eSpeak NG: a clear, robotic voice in many "
-    "languages, far faster than real time. Long texts (up to 200,000 characters, about three "
-    "hours) are spoken in parts, with progress; choose another provider for natural voices.",
+    help="Speaks a text aloud. Offline, a Piper neural voice speaks (US English 'joe' comes "
+    "with the studio; `studio voices` adds more); languages without a Piper voice are spoken "
+    "by eSpeak NG, a clear but robotic voice, and the node warns. Long texts (up to 200,000 "
+    "characters, about three hours) are spoken sentence by sentence, with progress; the "
+    "audio records when each sentence sounds, so the timeline's captions follow the voice.",
     inputs=(Input("text", PortType.TEXT, help="What to say."),),
     outputs=(Output("audio", PortType.AUDIO, "The spoken text (WAV from the offline engine)."),),
     params=(
         Param.string(
             "voice",
             "en-us",
-            suggestions=OFFLINE_VOICES,
-            help="The voice. Offline (eSpeak NG): a language and accent such as en-us, en-gb "
-            "or fr-fr; +f3 is a female variant. ElevenLabs: a voice name or id from your "
-            "account. OpenAI: alloy, ash, coral, echo, fable, nova, onyx, sage or shimmer.",
+            suggestions=offline_voices(),
+            help="The voice. Offline: a Piper voice by name (joe) or key (en_US-joe-medium), "
+            "or a language such as en-us, en-gb or fr-fr (Piper's voice for it if one is "
+            "installed, else eSpeak NG; +f3 is a female eSpeak variant). ElevenLabs: a voice "
+            "name or id from your account. OpenAI: alloy, ash, coral, echo, fable, nova, onyx, "
+            "sage or shimmer.",
         ),
         Param.float(
             "rate",
@@ -68,13 +74,15 @@ SPEC = NodeSpec(
             0.5,
             minimum=0.0,
             maximum=1.0,
-            help="How high the voice is: 0.5 is the voice's normal pitch.",
+            help="How high the voice is: 0.5 is the voice's normal pitch (eSpeak NG only; "
+            "Piper voices keep their own pitch).",
         ),
         Param.provider(Capability.SPEECH, help="Which engine speaks the text."),
         Param.string(
             "model",
             "",
-            help="Model of the chosen provider; empty uses its default (offline: espeak-ng).",
+            help="Model of the chosen provider; empty uses its default. Offline: piper (the "
+            "default, falls back to eSpeak NG where it cannot speak) or espeak-ng.",
         ),
     ),
 )

@@ -37,6 +37,8 @@ async def run(ctx, inputs, params):
             narration=narration.path if narration else None,
             music=music.path if music else None,
             captions_text=inputs.get("captions"),
+            # The offline voices record when each sentence sounds: captions follow them exactly.
+            narration_sentences=narration.meta.get("sentences") if narration else None,
             preset=params["preset"],
             fps=int(params["fps"]),
             progress=ctx.progress,
@@ -61,11 +63,12 @@ SPEC = NodeSpec(
     id="compose.timeline",
     title="Timeline",
     category="Compose",
-    version=1,
+    version=2,
     run=run,
     help="Puts clips in order (images move with a gentle Ken Burns pan or zoom, videos play) "
     "with cuts or crossfades, lays the narration over music that fades in and out and dips "
-    "under speech, and can burn in captions timed to the speech. Writes an MP4 (H.264 + AAC) "
+    "under speech, and can burn in captions timed to the speech (to each spoken sentence when "
+    "the narration records them, as the offline voices do). Writes an MP4 (H.264 + AAC) "
     "and the captions as SubRip (.srt) text.",
     inputs=(
         Input("clips", PortType.VISUAL_LIST, help="Images and videos, in the order they play."),

@@ -1,8 +1,12 @@
 """Captions from the narration text: phrases timed to the speech, an .srt writer, and burn-in.
 
-Timing: the text is split into sentences, and long sentences into short phrases; each phrase gets
-screen time in proportion to its characters, laid over the time the narration is actually audible
-(the speech segments the mixer found by silence detection), so pauses carry no caption drift.
+Timing: the text is split into sentences, and long sentences into short phrases. When the speech
+engine reported when each sentence sounds (the offline voices do), every phrase starts and ends
+exactly when its words are spoken: a phrase that begins a sentence starts with it, one that ends
+a sentence ends with it, and phrases inside a long sentence share its time by their characters
+(`cues_from_sentences`). Otherwise each phrase gets screen time in proportion to its characters,
+laid over the time the narration is actually audible (the speech segments the mixer found by
+silence detection), so pauses carry no caption drift.
 
 Burn-in: each caption is drawn once with Pillow into an RGBA box, converted to I420 with its alpha
 at luma and chroma resolution, and then alpha-blended into every frame it covers with integer numpy
@@ -110,6 +114,50 @@ def time_captions(
         cues.append([start, end, phrase])
     _snap_to_pauses(cues, segments)
     return [Cue(round(s, 3), round(max(e, s + 0.05), 3), p) for s, e, p in cues]
+
+
+def cues_from_sentences(
+    text: str, sentences: Sequence[Sequence[Any]], duration: float
+) -> list[Cue] | None:
+    """Cues for `text` timed by the spoken sentences [(start, end, text), ...] of its narration.
+
+    The caption text and the spoken text are matched character by character (spaces aside), so
+    the two may be split into sentences differently. Returns None when they are not the same
+    text (captions written apart from the narration): the caller times them another way.
+    """
+    spans: list[tuple[float, float, int, int]] = []  # start, end, first char, char count
+    chars = 0
+    spoken = []
+    for entry in sentences:
+        start, end, said = float(entry[0]), float(entry[1]), str(entry[2])
+        letters = "".join(said.split())
+        if not letters or end <= start:
+            continue
+        spans.append((start, end, chars, len(letters)))
+        spoken.append(letters)
+        chars += len(letters)
+    phrases = split_phrases(text)
+    if not spans or "".join(spoken) != "".join("".join(phrases).split()) or duration <= 0:
+        return None
+
+    def clock(position: int, is_end: bool) -> float:
+        # The sentence holding this character (for an end, the one holding the character before).
+        probe = position - 1 if is_end else position
+        for start, end, first, count in spans:
+            if first <= probe < first + count:
+                return start + (end - start) * (position - first) / count
+        return spans[-1][1]
+
+    cues = []
+    position = 0
+    for phrase in phrases:
+        count = len("".join(phrase.split()))
+        start, end = clock(position, False), clock(position + count, True)
+        position += count
+        start, end = min(start, duration), min(end, duration)
+        if end > start:
+            cues.append(Cue(round(start, 3), round(max(end, start + 0.05), 3), phrase))
+    return cues
 
 
 SNAP_SECONDS = 0.75  # how far a phrase boundary may move to land in a pause

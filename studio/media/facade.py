@@ -98,6 +98,7 @@ def render_timeline(
     narration: Path | None = None,
     music: Path | None = None,
     captions_text: str | None = None,
+    narration_sentences: Sequence[Sequence[Any]] | None = None,
     preset: str = "1920x1080",
     fps: int = 30,
     progress: Progress = None,
@@ -108,7 +109,8 @@ def render_timeline(
 
     `settings` are the fields of `media.timeline.TimelineSettings` (clip_duration,
     fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
-    music_fade_out, duck_db, burn_captions, image_motion, quality). Returns a dict: path, width,
+    music_fade_out, duck_db, burn_captions, image_motion, quality). `narration_sentences` (the
+    speech artifact's meta "sentences") time the captions exactly. Returns a dict: path, width,
     height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the user).
     """
     from studio.media.timeline import Clip, TimelineSettings
@@ -123,6 +125,7 @@ def render_timeline(
         narration=narration,
         music=music,
         captions_text=captions_text,
+        narration_sentences=narration_sentences,
         scratch=scratch,
         progress=progress,
         should_stop=should_stop,

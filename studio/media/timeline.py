@@ -258,16 +258,21 @@ def render_timeline(
     narration: Path | None = None,
     music: Path | None = None,
     captions_text: str | None = None,
+    narration_sentences: Sequence[Sequence[Any]] | None = None,
     scratch: Path | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TimelineResult:
     """Render the timeline to an MP4 (H.264 + AAC) at `out`, atomically.
 
+    `narration_sentences`, [(start, end, text), ...] as the speech engine measured them, time the
+    captions exactly; without them, or for a caption text that is not the narration's, captions
+    follow the narration's loudness.
+
     Raises MediaError for bad input (no clips, a broken file, a bad duration) and Cancelled when
     `should_stop()` turns true; no file is left at `out` in either case.
     """
-    from studio.media.captions import time_captions, to_srt
+    from studio.media.captions import cues_from_sentences, time_captions, to_srt
     from studio.media.encode import Prefetch, VideoEncoder, even_size
     from studio.media.mixing import build_soundtrack
 
@@ -308,10 +313,19 @@ def render_timeline(
             progress=lambda f: report(0.1 * f, "mixing the soundtrack"),
             check=check,
         )
-        cues = []
+        cues: list[Cue] | None = None
         if captions_text and captions_text.strip():
-            segments = soundtrack.speech_segments if narration is not None else None
-            cues = time_captions(captions_text, duration, segments)
+            if narration is not None and narration_sentences:
+                cues = cues_from_sentences(captions_text, narration_sentences, duration)
+                if cues is None:
+                    notes.append(
+                        "the captions are not the narration's text, so they follow the "
+                        "narration's loudness rather than its spoken sentences"
+                    )
+            if cues is None:
+                segments = soundtrack.speech_segments if narration is not None else None
+                cues = time_captions(captions_text, duration, segments)
+        cues = cues or []
         frames = Prefetch(timeline_frames(clips, slots, total, settings, cues, width, height))
         with VideoEncoder(
             out,

@@ -109,6 +109,9 @@ class MediaResult:
     provenance: dict[str, Any] = field(
         default_factory=dict
     )  # provider, model, seed, job_id, cost_usd
+    # Facts about the media a node keeps in the artifact's metadata (not in the run history), e.g.
+    # when each sentence of a speech sounds.
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from studio.media.captions import (
     CaptionBurner,
     Cue,
     cue_at,
+    cues_from_sentences,
     find_font,
     split_phrases,
     time_captions,
@@ -79,6 +81,48 @@ def test_a_hundred_thousand_characters_time_quickly_and_stay_in_range() -> None:
     assert cues[0].start >= 0.5 and cues[-1].end <= 599.0 + 1e-6
 
 
+# The spoken sentences of TEXT as a speech engine measured them (start, end, text); the speech
+# splits at its own places (here the long sentence in two), captions at theirs.
+SPOKEN = [
+    (0.2, 1.9, "The lighthouse wakes at dusk."),
+    (2.4, 6.1, "Its beam sweeps the water, slow and patient,"),
+    (
+        6.3,
+        11.0,
+        "across the rocks where the old ships used to break, and further, to the horizon "
+        "where the first stars appear.",
+    ),
+    (11.6, 12.4, "Then night."),
+]
+
+
+def test_cues_start_and_end_exactly_with_the_spoken_sentences() -> None:
+    cues = cues_from_sentences(TEXT, SPOKEN, 14.0)
+    assert cues is not None
+    assert [c.text for c in cues] == split_phrases(TEXT)
+    assert (cues[0].start, cues[0].end) == (0.2, 1.9)
+    assert (cues[-1].start, cues[-1].end) == (11.6, 12.4)
+    # The long sentence: the captions' phrase break falls where the speech paused ("patient,"),
+    # so the pause shows no caption; the next two phrases share 6.3..11.0 by their letters.
+    assert [(c.start, c.end) for c in cues[1:3]] == [(2.4, 6.1), (6.3, cues[3].start)]
+    assert 6.3 < cues[3].start < 11.0 and cues[3].end == 11.0
+    # No caption during the pauses between spoken sentences.
+    assert cue_at(cues, 2.1)[0] is None and cue_at(cues, 11.3)[0] is None
+    # Estimated timing (by characters over the loud parts) would not land on these times.
+    estimated = time_captions(TEXT, 14.0, [(s, e) for s, e, _ in SPOKEN])
+    assert [round(c.start, 1) for c in estimated] != [round(c.start, 1) for c in cues]
+
+
+def test_captions_that_are_not_the_narration_are_not_timed_by_it() -> None:
+    assert cues_from_sentences("Something else entirely.", SPOKEN, 14.0) is None
+    assert cues_from_sentences(TEXT, [], 14.0) is None
+    # Spaces and line breaks do not matter.
+    assert cues_from_sentences(TEXT.replace(" ", "\n  "), SPOKEN, 14.0) is not None
+    # A narration longer than the video: cues stop at its end.
+    clipped = cues_from_sentences(TEXT, SPOKEN, 8.0)
+    assert clipped is not None and max(c.end for c in clipped) == 8.0
+
+
 def test_srt_is_numbered_with_comma_milliseconds(tmp_path: Path) -> None:
     cues = [Cue(0.0, 1.5, "Hello."), Cue(3661.25, 3662.0, "An hour later.")]
     expected = (
@@ -142,3 +186,60 @@ def test_shipped_font_is_found_and_a_missing_font_falls_back(tmp_path: Path) -> 
     frame = grey_i420(320, 180)
     burner.burn(frame, "Still readable")
     assert i420_to_rgb(frame).max() > 220
+
+
+def test_burned_captions_change_when_each_spoken_sentence_does(tmp_path: Path) -> None:
+    """A real offline narration: its sentence timings go into the timeline, and the frames show
+    each caption from the frame its sentence starts to the frame it ends."""
+    import av
+    from PIL import Image
+
+    from studio.media.timeline import Clip, TimelineSettings, render_timeline
+    from studio.providers.offline.speech import synthesize
+
+    text = "The keeper climbs the stairs. He lights the lamp. The beam sweeps across the bay."
+    spoken = synthesize(text, tmp_path / "voice.wav")
+    assert spoken.engine == "piper" and len(spoken.sentences) == 3
+    Image.new("RGB", (320, 180), (150, 170, 190)).save(tmp_path / "still.png")
+    fps = 25
+    settings = TimelineSettings(
+        width=320,
+        height=180,
+        fps=fps,
+        fit_to_narration=True,
+        transition="cut",
+        image_motion="still",
+        quality="draft",
+    )
+    result = render_timeline(
+        [Clip(tmp_path / "still.png", "image")],
+        tmp_path / "out.mp4",
+        settings=settings,
+        narration=tmp_path / "voice.wav",
+        captions_text=text,
+        narration_sentences=spoken.sentences,
+    )
+    assert [(c.start, c.end, c.text) for c in result.cues] == [
+        (s, e, t) for s, e, t in spoken.sentences
+    ]
+    with av.open(str(result.path)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+    def caption_region(frame: np.ndarray) -> np.ndarray:
+        return frame[120:170].astype(np.int16)
+
+    def has_caption(frame: np.ndarray) -> bool:
+        return bool((caption_region(frame).max(axis=2) < 80).sum() > 200)
+
+    shown = [has_caption(frame) for frame in frames]
+    for index, showing in enumerate(shown):
+        expected = cue_at(result.cues, index / fps)[0]
+        assert showing == (expected is not None), f"frame {index} ({index / fps:.2f} s)"
+    # Between the sentences the picture is captionless, and each caption is a different one.
+    firsts = [
+        next(i for i in range(len(frames)) if cue_at(result.cues, i / fps)[0] is c)
+        for c in result.cues
+    ]
+    assert firsts == [math.ceil(c.start * fps - 1e-9) for c in result.cues]
+    a, b = caption_region(frames[firsts[0]]), caption_region(frames[firsts[1]])
+    assert np.abs(a - b).mean() > 2  # different words

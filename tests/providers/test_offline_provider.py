@@ -30,7 +30,15 @@ class _Context:
         self.scratch = scratch
         self.provenance: dict = {}
         self.progress_seen: list = []
+        self.warnings: list = []
+        self.logs: list = []
         self.cancelled = False
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def log(self, message):
+        self.logs.append(message)
 
     def progress(self, fraction, message=""):
         self.progress_seen.append((fraction, message))
@@ -53,7 +61,7 @@ def test_registered_ready_and_offering_everything():
     assert provider.need is Need.NOTHING
     readiness = asyncio.run(provider.readiness())
     assert readiness.ready and readiness.state == "offline"
-    assert provider.models(Capability.SPEECH) == ["espeak-ng"]
+    assert provider.models(Capability.SPEECH) == ["piper", "espeak-ng"]
     assert provider.default_concurrency >= 1
     assert "not an AI model" in provider.help or "no language model" in provider.help
 
@@ -72,7 +80,13 @@ def test_image_speech_and_music_write_files_with_provenance(offline):
     spoken = asyncio.run(provider.speech(SpeechRequest("Hello from the offline voice."), ctx))
     with wave.open(str(spoken.path), "rb") as wav:
         assert wav.getnframes() > 22050
-    assert ctx.provenance["model"] == "espeak-ng"
+    assert ctx.provenance["model"] == ctx.provenance["engine"] == "piper"
+    assert ctx.provenance["voice"] == spoken.meta["voice"] == "en_US-joe-medium"
+    assert [s[2] for s in spoken.meta["sentences"]] == ["Hello from the offline voice."]
+    assert ctx.warnings == [] and ctx.logs == ["spoken by piper with the voice en_US-joe-medium"]
+    french = asyncio.run(provider.speech(SpeechRequest("Bonjour.", voice="fr-fr"), ctx))
+    assert french.meta["engine"] == ctx.provenance["engine"] == "espeak-ng"
+    assert "no Piper voice for 'fr-fr'" in ctx.warnings[0]
     song = asyncio.run(
         provider.music(MusicRequest("calm", duration=3.0, seed=2, image=image.path), ctx)
     )

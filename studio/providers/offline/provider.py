@@ -1,8 +1,9 @@
 """The offline provider: every modality on this computer, no network, no account, no key.
 
 Each engine is honest about what it is: a procedural sketch painter (not an image model), Ken Burns
-motion over a still (not a video model), eSpeak NG (a formant voice), a procedural composer and
-synthesiser, a template text rewriter (no language model) and an image-analysis describer.
+motion over a still (not a video model), Piper neural voices (with eSpeak NG, a formant voice, for
+other languages and as fallback), a procedural composer and synthesiser, a template text rewriter
+(no language model) and an image-analysis describer.
 Engines are imported when first used, so loading the provider list stays cheap.
 """
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 MODELS: dict[Capability, tuple[str, ...]] = {
     Capability.IMAGE: ("procedural-v1",),
     Capability.VIDEO: ("kenburns",),
-    Capability.SPEECH: ("espeak-ng",),
+    Capability.SPEECH: ("piper", "espeak-ng"),
     Capability.MUSIC: ("procedural-v1",),
     Capability.TEXT: ("template-v1",),
     Capability.VISION: ("analysis-v1",),
@@ -50,7 +51,8 @@ class OfflineProvider(Provider):
     help = (
         "Runs on this computer with no network and no account. Pictures are procedural "
         "sketches from the prompt's keywords (not an AI model); video is Ken Burns motion "
-        "over a still; speech is eSpeak NG; music is a procedural composer; text is a "
+        "over a still; speech is Piper (neural voices; eSpeak NG for other languages and "
+        "as fallback); music is a procedural composer; text is a "
         "template rewriter (no language model); image descriptions come from colour and "
         "light analysis."
     )
@@ -67,6 +69,15 @@ class OfflineProvider(Provider):
     def cache_identity(self, capability: Capability, model: str | None) -> dict[str, Any]:
         identity = super().cache_identity(capability, model)
         identity["model"] = model or MODELS.get(capability, ("",))[0]
+        if capability == Capability.SPEECH:
+            # Whether Piper can speak here decides the result: installing it must re-run.
+            from studio.providers.offline.speech_piper import piper_version
+            from studio.providers.offline.voices import bundled_voice
+
+            bundled = bundled_voice()
+            identity["piper"] = piper_version()
+            identity["bundled_voice"] = bundled.origin if bundled else None
+            identity["speech_engine"] = 2
         return identity
 
     # -- helpers --------------------------------------------------------------------------------
@@ -140,18 +151,32 @@ class OfflineProvider(Provider):
 
         model = self._model(Capability.SPEECH, request.model)
         out = self._scratch_file(ctx, "speech", ".wav")
-        await ctx.run_cpu(
+        result = await ctx.run_cpu(
             synthesize,
             request.text,
             out,
             voice=request.voice,
+            engine=model,
             rate=request.rate,
             pitch=request.pitch,
             progress=ctx.progress,
             should_stop=lambda: ctx.cancelled,
         )
-        provenance = self._provenance(ctx, model=model, voice=request.voice)
-        return MediaResult(out, "audio", provenance)
+        for warning in result.warnings:
+            ctx.warn(warning)
+        ctx.log(f"spoken by {result.engine} with the voice {result.voice}")
+        provenance = self._provenance(
+            ctx, model=result.engine, engine=result.engine, voice=result.voice
+        )
+        meta = {
+            "engine": result.engine,
+            "voice": result.voice,
+            "sample_rate": result.sample_rate,
+            "duration": round(result.seconds, 3),
+            # [start, end, text] of each sentence, as heard: captions follow them exactly.
+            "sentences": [[start, end, text] for start, end, text in result.sentences],
+        }
+        return MediaResult(out, "audio", provenance, meta)
 
     async def music(self, request: MusicRequest, ctx: RunContext) -> MediaResult:
         from studio.providers.offline.music import render_music

@@ -1,248 +1,177 @@
-"""Offline speech: eSpeak NG through ctypes, from the `espeakng-loader` wheel (library, voices).
+"""Offline speech: Piper's neural voices first, eSpeak NG for other languages and as fallback.
 
-eSpeak NG is a formant synthesiser: robotic but clear, many languages, and far faster than real
-time. The library keeps global state and is not thread-safe, so every call holds one lock.
+Which engine speaks (`choose`):
+- a Piper voice by name or key ("joe", "en_US-joe-medium"), or a language that an installed Piper
+  voice speaks ("en-us", "en") → Piper;
+- a language no Piper voice speaks ("fr-fr") → eSpeak NG, with a warning saying how to get a
+  natural voice; the engine "espeak-ng" asks for eSpeak outright (no warning);
+- Piper that cannot run (piper-tts missing, a voice whose files fail their digest check, a model
+  onnxruntime cannot load) → eSpeak NG in the voice's language, with a warning saying why.
 
-Long texts are spoken in chunks of whole sentences, streamed straight into the WAV file (never
-held in memory), with progress per chunk and cancellation between audio buffers. Up to
-MAX_CHARACTERS (about three hours of speech) are accepted: a whole chapter of a book is a fair
-thing to ask for, while anything longer is better split across several nodes, where the cache can
-keep the parts that did not change.
+Texts are spoken sentence by sentence (long sentences in parts), streamed into the WAV file with
+progress and a cancel check per sentence, so up to MAX_CHARACTERS (about three hours of speech)
+never sit in memory. Each sentence's audible start and end are measured from its samples and
+returned, so captions can change exactly when the voice does.
 """
 
 from __future__ import annotations
 
-import ctypes
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import Cancelled, ProviderError
+from studio.providers.offline import speech_espeak, voices
+from studio.providers.offline.speech_espeak import COMMON_VOICES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PROVIDER_ID = "offline"
+ENGINES = ("piper", "espeak-ng")
 MAX_CHARACTERS = 200_000
-CHUNK_CHARACTERS = 2_000
+SENTENCE_CHARACTERS = 400  # longer sentences are spoken in parts (Piper's memory grows with it)
 DEFAULT_VOICE = "en-us"
-# A short list for the node's menu; every entry is checked against espeak_ListVoices in the tests.
-COMMON_VOICES = (
-    "en-us",
-    "en-us+f3",
-    "en-gb",
-    "en-gb+f3",
-    "de",
-    "fr-fr",
-    "es",
-    "it",
-    "pt",
-    "pt-br",
-    "nl",
-    "sv",
-    "pl",
-    "ru",
-    "cmn",
-    "ja",
-    "hi",
-)
+PIPER_PAUSE = 0.3  # seconds of silence after each sentence (eSpeak adds its own)
+HOW_TO_GET = "studio voices download NAME (or Settings ▸ Voices)"
 
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_INITIALIZE_DONT_EXIT = 0x8000
-_CHARS_UTF8 = 1
-_ENDPAUSE = 0x1000
-_POS_CHARACTER = 1
-_PARAM_RATE = 1
-_PARAM_PITCH = 3
-_RATE_NORMAL, _RATE_MIN, _RATE_MAX = 175, 80, 450
+__all__ = ["COMMON_VOICES", "ENGINES", "SpeechResult", "synthesize", "voice_suggestions"]
 
-_SYNTH_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-)
+# After a sentence's end mark, or after the quote or bracket closing it.
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+|(?<=[.!?…。！？][\"'”’)\]])\s+|\n\s*\n")
+_SOFT_BREAK = re.compile(r"(?<=[,;:—–])\s+")
 
 
-class _Voice(ctypes.Structure):
-    _fields_ = [
-        ("name", ctypes.c_char_p),
-        ("languages", ctypes.c_void_p),
-        ("identifier", ctypes.c_char_p),
-        ("gender", ctypes.c_ubyte),
-        ("age", ctypes.c_ubyte),
-        ("variant", ctypes.c_ubyte),
-        ("xx1", ctypes.c_ubyte),
-        ("score", ctypes.c_int),
-        ("spare", ctypes.c_void_p),
-    ]
+@dataclass
+class SpeechResult:
+    """What was spoken: the length, which engine and voice, and when each sentence sounded."""
+
+    seconds: float
+    engine: str  # "piper" or "espeak-ng"
+    voice: str  # "en_US-joe-medium" or "en-us"
+    sample_rate: int
+    sentences: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, text
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
-class VoiceInfo:
-    name: str  # "English (America)"
-    language: str  # "en-us": what SpeechRequest.voice takes
-    identifier: str  # the voice file, "gmw/en-US"
-    gender: str  # "male", "female" or ""
+class Choice:
+    """The engine and voice that will speak, and what the user should hear about it."""
+
+    engine: str
+    piper_voice: voices.PiperVoice | None
+    espeak_voice: str
+    warnings: tuple[str, ...] = ()
 
 
-class _Engine:
-    """The loaded library. Create through `_engine()`, use only while holding `_LOCK`."""
-
-    def __init__(self) -> None:
-        try:
-            import espeakng_loader
-        except ImportError:
-            raise ProviderError(
-                "eSpeak NG is not installed: pip install espeakng-loader", provider=PROVIDER_ID
-            ) from None
-        library_path = espeakng_loader.get_library_path()
-        data_path = espeakng_loader.get_data_path()
-        try:
-            lib = ctypes.CDLL(str(library_path))
-        except OSError as exc:
-            raise ProviderError(f"eSpeak NG could not load ({exc})", provider=PROVIDER_ID) from None
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_SetVoiceByName.restype = ctypes.c_int
-        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
-        lib.espeak_Synth.restype = ctypes.c_int
-        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
-        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
-        rate = lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(data_path).encode(), _INITIALIZE_DONT_EXIT
-        )
-        if rate <= 0:
-            raise ProviderError(
-                f"eSpeak NG could not start: no voice data in {data_path}", provider=PROVIDER_ID
-            )
-        self.lib = lib
-        self.sample_rate = int(rate)
-        # The current request's sink; the C callback below forwards buffers to it.
-        self.sink: Callable[[Any, int], int] | None = None
-        self._callback = _SYNTH_CALLBACK(self._on_audio)  # kept alive as long as the engine
-        lib.espeak_SetSynthCallback(self._callback)
-
-    def _on_audio(self, wav: Any, count: int, _events: Any) -> int:
-        if self.sink is None:
-            return 1
-        return self.sink(wav, count)
+def voice_suggestions() -> tuple[str, ...]:
+    """The speech node's menu: installed Piper voices by name first, then eSpeak's languages."""
+    piper = tuple(dict.fromkeys(v.name for v in voices.installed_voices()))
+    return piper + COMMON_VOICES
 
 
-_LOCK = threading.Lock()
-_ENGINE: _Engine | None = None
-
-
-def _engine() -> _Engine:
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = _Engine()
-    return _ENGINE
-
-
-def list_voices() -> list[VoiceInfo]:
-    """Every voice eSpeak NG offers here, by language code."""
-    with _LOCK:
-        return _voices_locked(_engine().lib)
-
-
-def _voices_locked(lib: Any) -> list[VoiceInfo]:
-    array = lib.espeak_ListVoices(None)
-    voices = []
-    index = 0
-    while array[index]:
-        voice = array[index].contents
-        languages = ctypes.string_at(voice.languages, 64) if voice.languages else b""
-        # "languages" is a priority byte, then a NUL-terminated name (then more pairs).
-        language = languages[1:].split(b"\0", 1)[0].decode("utf-8", "replace")
-        voices.append(
-            VoiceInfo(
-                name=(voice.name or b"").decode("utf-8", "replace"),
-                language=language,
-                identifier=(voice.identifier or b"").decode("utf-8", "replace"),
-                gender={1: "male", 2: "female"}.get(voice.gender, ""),
-            )
-        )
-        index += 1
-    return voices
-
-
-def _select_voice_locked(lib: Any, voice: str) -> None:
-    """Select by name or language ("en-us"), else by the listed language ("fr-fr") → its file."""
-    if voice and lib.espeak_SetVoiceByName(voice.encode("utf-8")) == 0:
-        return
-    base, plus, variant = voice.partition("+")
-    for info in _voices_locked(lib):
-        if base.lower() in (info.language.lower(), info.name.lower()):
-            name = info.identifier + (plus + variant if plus else "")
-            if lib.espeak_SetVoiceByName(name.encode("utf-8")) == 0:
-                return
-    raise ProviderError(_unknown_voice(voice), provider=PROVIDER_ID)
-
-
-def sample_rate() -> int:
-    with _LOCK:
-        return _engine().sample_rate
-
-
-def split_text(text: str, limit: int = CHUNK_CHARACTERS) -> list[str]:
-    """Whole sentences (or, for a run-on text, whole words) of at most about `limit` characters."""
-    sentences = re.split(r"(?<=[.!?;:。！？])\s+|\n\s*\n", text)
-    chunks: list[str] = []
-    current = ""
-    for sentence in sentences:
-        sentence = sentence.strip()
+# -- splitting -----------------------------------------------------------------------------------
+def split_sentences(text: str, limit: int = SENTENCE_CHARACTERS) -> list[str]:
+    """Sentences in order; one longer than `limit` is cut at commas and dashes, then at words."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = " ".join(sentence.split())
         if not sentence:
             continue
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            chunks, current = _push(chunks, current, sentence[:cut].strip(), limit)
-            sentence = sentence[cut:].strip()
-        chunks, current = _push(chunks, current, sentence, limit)
-    if current:
-        chunks.append(current)
-    return chunks
+        if len(sentence) <= limit:
+            pieces.append(sentence)
+            continue
+        current = ""
+        for part in _SOFT_BREAK.split(sentence):
+            for word in part.split():
+                while len(word) > limit:  # one enormous "word": cut it
+                    if current:
+                        pieces.append(current)
+                        current = ""
+                    pieces.append(word[:limit])
+                    word = word[limit:]
+                if current and len(current) + 1 + len(word) > limit:
+                    pieces.append(current)
+                    current = word
+                else:
+                    current = f"{current} {word}".strip()
+            if current and len(current) > limit // 2:
+                pieces.append(current)
+                current = ""
+        if current:
+            pieces.append(current)
+    return pieces
 
 
-def _push(chunks: list[str], current: str, piece: str, limit: int) -> tuple[list[str], str]:
-    if current and len(current) + 1 + len(piece) > limit:
-        chunks.append(current)
-        return chunks, piece
-    return chunks, f"{current} {piece}".strip()
+# -- choosing the engine -------------------------------------------------------------------------
+def choose(voice: str, engine: str | None = None) -> Choice:
+    """Which engine and voice speak `voice` (see the module docstring). Raises ProviderError for
+    a voice neither engine has, saying which voice and how to get it."""
+    wanted = (voice or DEFAULT_VOICE).strip()
+    if engine not in (None, "", *ENGINES):
+        raise ProviderError(
+            f"has no speech engine {engine!r} (it has: {', '.join(ENGINES)})", provider=PROVIDER_ID
+        )
+    installed = voices.installed_voices()
+    piper_voice = voices.find_voice(wanted, installed) or voices.voice_for_language(
+        wanted, installed
+    )
+    if engine == "espeak-ng":
+        # A Piper voice's name asks eSpeak for that voice's language.
+        named = voices.find_voice(wanted, installed)
+        espeak_voice = named.espeak_language if named is not None else wanted
+        return Choice("espeak-ng", None, _espeak_or_fail(espeak_voice, wanted))
+    if piper_voice is not None:
+        return Choice("piper", piper_voice, piper_voice.espeak_language)
+    if voices.looks_like_voice_key(wanted):
+        raise ProviderError(
+            f"the Piper voice {wanted!r} is not installed: get it with "
+            f"`studio voices download {wanted}` or in Settings ▸ Voices",
+            provider=PROVIDER_ID,
+        )
+    espeak_voice = _espeak_or_fail(wanted, wanted)
+    warning = (
+        f"no Piper voice for {wanted!r} is installed, so eSpeak NG spoke it (a clear but "
+        f"robotic voice). For a natural voice install a Piper voice for this language: "
+        f"{HOW_TO_GET}; `studio voices download --list` shows them."
+    )
+    return Choice("espeak-ng", None, espeak_voice, (warning,))
 
 
+def _espeak_or_fail(espeak_voice: str, asked: str) -> str:
+    if speech_espeak.has_voice(espeak_voice):
+        return espeak_voice
+    piper_names = ", ".join(v.name for v in voices.installed_voices()) or "none installed"
+    raise ProviderError(
+        f"there is no offline voice {asked!r}: it is neither an installed Piper voice "
+        f"({piper_names}) nor an eSpeak NG language (such as {', '.join(COMMON_VOICES[:6])}; "
+        f"+f1..+f4 makes a female variant). To add a Piper voice: {HOW_TO_GET}.",
+        provider=PROVIDER_ID,
+    )
+
+
+# -- speaking ------------------------------------------------------------------------------------
 def synthesize(
     text: str,
     out: Path,
     *,
     voice: str = DEFAULT_VOICE,
+    engine: str | None = None,
     rate: float = 1.0,
     pitch: float = 0.5,
     progress: Callable[[float | None, str], Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> float:
-    """Speak `text` into a 16-bit mono WAV at eSpeak's rate (22050 Hz). Returns the seconds spoken.
+) -> SpeechResult:
+    """Speak `text` into a 16-bit mono WAV at `out` (atomically), sentence by sentence.
 
-    rate: 1.0 is the voice's normal speed (175 words a minute), 0.5..2.5 sensible.
-    pitch: 0..1, 0.5 is the voice's normal pitch.
-    Raises ProviderError for empty or over-long text and unknown voices, Cancelled when
-    `should_stop()` turns true (no file is left at `out` then).
+    engine: None or "piper" (Piper where it can, see `choose`), or "espeak-ng".
+    rate: 1.0 is the voice's normal speed, 0.5..2.5 sensible. pitch: 0..1, 0.5 is the voice's own
+    (eSpeak NG only: Piper voices have no pitch control, which the result's warnings say).
+    Raises ProviderError for empty or over-long text, an unknown voice or an output that cannot
+    be written, and Cancelled when `should_stop()` turns true; no file is left at `out` then.
     """
-    import numpy as np
-
-    from studio.media.audio_io import WavWriter
-
     text = text.strip()
     if not text:
         raise ProviderError("there is nothing to say: the text is empty", provider=PROVIDER_ID)
@@ -253,59 +182,138 @@ def synthesize(
             "speech nodes.",
             provider=PROVIDER_ID,
         )
-    chunks = split_text(text)
+    choice = choose(voice, engine)
+    sentences = split_sentences(text)
     stop = should_stop or (lambda: False)
-    with _LOCK:
-        engine = _engine()
-        lib = engine.lib
-        _select_voice_locked(lib, voice)
-        words_per_minute = round(min(_RATE_MAX, max(_RATE_MIN, _RATE_NORMAL * float(rate))))
-        lib.espeak_SetParameter(_PARAM_RATE, words_per_minute, 0)
-        lib.espeak_SetParameter(_PARAM_PITCH, round(min(1.0, max(0.0, float(pitch))) * 100), 0)
-        writer = WavWriter(out, sample_rate=engine.sample_rate, channels=1)
-        stopped = False
+    warnings = list(choice.warnings)
+    if choice.piper_voice is not None:
+        from studio.providers.offline import speech_piper
 
-        def sink(wav: Any, count: int) -> int:
-            nonlocal stopped
-            if stop():
-                stopped = True
-                return 1
-            if wav and count > 0:
-                samples = np.ctypeslib.as_array(wav, shape=(count,)).astype(np.float32)
-                writer.write(samples / 32768.0)
-            return 0
-
-        engine.sink = sink
         try:
-            for index, chunk in enumerate(chunks):
-                if progress is not None:
-                    progress(index / len(chunks), f"speaking part {index + 1} of {len(chunks)}")
-                data = chunk.encode("utf-8")
-                status = lib.espeak_Synth(
-                    data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None
+            speaker = speech_piper.Speaker(choice.piper_voice, rate=rate)
+        except speech_piper.PiperUnavailable as exc:
+            warnings.append(
+                f"the Piper voice {choice.piper_voice.name} could not be used ({exc}), so "
+                "eSpeak NG spoke instead (a robotic voice)"
+            )
+            choice = Choice("espeak-ng", None, _espeak_or_fail(choice.espeak_voice, voice))
+        else:
+            if abs(float(pitch) - 0.5) > 1e-6:
+                warnings.append(
+                    f"Piper voices have no pitch control: pitch {pitch:g} was not applied "
+                    "(choose the eSpeak NG engine to change the pitch)"
                 )
-                if stopped or stop():
-                    raise Cancelled("cancelled")
-                if status != 0:
-                    raise ProviderError(f"eSpeak NG failed (error {status})", provider=PROVIDER_ID)
-            if writer.frames_written == 0:
-                raise ProviderError(
-                    "eSpeak NG produced no sound for this text", provider=PROVIDER_ID
-                )
-            seconds = writer.frames_written / engine.sample_rate
-            writer.commit()
-        except BaseException:
-            writer.abort()
-            raise
-        finally:
-            engine.sink = None
+            result = _speak_all(
+                speaker.speak, speaker.sample_rate, PIPER_PAUSE, sentences, out, progress, stop
+            )
+            return _finish(result, "piper", choice.piper_voice.key, warnings, progress)
+    try:
+        with speech_espeak.speaker(choice.espeak_voice, rate=rate, pitch=pitch) as espeak:
+            result = _speak_all(
+                lambda sentence: espeak.speak(sentence, stop),
+                espeak.sample_rate,
+                0.0,
+                sentences,
+                out,
+                progress,
+                stop,
+            )
+    except LookupError:
+        _espeak_or_fail(choice.espeak_voice, voice)  # raises the error a user can act on
+        raise
+    return _finish(result, "espeak-ng", choice.espeak_voice, warnings, progress)
+
+
+def _finish(
+    result: SpeechResult,
+    engine: str,
+    voice: str,
+    warnings: list[str],
+    progress: Callable[[float | None, str], Any] | None,
+) -> SpeechResult:
+    result.engine, result.voice, result.warnings = engine, voice, warnings
     if progress is not None:
         progress(1.0, "spoken")
-    return seconds
+    return result
 
 
-def _unknown_voice(voice: str) -> str:
-    return (
-        f"there is no offline voice {voice!r}; try one of {', '.join(COMMON_VOICES)} "
-        "(add +f1..+f4 for a female variant, e.g. en-us+f3)"
+def _speak_all(
+    speak: Callable[[str], np.ndarray],
+    sample_rate: int,
+    pause: float,
+    sentences: list[str],
+    out: Path,
+    progress: Callable[[float | None, str], Any] | None,
+    stop: Callable[[], bool],
+) -> SpeechResult:
+    import numpy as np
+
+    from studio.media.audio_io import WavWriter
+
+    try:
+        writer = WavWriter(out, sample_rate=sample_rate, channels=1)
+    except OSError as exc:
+        raise _write_error(out, exc) from None
+    timings: list[tuple[float, float, str]] = []
+    silence = np.zeros(round(pause * sample_rate), np.float32)
+    every = max(1, len(sentences) // 200)  # at most about 200 progress events
+    try:
+        for index, sentence in enumerate(sentences):
+            if stop():
+                raise Cancelled("cancelled")
+            if progress is not None and index % every == 0:
+                progress(index / len(sentences), f"sentence {index + 1} of {len(sentences)}")
+            audio = speak(sentence)
+            first, last = voiced_span(audio, sample_rate)
+            offset = writer.frames_written
+            if last > first:
+                timings.append(
+                    (
+                        round((offset + first) / sample_rate, 3),
+                        round((offset + last) / sample_rate, 3),
+                        sentence,
+                    )
+                )
+            try:
+                writer.write(audio)
+                if silence.size and index + 1 < len(sentences):
+                    writer.write(silence)
+            except OSError as exc:
+                raise _write_error(out, exc) from None
+        if not timings:
+            raise ProviderError("the voice produced no sound for this text", provider=PROVIDER_ID)
+        seconds = writer.frames_written / sample_rate
+        try:
+            writer.commit()
+        except OSError as exc:
+            raise _write_error(out, exc) from None
+    except BaseException:
+        writer.abort()
+        raise
+    return SpeechResult(seconds, "", "", sample_rate, timings)
+
+
+def _write_error(out: Path, exc: OSError) -> ProviderError:
+    reason = exc.strerror or str(exc)
+    return ProviderError(
+        f"could not write the speech to {out.parent} ({reason}); nothing was kept",
+        provider=PROVIDER_ID,
     )
+
+
+def voiced_span(audio: np.ndarray, sample_rate: int) -> tuple[int, int]:
+    """The first and last sample of the audible part: 10 ms windows louder than 40 dB below the
+    loudest one (and above a floor, so a silent clip has no span)."""
+    import numpy as np
+
+    window = max(1, sample_rate // 100)
+    count = len(audio) // window
+    if count == 0:
+        return (0, 0)
+    frames = audio[: count * window].reshape(count, window).astype(np.float64)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    threshold = max(float(rms.max()) * 0.01, 1e-3)
+    loud = np.flatnonzero(rms > threshold)
+    if loud.size == 0:
+        return (0, 0)
+    return (int(loud[0]) * window, int(loud[-1] + 1) * window)
