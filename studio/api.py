@@ -99,6 +99,7 @@ PARAM_KINDS = (
     "choice",
     "seed",
     "file",
+    "output",
     "color",
     "provider",
 )
@@ -110,8 +111,10 @@ class Param:
 
     kinds: int, float, bool, string (one line), text (multi-line, may hold `{variables}`),
     choice (one of `choices`), seed (int, with a dice button), file (a path relative to the graph
-    file; `file_kinds` limits it to image/video/audio/font/any), color ("#rrggbb"), provider (the id
-    of a provider offering `capability`).
+    file; `file_kinds` limits it to image/video/audio/font/any), output (where a node writes a
+    file: relative to the graph's folder and inside it, unless the user chose the place in this
+    session — a graph file never names where to write), color ("#rrggbb"), provider (the id of a
+    provider offering `capability`).
     """
 
     name: str
@@ -198,6 +201,11 @@ class Param:
         )
 
     @staticmethod
+    def output(name: str, default: str, *, help: str, title: str = "") -> Param:
+        """Where the node writes a file for the user (an export)."""
+        return Param(name, "output", default, help, title=title)
+
+    @staticmethod
     def color(name: str, default: str, *, help: str, title: str = "") -> Param:
         return Param(name, "color", default, help, title=title)
 
@@ -230,7 +238,7 @@ class Param:
         elif kind == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"expects true or false, got {_describe(value)}")
-        elif kind in ("string", "text", "file", "provider"):
+        elif kind in ("string", "text", "file", "output", "provider"):
             if not isinstance(value, str):
                 raise ValueError(f"expects text, got {_describe(value)}")
         elif kind == "choice":

@@ -34,6 +34,32 @@ async def _crash(ctx, inputs, params):
     return {"text": 1 / 0}
 
 
+async def _warn(ctx, inputs, params):
+    ctx.warn(params["message"])
+    return {"text": "degraded"}
+
+
+async def _bad_meta(ctx, inputs, params):
+    import numpy as np
+
+    path = ctx.scratch / "out.bin"
+    path.write_bytes(b"pixels")
+    # A third-party node's easy mistake: a numpy scalar where JSON needs a plain number.
+    return {"image": await ctx.store(path, "image", {"loudness": np.float32(-14.2)})}
+
+
+async def _cancel_fails(ctx, inputs, params):
+    async def cancel_remote_job():
+        raise RuntimeError("the provider answered 500 to the cancel")
+
+    ctx.on_cancel(cancel_remote_job)
+    ctx.progress(None, "remote job accepted")
+    for _ in range(3000):
+        ctx.check_cancelled()
+        await asyncio.sleep(0.01)
+    return {"text": "never cancelled"}
+
+
 async def _join(ctx, inputs, params):
     return {"text": params["separator"].join(inputs["texts"])}
 
@@ -96,6 +122,16 @@ SPECS = [
         (Input("texts", PortType.TEXT_LIST),),
     ),
     _text_spec("test.wait_cancel", _wait_cancel, (), OPTIONAL_TEXT),
+    _text_spec("test.cancel_fails", _cancel_fails, (), OPTIONAL_TEXT),
+    _text_spec("test.warn", _warn, (Param.string("message", "font replaced", help="the warning"),)),
+    NodeSpec(
+        id="test.bad_meta",
+        title="bad metadata",
+        category="Test",
+        version=1,
+        run=_bad_meta,
+        outputs=(Output("image", PortType.IMAGE),),
+    ),
     _text_spec(
         "test.remote",
         _remote,
@@ -122,6 +158,20 @@ SPECS = [
 
 def specs():
     return SPECS
+
+
+def chain(*nodes):
+    """A graph of (id, type, params) nodes, each one's text output into the next one's input."""
+    from studio.graph.model import Graph, Node
+
+    graph = Graph()
+    previous = None
+    for node_id, type_id, params in nodes:
+        graph.add_node(Node(node_id, type_id, params))
+        if previous:
+            graph.connect(previous, "text", node_id, "text")
+        previous = node_id
+    return graph
 
 
 def make_registry():

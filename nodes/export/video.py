@@ -89,11 +89,12 @@ SPEC = NodeSpec(
     inputs=(Input("video", PortType.VIDEO, help="The video to save."),),
     outputs=(Output("video", PortType.VIDEO, "The exported file."),),
     params=(
-        Param.string(
+        Param.output(
             "path",
             "output.mp4",
-            help="File to write; a relative path is relative to the graph file's "
-            "folder. Its extension must match the format.",
+            help="File to write, relative to the graph file's folder; its extension must match "
+            "the format. A place outside the folder must be chosen by you (Export dialog, or -o "
+            "on the command line): a graph file can never name one.",
         ),
         Param.choice(
             "format",

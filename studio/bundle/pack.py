@@ -32,6 +32,7 @@ from studio.bundle.format import (
 from studio.errors import GraphError
 from studio.graph.fileformat import dumps_graph, load_graph, resolve_asset
 from studio.graph.model import Graph
+from studio.graph.outputs import portable_output
 
 CHUNK = 1 << 20
 # Fixed member timestamps: the same project packs to the same bytes (except the manifest's date).
@@ -127,6 +128,12 @@ def _relocate_assets(
             continue
         for param in spec.params:
             value = node.params.get(param.name)
+            if param.kind == "output" and isinstance(value, str):
+                # A bundle never carries where its author wrote (their folders, user name).
+                node.params[param.name], note = portable_output(value, graph_dir)
+                if note:
+                    notes.append(f"node {node_id!r}: {note}")
+                continue
             if param.kind != "file" or not isinstance(value, str) or not value:
                 continue
             try:

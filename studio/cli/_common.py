@@ -44,7 +44,7 @@ def apply_overrides(graph, registry, assignments: list[str]) -> None:
                 f"--set {assignment!r}: {node_id} has no param {param_name!r} (params: {names})"
             )
         value: Any = raw
-        if param.kind not in ("string", "text", "file", "choice", "provider", "color"):
+        if param.kind not in ("string", "text", "file", "output", "choice", "provider", "color"):
             try:
                 value = json.loads(raw)
             except ValueError:
@@ -53,6 +53,10 @@ def apply_overrides(graph, registry, assignments: list[str]) -> None:
             node.params[param_name] = param.coerce(value)
         except ValueError as exc:
             raise GraphError(f"--set: param {param_name!r} {exc}", node=node_id) from None
+        if param.kind == "output":
+            from studio.graph.outputs import choose_output
+
+            choose_output(graph, node.params[param_name])  # typed by the user: theirs to choose
 
 
 def make_executor(registry, sink=None, use_history: bool = True):
@@ -68,27 +72,3 @@ def make_executor(registry, sink=None, use_history: bool = True):
         history = History()
         executor.add_sink(history)
     return executor, history
-
-
-def estimate_costs(plans, cached: dict[str, Any]) -> tuple[float, float, list[tuple[str, float]]]:
-    """(cost of the nodes that will run, cost saved by cache hits, per-node lines)."""
-    try:
-        from studio.providers.costs import estimate_node_cost
-    except ImportError:  # no paid providers installed: every node is free
-        return 0.0, 0.0, []
-    to_pay = saved = 0.0
-    lines = []
-    for plan in plans:
-        capability = next(
-            (p.capability.value for p in plan.spec.params if p.kind == "provider" and p.capability),
-            None,
-        )
-        cost = estimate_node_cost(plan.spec.id, capability, plan.params)
-        if not cost:
-            continue
-        if plan.node_id in cached:
-            saved += cost
-        else:
-            to_pay += cost
-            lines.append((plan.node_id, cost))
-    return to_pay, saved, lines

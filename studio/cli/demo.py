@@ -38,6 +38,7 @@ def run_demo(args: argparse.Namespace) -> int:
         no_cache=args.no_cache,
         json=args.json,
         max_cost=0.0,
+        allow_unknown_cost=False,
     )
     code = render.run_render(render_args)
     if code == 0:

@@ -15,6 +15,7 @@ from studio.engine.events import (
     NodeLog,
     NodeProgress,
     NodeStarted,
+    NodeWarning,
 )
 
 
@@ -102,3 +103,7 @@ class ProgressPrinter:
                 print(f"{node}: {status}", file=sys.stderr)
         elif isinstance(event, NodeLog):
             progress.console.print(f"[{node}] {event.message}", highlight=False, markup=False)
+        elif isinstance(event, NodeWarning):
+            progress.console.print(
+                f"[{node}] warning: {event.message}", highlight=False, markup=False
+            )

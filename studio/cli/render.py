@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from studio.cli import EXIT_BAD_INPUT, EXIT_NODE_FAILED, EXIT_OK
-from studio.cli._common import (
-    UsageError,
-    apply_overrides,
-    estimate_costs,
-    load_graph_file,
-    make_executor,
-)
+from studio.cli._common import UsageError, apply_overrides, load_graph_file, make_executor
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        help="where to write the result (sets the export "
-        "node's path, or copies the graph's single final media output)",
+        help="where to write the result: sets the export node's path, or copies the media "
+        "result of the --to node (or of the graph's single final media node)",
     )
     parser.add_argument(
         "--set",
@@ -42,7 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-cost",
         type=float,
         metavar="USD",
-        help="refuse to run if the estimated cost is above this",
+        help="refuse to run if the estimated cost is above this, or if a node's price is unknown",
+    )
+    parser.add_argument(
+        "--allow-unknown-cost",
+        action="store_true",
+        help="with --max-cost: run even when some nodes' prices are unknown",
     )
     parser.set_defaults(handler=run_render)
 
@@ -53,76 +55,191 @@ def run_render(args: argparse.Namespace) -> int:
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
     apply_overrides(graph, registry, args.overrides)
-    output_node = _route_output(graph, registry, args.output) if args.output else None
+    if args.target and args.target not in graph.nodes:
+        raise UsageError(
+            f"--to {args.target!r}: no such node (nodes: {', '.join(sorted(graph.nodes))})"
+        )
+    output_node = _route_output(graph, registry, args.output, args.target) if args.output else None
     return asyncio.run(_render(args, registry, graph, graph_dir, output_node))
 
 
-def _route_output(graph, registry, output: str) -> str | None:
-    """Point the export node at OUTPUT; without one, return the node whose result is copied."""
+def _route_output(graph: Any, registry: Any, output: str, target: str | None) -> str | None:
+    """Point an export node at OUTPUT and return None, or return the node whose result is copied.
+
+    With --to, OUTPUT is that node's: its export path if it is an export node, else a copy of its
+    media result. Without, the graph's one export node, or its one final media node.
+    """
+    from studio.graph.outputs import choose_output
+
     out = str(Path(output).expanduser().resolve())
-    exports = [n for n in graph.nodes.values() if n.type == "export.video"]
+
+    def output_param(node_id: str) -> str | None:
+        spec = registry.get(graph.nodes[node_id].type)
+        return next((p.name for p in spec.params if p.kind == "output"), None) if spec else None
+
+    def point(node_id: str, param: str) -> None:
+        graph.nodes[node_id].params[param] = out
+        choose_output(graph, out)  # -o is the user's choice: it may leave the graph's folder
+
+    if target is not None:
+        param = output_param(target)
+        if param is not None:
+            point(target, param)
+            return None
+        spec = registry.get(graph.nodes[target].type)
+        if spec is None or not any(p.type.value in MEDIA_KINDS for p in spec.outputs):
+            raise UsageError(f"-o: node {target!r} has no image, video or audio result to write")
+        return target
+    exports = [(n, p) for n in sorted(graph.nodes) if (p := output_param(n)) is not None]
     if len(exports) == 1:
-        graph.nodes[exports[0].id].params["path"] = out
+        point(*exports[0])
         return None
     if len(exports) > 1:
-        raise UsageError("the graph has several export nodes; set each one's path with --set")
-    sinks = [n for n in graph.nodes.values() if not graph.edges_from(n.id)]
+        names = ", ".join(n for n, _ in exports)
+        raise UsageError(
+            f"-o: the graph has several export nodes ({names}); choose one with --to, "
+            "or set each one's path with --set NODE.path=FILE"
+        )
     media_sinks = []
-    for node in sinks:
+    for node in graph.nodes.values():
         spec = registry.get(node.type)
-        if spec and any(p.type.value in ("image", "video", "audio") for p in spec.outputs):
+        if graph.edges_from(node.id) or spec is None:
+            continue
+        if any(p.type.value in MEDIA_KINDS for p in spec.outputs):
             media_sinks.append(node.id)
     if len(media_sinks) != 1:
         raise UsageError(
-            f"-o needs one export node or exactly one final media node; found {len(media_sinks)}"
+            "-o needs one export node or exactly one final media node; found "
+            f"{len(media_sinks)}: name the node with --to"
         )
     return media_sinks[0]
 
 
+MEDIA_KINDS = ("image", "video", "audio")
+# Signals that stop a render the way Ctrl+C does: remote jobs cancelled, work folders removed,
+# the history says "cancelled". (SIGKILL cannot be caught: the next start says "interrupted".)
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 async def _render(args, registry, graph, graph_dir, output_node) -> int:
     from studio.cli.progress import JsonPrinter, ProgressPrinter
+    from studio.engine.estimate import estimate_run
 
     printer = JsonPrinter() if args.json else ProgressPrinter()
     executor, history = make_executor(registry, printer)
+    stop = _StopOnSignal(executor)
     try:
         plans = executor.plan(graph, [args.target] if args.target else None, graph_dir)
         cached = {} if args.no_cache else await executor.cached_results(graph, plans, graph_dir)
-        to_pay, saved, lines = estimate_costs(plans, cached)
-        printer.note(_cost_line(to_pay, saved, lines))
-        if args.max_cost is not None and to_pay > args.max_cost:
-            print(
-                f"error: estimated cost ${to_pay:.2f} is over --max-cost ${args.max_cost:.2f}; "
-                "nothing was run",
-                file=sys.stderr,
-            )
+        estimate = estimate_run(plans, cached, executor.providers)
+        printer.note(estimate.describe())
+        refusal = _cost_refusal(estimate, args.max_cost, args.allow_unknown_cost)
+        if refusal:
+            print(f"error: {refusal}; nothing was run", file=sys.stderr)
             return EXIT_BAD_INPUT
         printer.start(len(plans))
         task = asyncio.ensure_future(
             executor.run(graph, use_cache=not args.no_cache, graph_dir=graph_dir, plans=plans)
         )
+        stop.running = True
         try:
             result = await asyncio.shield(task)
         except (KeyboardInterrupt, asyncio.CancelledError):
             executor.cancel()
             result = await task
+    except asyncio.CancelledError:  # stopped before the run began: nothing ran
+        print("cancelled before the run started", file=sys.stderr)
+        return stop.exit_code
     finally:
+        stop.remove()
         printer.stop()
         executor.close()
         if history is not None:
             history.close()
+    return _report(result, plans, output_node, args, printer, stop.exit_code)
+
+
+class _StopOnSignal:
+    """SIGTERM/SIGHUP cancel the run (or, before it starts, the command) like Ctrl+C does."""
+
+    def __init__(self, executor: Any) -> None:
+        self.executor = executor
+        self.running = False
+        self.signal: int | None = None
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._installed: list[int] = []
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                self._loop.add_signal_handler(signum, self._on_signal, signum)
+                self._installed.append(signum)
+
+    def _on_signal(self, signum: int) -> None:
+        self.signal = signum
+        if self.running:
+            self.executor.cancel()
+        elif self._task is not None:
+            self._task.cancel()
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signal if self.signal is not None else 130
+
+    def remove(self) -> None:
+        for signum in self._installed:
+            self._loop.remove_signal_handler(signum)
+
+
+def _cost_refusal(estimate: Any, max_cost: float | None, allow_unknown: bool) -> str | None:
+    from studio.providers.costs import format_usd
+
+    if max_cost is None:
+        return None
+    if estimate.to_pay > max_cost:
+        return (
+            f"estimated cost {format_usd(estimate.to_pay)} is over --max-cost "
+            f"{format_usd(max_cost)}"
+        )
+    if estimate.unknown and not allow_unknown:
+        labels = ", ".join(f"{node} ({label})" for node, label in estimate.unknown)
+        return (
+            f"--max-cost cannot be checked: the price of {labels} is unknown; "
+            "add --allow-unknown-cost to run anyway"
+        )
+    return None
+
+
+def _report(result, plans, output_node, args, printer, cancel_code: int) -> int:
+    """Tell the user what happened, write -o, and choose the exit code. Never 0 without results."""
     if result.status == "cancelled":
         print("cancelled", file=sys.stderr)
-        return 130
-    if result.failures:
-        for node_id, reason in result.failures.items():
-            if not reason.startswith("skipped:"):
-                print(f"error: node {node_id!r} failed: {reason}", file=sys.stderr)
-        skipped = [n for n, r in result.failures.items() if r.startswith("skipped:")]
-        if skipped:
-            print(f"not run because of those failures: {', '.join(skipped)}", file=sys.stderr)
+        return cancel_code
+    for node_id, reason in result.failures.items():
+        if not reason.startswith("skipped:"):
+            print(f"error: node {node_id!r} failed: {reason}", file=sys.stderr)
+    skipped = [n for n, r in result.failures.items() if r.startswith("skipped:")]
+    if skipped:
+        print(f"not run because of those failures: {', '.join(skipped)}", file=sys.stderr)
+    # Whatever the cause, a node asked for that has no result and no reason is a failure too.
+    silent = [
+        p.node_id
+        for p in plans
+        if p.node_id not in result.outputs and p.node_id not in result.failures
+    ]
+    for node_id in silent:
+        print(f"error: node {node_id!r} produced no result", file=sys.stderr)
+    for node_id, warnings in result.warnings.items():
+        for warning in warnings:
+            print(f"warning: node {node_id!r}: {warning}", file=sys.stderr)
+    if result.failures or silent:
         return EXIT_NODE_FAILED
     if output_node is not None:
-        _copy_output(result.outputs[output_node], Path(args.output))
+        problem = _copy_output(output_node, result.outputs.get(output_node), Path(args.output))
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_NODE_FAILED
     printer.note(
         f"done in {result.seconds:.1f} s: {len(result.executed)} ran, "
         f"{len(result.cached)} from cache (run {result.run_id})"
@@ -130,24 +247,21 @@ async def _render(args, registry, graph, graph_dir, output_node) -> int:
     return EXIT_OK
 
 
-def _copy_output(outputs: dict, target: Path) -> None:
+def _copy_output(node_id: str, outputs: dict | None, target: Path) -> str | None:
+    """Copy the node's media result to `target` (a copy, never a link into the cache)."""
     from studio.api import Artifact
     from studio.atomic import move_atomic
 
-    artifact = next(v for v in outputs.values() if isinstance(v, Artifact))
+    artifact = next((v for v in (outputs or {}).values() if isinstance(v, Artifact)), None)
+    if artifact is None:
+        return f"node {node_id!r} produced no media result to write to {target}"
     target = target.expanduser().resolve()
     tmp = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(artifact.path, tmp)
-    move_atomic(tmp, target)
-
-
-def _cost_line(to_pay: float, saved: float, lines: list[tuple[str, float]]) -> str:
-    if not to_pay and not saved:
-        return "estimated cost: free (offline engines and cached results only)"
-    detail = ", ".join(f"{node} ${cost:.3f}" for node, cost in lines)
-    text = f"estimated cost: ${to_pay:.2f}"
-    if detail:
-        text += f" ({detail})"
-    if saved:
-        text += f"; cache saves ${saved:.2f}"
-    return text
+    try:
+        shutil.copyfile(artifact.path, tmp)
+        move_atomic(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return f"cannot write {target}: {exc.strerror or exc}"
+    return None

@@ -21,27 +21,35 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
-        self._callbacks: list[Callable[[], Any]] = []
+        self._callbacks: list[tuple[str, Callable[[], Any]]] = []
 
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
 
-    def add_callback(self, callback: Callable[[], Any]) -> None:
-        self._callbacks.append(callback)
+    def add_callback(self, callback: Callable[[], Any], owner: str = "") -> None:
+        """Call `callback` on cancel; `owner` (a node id) is named if the callback fails."""
+        self._callbacks.append((owner, callback))
 
-    def cancel(self) -> list[Any]:
-        """Set the flag and call the callbacks; returns awaitables the caller should await."""
+    def cancel(self) -> tuple[list[tuple[str, Any]], list[tuple[str, BaseException]]]:
+        """Set the flag and call the callbacks.
+
+        Returns the awaitables the caller must await, each with its owner, and the callbacks that
+        failed at once. A failed remote cancel is news (the job may still be billing): the caller
+        reports every one, never swallows it.
+        """
         self._event.set()
-        pending = []
-        for callback in self._callbacks:
+        pending: list[tuple[str, Any]] = []
+        failed: list[tuple[str, BaseException]] = []
+        for owner, callback in self._callbacks:
             try:
                 result = callback()
-            except Exception:  # a failing remote cancel must not stop the others
+            except Exception as exc:  # one failing cancel must not stop the others
+                failed.append((owner, exc))
                 continue
             if inspect.isawaitable(result):
-                pending.append(result)
-        return pending
+                pending.append((owner, result))
+        return pending, failed
 
 
 class NodeContext:
@@ -132,7 +140,7 @@ class NodeContext:
             raise Cancelled("cancelled")
 
     def on_cancel(self, callback: Callable[[], Any]) -> None:
-        self._cancel.add_callback(callback)
+        self._cancel.add_callback(callback, self.node_id)
 
     # -- work -----------------------------------------------------------------------------------
     @property

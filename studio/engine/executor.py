@@ -33,6 +33,7 @@ from studio.engine.events import (
     NodeFinished,
     NodeQueued,
     NodeStarted,
+    NodeWarning,
     RunFinished,
     RunStarted,
 )
@@ -44,10 +45,22 @@ from studio.graph.validate import effective_params, validate_graph
 
 log = logging.getLogger(__name__)
 
+# How long a cancelled run waits for the providers to confirm their remote jobs were cancelled.
+REMOTE_CANCEL_WAIT = 20.0
+
 
 class _UpstreamFailed(Exception):
-    def __init__(self, node: str) -> None:
+    """Raised into a node's descendants: which node failed first, and why."""
+
+    def __init__(self, node: str, reason: str = "") -> None:
         self.node = node
+        self.reason = reason
+        super().__init__(node)
+
+
+def _skip_reason(failed: _UpstreamFailed) -> str:
+    reason = f"skipped: upstream node {failed.node!r} failed"
+    return f"{reason}: {failed.reason}" if failed.reason else reason
 
 
 @dataclass
@@ -58,6 +71,7 @@ class RunResult:
     failures: dict[str, str] = field(default_factory=dict)
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -105,7 +119,9 @@ class Executor:
         self._cancel: CancelToken | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._semaphores: dict[str, asyncio.Semaphore] = {}
-        self._cancelling: list[asyncio.Future[Any]] = []
+        self._cancelling: list[tuple[str, asyncio.Future[Any]]] = []
+        self._run_id: str | None = None
+        self._result: RunResult | None = None
         # Digests of asset files by (path, size, mtime): a 1 GB video is hashed once, not at every
         # cache-key computation (cost preview, run, reopening in the GUI).
         self._asset_digests: dict[tuple[str, int, int], str] = {}
@@ -152,10 +168,41 @@ class Executor:
         """Stop the current run: nodes stop at their next await or cancellation check."""
         if self._cancel is None:
             return
-        # Remote-job cancels run on their own; keep references so they are not collected early.
-        self._cancelling = [asyncio.ensure_future(a) for a in self._cancel.cancel()]
+        pending, failed = self._cancel.cancel()
+        # Remote-job cancels run on their own; the run awaits them and reports each failure.
+        self._cancelling = [
+            (owner, asyncio.ensure_future(awaitable)) for owner, awaitable in pending
+        ]
+        for owner, exc in failed:
+            self._cancel_failed(owner, exc)
         for task in self._tasks:
             task.cancel()
+
+    def _cancel_failed(self, node_id: str, exc: BaseException | None) -> None:
+        """A remote job that may still be running (and billing) is news: log it and show it."""
+        reason = "no answer in time" if exc is None else _describe(exc)
+        message = (
+            f"could not cancel its remote job ({reason}); it may still be running "
+            "and billing on the provider's side"
+        )
+        log.warning("node %s: %s", node_id, message)
+        if self._run_id is not None:
+            self._emit(NodeWarning(self._run_id, node_id, message))
+        if self._result is not None:
+            self._result.warnings.setdefault(node_id, []).append(message)
+
+    async def _await_remote_cancels(self) -> None:
+        cancelling, self._cancelling = self._cancelling, []
+        if not cancelling:
+            return
+        futures = [future for _, future in cancelling]
+        await asyncio.wait(futures, timeout=REMOTE_CANCEL_WAIT)
+        for owner, future in cancelling:
+            if not future.done():
+                future.cancel()
+                self._cancel_failed(owner, None)
+            elif not future.cancelled() and future.exception() is not None:
+                self._cancel_failed(owner, future.exception())
 
     async def run(
         self,
@@ -173,6 +220,7 @@ class Executor:
         self._cancel = cancel = CancelToken()
         started = time.perf_counter()
         result = RunResult(run_id, "succeeded")
+        self._run_id, self._result = run_id, result
         self._emit(
             RunStarted(
                 run_id,
@@ -193,28 +241,48 @@ class Executor:
         async def run_node(plan: NodePlan) -> None:
             node_id = plan.node_id
             future = futures[node_id]
+            stage = _Stage("waiting for its inputs")
             try:
                 parents = {e.src for e in graph.edges_into(node_id)}
                 upstream = {}
                 for parent in sorted(parents):
                     upstream[parent] = await futures[parent]
+                stage.name = "gathering its inputs"
                 inputs = self._gather_inputs(graph, plan, upstream)
                 outputs = await self._run_one(
-                    plan, inputs, run_id, cancel, loop, scratch_root, graph_dir, use_cache, result
+                    plan,
+                    inputs,
+                    run_id,
+                    cancel,
+                    loop,
+                    scratch_root,
+                    graph_dir,
+                    use_cache,
+                    result,
+                    stage,
                 )
                 future.set_result(outputs)
             except _UpstreamFailed as exc:
-                result.failures[node_id] = f"skipped: upstream node {exc.node!r} failed"
+                result.failures[node_id] = _skip_reason(exc)
                 self._emit(NodeFailed(run_id, node_id, result.failures[node_id], upstream=exc.node))
-                future.set_exception(_UpstreamFailed(exc.node))
+                future.set_exception(exc)
             except (asyncio.CancelledError, Cancelled):
                 self._emit(NodeCancelled(run_id, node_id))
                 if not future.done():
-                    future.set_exception(_UpstreamFailed(node_id))
+                    future.set_exception(_UpstreamFailed(node_id, "cancelled"))
             except _NodeFailure as exc:
-                result.failures[node_id] = exc.message
-                self._emit(NodeFailed(run_id, node_id, exc.message, provenance=exc.provenance))
-                future.set_exception(_UpstreamFailed(node_id))
+                self._fail(result, run_id, node_id, exc.message, exc.provenance, future)
+            except Exception as exc:
+                # Anything outside the node's own run (cache key, cache, work folder, provider
+                # limits, storing the result) is still this node's failure: nothing vanishes.
+                # The user reads the reason on the node; `studio -v` shows the trace for a report.
+                log.info(
+                    "node %s failed while %s:\n%s", node_id, stage.name, traceback.format_exc()
+                )
+                message = _describe(exc)
+                if not isinstance(exc, StudioError):
+                    message = f"failed while {stage.name}: {message}"
+                self._fail(result, run_id, node_id, message, {}, future)
             finally:
                 if not future.done():
                     future.set_exception(_UpstreamFailed(node_id))
@@ -222,6 +290,7 @@ class Executor:
         self._tasks = [asyncio.ensure_future(run_node(p)) for p in plans]
         try:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._await_remote_cancels()
         finally:
             self._tasks = []
             # Shielded: a run cancelled while waiting here still gets its folder removed.
@@ -246,7 +315,22 @@ class Executor:
             )
         )
         self._cancel = None
+        self._run_id = self._result = None
         return result
+
+    def _fail(
+        self,
+        result: RunResult,
+        run_id: str,
+        node_id: str,
+        message: str,
+        provenance: dict[str, Any],
+        future: asyncio.Future[Any],
+    ) -> None:
+        result.failures[node_id] = message
+        self._emit(NodeFailed(run_id, node_id, message, provenance=provenance))
+        if not future.done():
+            future.set_exception(_UpstreamFailed(node_id, message))
 
     def _make_scratch_root(self, run_id: str) -> Path:
         """A fresh folder for one run's node scratch folders, on the cache's file system."""
@@ -292,6 +376,9 @@ class Executor:
         provider_files = await self._provider_files(plan, graph_dir, loop)
         if provider_files:
             params["\0provider_files"] = provider_files  # no param can have this name
+        identity = self._provider_identity(plan)
+        if identity:
+            params["\0provider"] = identity
         return params
 
     async def _asset_digest(self, path: Path, loop: asyncio.AbstractEventLoop) -> str:
@@ -301,17 +388,24 @@ class Executor:
             self._asset_digests[stamp] = await loop.run_in_executor(self._pool, file_digest, path)
         return self._asset_digests[stamp]
 
+    def _provider_and_capability(self, plan: NodePlan) -> tuple[Any, Any] | None:
+        """The provider a node will call and the capability it asks for, or None."""
+        capability = next((p.capability for p in plan.spec.params if p.kind == "provider"), None)
+        if plan.provider is None or self.providers is None or capability is None:
+            return None
+        return self.providers.get(plan.provider), capability
+
     async def _provider_files(
         self, plan: NodePlan, graph_dir: Path | None, loop: asyncio.AbstractEventLoop
     ) -> dict[str, str]:
         """Digests of the files the node's provider reads for its model (a ComfyUI workflow)."""
-        capability = next((p.capability for p in plan.spec.params if p.kind == "provider"), None)
-        if plan.provider is None or self.providers is None or capability is None:
-            return {}
         try:
-            provider = self.providers.get(plan.provider)
+            found = self._provider_and_capability(plan)
         except StudioError:
             return {}  # the node will report the unknown provider when it runs
+        if found is None:
+            return {}
+        provider, capability = found
         model = plan.params.get("model") or None
         digests = {}
         for name in provider.key_files(capability, model):
@@ -321,6 +415,18 @@ class Executor:
             if path.is_file():
                 digests[name] = await self._asset_digest(path, loop)
         return digests
+
+    def _provider_identity(self, plan: NodePlan) -> dict[str, Any]:
+        """What decides the provider's result beyond the params: its version, the default model
+        an empty param resolves to, a self-hosted server's URL (see Provider.cache_identity)."""
+        try:
+            found = self._provider_and_capability(plan)
+        except StudioError:
+            return {}
+        if found is None:
+            return {}
+        provider, capability = found
+        return dict(provider.cache_identity(capability, plan.params.get("model") or None))
 
     async def _cache_key(
         self,
@@ -353,13 +459,18 @@ class Executor:
             if plan.spec.always_run or any(p not in found for p in parents):
                 continue
             upstream = {p: found[p].outputs for p in parents}
-            key = await self._cache_key(
-                plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
-            )
-            if lookup is None:
-                hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
-            else:
-                hit = await loop.run_in_executor(self._pool, lookup, plan.node_id, key)
+            try:
+                key = await self._cache_key(
+                    plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
+                )
+                if lookup is None:
+                    hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
+                else:
+                    hit = await loop.run_in_executor(self._pool, lookup, plan.node_id, key)
+            except Exception:
+                # Not knowable now: the node will run, and fail there with its reason if it must.
+                log.debug("no cache lookup for %s", plan.node_id, exc_info=True)
+                continue
             if hit is not None:
                 found[plan.node_id] = CachedResult(key, hit[0], hit[1])
         return found
@@ -375,17 +486,23 @@ class Executor:
         graph_dir: Path | None,
         use_cache: bool,
         result: RunResult,
+        stage: _Stage,
     ) -> dict[str, Any]:
         spec, node_id = plan.spec, plan.node_id
+        stage.name = "computing its cache key"
         key = await self._cache_key(plan, inputs, graph_dir, loop)
         if use_cache and not spec.always_run:
+            stage.name = "looking up its cached result"
             hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
             if hit is not None:
                 outputs, provenance = hit
                 result.cached.append(node_id)
                 self._emit(NodeCached(run_id, node_id, outputs, provenance))
+                self._replay_warnings(result, run_id, node_id, provenance)
                 return outputs
+        stage.name = "looking up its provider's limit"
         semaphore = self._semaphore(plan.provider)
+        stage.name = "making its work folder"
         scratch = scratch_root / node_id
         await loop.run_in_executor(self._pool, _make_dir, scratch)
         ctx = NodeContext(
@@ -400,10 +517,12 @@ class Executor:
             scratch=scratch,
             graph_dir=graph_dir,
         )
+        stage.name = "waiting for its provider"
         if semaphore is not None:
             await semaphore.acquire()
         try:
             cancel_check(cancel)
+            stage.name = "running"
             self._emit(NodeStarted(run_id, node_id))
             started = time.perf_counter()
             try:
@@ -415,7 +534,7 @@ class Executor:
                 message = exc.message if isinstance(exc, NodeError) else str(exc)
                 raise _NodeFailure(message, ctx.provenance) from exc
             except Exception as exc:  # a bug in a node: report it on that node, log the trace
-                log.error("node %s (%s) raised:\n%s", node_id, spec.id, traceback.format_exc())
+                log.info("node %s (%s) raised:\n%s", node_id, spec.id, traceback.format_exc())
                 raise _NodeFailure(
                     f"internal error in {spec.id}: {type(exc).__name__}: {exc}", ctx.provenance
                 ) from exc
@@ -426,11 +545,36 @@ class Executor:
         provenance = dict(ctx.provenance)
         provenance.setdefault("node_type", spec.id)
         provenance.setdefault("node_version", spec.version)
+        if provenance.get("warnings"):
+            result.warnings[node_id] = list(provenance["warnings"])
+        stage.name = "checking its result"
+        problem = _json_problem(provenance, "its provenance")
+        if problem:
+            raise _NodeFailure(f"{spec.id} {problem}", provenance)
         if not spec.always_run:
-            await loop.run_in_executor(self._pool, self.cache.put, key, outputs, provenance)
+            stage.name = "storing its result in the cache"
+            try:
+                await loop.run_in_executor(self._pool, self.cache.put, key, outputs, provenance)
+            except OSError as exc:
+                # The work is done (and may have been paid for): say so, keep the cost on record.
+                raise _NodeFailure(
+                    f"its result could not be stored in the cache ({self.cache.root}): "
+                    f"{exc.strerror or exc}",
+                    provenance,
+                ) from exc
         result.executed.append(node_id)
         self._emit(NodeFinished(run_id, node_id, outputs, seconds, provenance))
         return outputs
+
+    def _replay_warnings(
+        self, result: RunResult, run_id: str, node_id: str, provenance: dict[str, Any]
+    ) -> None:
+        """A cached result repeats the warnings it was made with: it is just as degraded."""
+        warnings = [str(w) for w in provenance.get("warnings") or []]
+        if warnings:
+            result.warnings[node_id] = warnings
+        for message in warnings:
+            self._emit(NodeWarning(run_id, node_id, message))
 
     @staticmethod
     def _check_outputs(spec: NodeSpec, outputs: Any) -> dict[str, Any]:
@@ -451,6 +595,11 @@ class Executor:
                     f"{spec.id} returned a {type(value).__name__} for "
                     f"{port.type.value} output {port.name!r}"
                 )
+            for artifact in value if isinstance(value, list) else [value]:
+                if isinstance(artifact, Artifact):
+                    problem = _json_problem(dict(artifact.meta), f"output {port.name!r} metadata")
+                    if problem:
+                        raise NodeError(f"{spec.id} {problem}")
         return {port.name: outputs[port.name] for port in spec.outputs}
 
 
@@ -459,6 +608,50 @@ class _NodeFailure(Exception):
         self.message = message
         self.provenance = dict(provenance)
         super().__init__(message)
+
+
+class _Stage:
+    """Where a node is in its life, so a failure outside its run says where it happened."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, NodeError):
+        return exc.message
+    if isinstance(exc, StudioError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_problem(value: Any, where: str) -> str | None:
+    """Why `value` cannot be stored as JSON (naming the field), or None when it can."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            if not isinstance(name, str):
+                return f"put a {type(name).__name__} key in {where}; keys must be text"
+            problem = _json_problem(inner, f"{where} field {name!r}")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            problem = _json_problem(inner, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, _JSON_SCALARS):  # numpy.float64 is a float; numpy.float32 is not
+        return None
+    kind = type(value).__module__.split(".")[0] + "." + type(value).__name__
+    kind = kind.removeprefix("builtins.")
+    return (
+        f"put a {kind} in {where}, which cannot be stored; "
+        "use a plain int, float, str, bool, list or dict"
+    )
 
 
 def _make_dir(path: Path) -> None:

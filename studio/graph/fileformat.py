@@ -286,12 +286,17 @@ def dumps_graph(graph: Graph) -> str:
 
 
 def save_graph(
-    graph: Graph, path: Path, file_params: Callable[[Node], list[str]] | None = None
+    graph: Graph,
+    path: Path,
+    file_params: Callable[[Node], list[str]] | None = None,
+    output_params: Callable[[Node], list[str]] | None = None,
 ) -> list[str]:
     """Write the graph atomically. Returns notes for the user (assets copied beside the file).
 
     `file_params(node)` names a node's file params: absolute paths there are stored relative to
     the graph's folder, and files outside that folder are first copied into `assets/` beside it.
+    `output_params(node)` names where nodes write: the file never holds an absolute path there
+    (see `studio.graph.outputs`); the graph in memory keeps the user's choice for this session.
     """
     path = Path(path).resolve()
     notes: list[str] = []
@@ -303,7 +308,9 @@ def save_graph(
                     node.params[name], note = _relative_asset(Path(value), path.parent)
                     if note:
                         notes.append(note)
-    text = dumps_graph(graph)
+    data = graph_to_dict(graph)
+    _portable_outputs(graph, data, path.parent, output_params, notes)
+    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     try:
         write_text_atomic(path, text)
     except PermissionError:
@@ -317,6 +324,34 @@ def save_graph(
         raise GraphError(f"cannot save to {path}: {exc.strerror or exc}") from None
     graph.meta["_path"] = str(path)
     return notes
+
+
+def _portable_outputs(
+    graph: Graph,
+    data: dict[str, Any],
+    folder: Path,
+    output_params: Callable[[Node], list[str]] | None,
+    notes: list[str],
+) -> None:
+    """Make `data` (the file's contents) hold output paths relative, never absolute ones.
+
+    The graph in memory keeps the user's choice for the rest of the session.
+    """
+    from studio.graph.outputs import portable_output
+
+    if output_params is None:
+        return
+    for node in graph.nodes.values():
+        for name in output_params(node):
+            value = node.params.get(name)
+            if isinstance(value, str) and value:
+                stored, note = portable_output(value, folder)
+                if stored != value:
+                    params = dict(data["nodes"][node.id]["params"])
+                    params[name] = stored
+                    data["nodes"][node.id]["params"] = params
+                if note:
+                    notes.append(f"node {node.id!r}: {note}")
 
 
 def _relative_asset(asset: Path, folder: Path) -> tuple[str, str | None]:

@@ -41,7 +41,7 @@ def validate_graph(
                 )
             continue
         if node_id in wanted:
-            problems.extend(_check_params(node, spec, graph_dir))
+            problems.extend(_check_params(graph, node, spec, graph_dir))
 
     connected: dict[tuple[str, str], int] = {}
     for i, edge in enumerate(sorted(graph.edges)):
@@ -115,8 +115,11 @@ def validate_graph(
     return problems
 
 
-def _check_params(node: Node, spec: NodeSpec, graph_dir: Path | None) -> list[GraphError]:
+def _check_params(
+    graph: Graph, node: Node, spec: NodeSpec, graph_dir: Path | None
+) -> list[GraphError]:
     from studio.graph.fileformat import resolve_asset
+    from studio.graph.outputs import output_problem
 
     problems = []
     for name in sorted(node.params):
@@ -135,6 +138,13 @@ def _check_params(node: Node, spec: NodeSpec, graph_dir: Path | None) -> list[Gr
             value = param.coerce(value)
         except ValueError as exc:
             problems.append(GraphError(f"param {param.name!r} {exc}", node=node.id, path=where))
+            continue
+        if param.kind == "output":
+            problem = output_problem(graph, value, graph_dir)
+            if problem:
+                problems.append(
+                    GraphError(f"param {param.name!r}: {problem}", node=node.id, path=where)
+                )
             continue
         if param.kind == "file":
             if not value:

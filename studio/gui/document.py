@@ -58,7 +58,9 @@ class Document(QObject):
         target = Path(path).resolve() if path else self.path
         if target is None:
             raise ValueError("the document has no file yet; use Save As")
-        notes = save_graph(self.graph, target, file_params=self.file_params)
+        notes = save_graph(
+            self.graph, target, file_params=self.file_params, output_params=self.output_params
+        )
         changed = target != self.path
         self.path = target
         self.undo_stack.setClean()
@@ -69,6 +71,10 @@ class Document(QObject):
     def file_params(self, node: Node) -> list[str]:
         spec = self.spec_of(node.id)
         return [p.name for p in spec.params if p.kind == "file"] if spec else []
+
+    def output_params(self, node: Node) -> list[str]:
+        spec = self.spec_of(node.id)
+        return [p.name for p in spec.params if p.kind == "output"] if spec else []
 
     @property
     def graph_dir(self) -> Path | None:

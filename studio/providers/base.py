@@ -155,7 +155,10 @@ class Provider:
         will really be used when the param is empty (a default chosen in Settings), the server of
         a self-hosted provider. Never a secret.
         """
-        return {"provider": self.id, "version": self.version, "model": model or ""}
+        if not model:
+            defaults = self.models(capability)
+            model = defaults[0] if defaults else ""
+        return {"provider": self.id, "version": self.version, "model": model}
 
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         """Estimated price of one call in US dollars: 0.0 when free, None when unknown."""

@@ -82,11 +82,19 @@ def test_a_failing_node_exits_1_and_names_the_node(tmp_path, capsys):
 
 def test_validate_lists_every_problem(tmp_path, capsys):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps({
-        "format": "multimodal-studio.graph", "version": 2,
-        "nodes": {"a": {"type": "text.prompt", "params": {"template": 3}},
-                  "b": {"type": "no.such", "pack": "missing-pack"}},
-        "edges": []}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": "multimodal-studio.graph",
+                "version": 2,
+                "nodes": {
+                    "a": {"type": "text.prompt", "params": {"template": 3}},
+                    "b": {"type": "no.such", "pack": "missing-pack"},
+                },
+                "edges": [],
+            }
+        )
+    )
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "2 problem(s)" in err and "node 'a'" in err and "missing-pack" in err
@@ -141,10 +149,15 @@ def test_history_lists_runs_and_shows_one(tmp_path, capsys):
 
 def test_the_real_command_runs_as_a_process(tmp_path):
     path = write_graph(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "studio", "render", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "studio", "render", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "prompt: done" in done.stderr
-    usage = subprocess.run([sys.executable, "-m", "studio", "render"], capture_output=True,
-                           text=True, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "studio", "render"], capture_output=True, text=True, timeout=60
+    )
     assert usage.returncode == 2 and "Traceback" not in usage.stderr

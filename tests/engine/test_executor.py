@@ -4,22 +4,12 @@ import asyncio
 import time
 
 import pytest
+from testpack import chain
 
 from studio.engine.events import NodeCached, NodeFailed, NodeFinished, NodeProgress, RunFinished
 from studio.engine.executor import Executor
 from studio.errors import GraphErrors
 from studio.graph.model import Graph, Node
-
-
-def chain(*specs):
-    graph = Graph()
-    previous = None
-    for node_id, type_id, params in specs:
-        graph.add_node(Node(node_id, type_id, params))
-        if previous:
-            graph.connect(previous, "text", node_id, "text")
-        previous = node_id
-    return graph
 
 
 def test_independent_branches_run_at_the_same_time(execute):

@@ -1,0 +1,88 @@
+"""What a run will cost before it starts: paid nodes, cache savings, and prices we do not know.
+
+An unknown price is never counted as free: it is listed by provider and model, so the CLI can
+refuse `--max-cost` and the GUI can ask before spending an amount nobody can state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunEstimate:
+    to_pay: float = 0.0  # known prices of the nodes that will run
+    saved: float = 0.0  # known prices of the nodes the cache answers
+    lines: list[tuple[str, float]] = field(default_factory=list)  # (node, cost) of paid nodes
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (node, "provider model")
+
+    @property
+    def free(self) -> bool:
+        return not self.to_pay and not self.saved and not self.unknown
+
+    def describe(self) -> str:
+        """One line for the user: "estimated cost: $0.48 (a $0.40, b $0.08) + 1 node of ..."."""
+        from studio.providers.costs import format_usd
+
+        if self.free:
+            return "estimated cost: free (offline engines and cached results only)"
+        text = f"estimated cost: {format_usd(self.to_pay)}"
+        if self.lines:
+            text += " (" + ", ".join(f"{n} {format_usd(c)}" for n, c in self.lines) + ")"
+        if self.unknown:
+            count = len(self.unknown)
+            labels = ", ".join(sorted({label for _, label in self.unknown}))
+            text += f" + {count} node{'s' if count != 1 else ''} of unknown price: {labels}"
+        if self.saved:
+            text += f"; cache saves {format_usd(self.saved)}"
+        return text
+
+    def short(self) -> str:
+        """For a status bar: "est. $0.48 + 1 unknown"."""
+        from studio.providers.costs import format_usd
+
+        text = f"est. {format_usd(self.to_pay)}"
+        if self.unknown:
+            text += f" + {len(self.unknown)} of unknown price"
+        return text
+
+
+def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any], providers: Any) -> RunEstimate:
+    """The estimate for `plans` (NodePlans) of which `cached` are cache hits."""
+    from studio.providers.costs import estimate_node_cost
+
+    estimate = RunEstimate()
+    for plan in plans:
+        capability = next(
+            (p.capability for p in plan.spec.params if p.kind == "provider" and p.capability),
+            None,
+        )
+        cost = estimate_node_cost(
+            plan.spec.id, capability.value if capability else None, plan.params
+        )
+        if cost is None:
+            if plan.node_id not in cached:
+                estimate.unknown.append((plan.node_id, _label(plan, capability, providers)))
+            continue
+        if not cost:
+            continue
+        if plan.node_id in cached:
+            estimate.saved += cost
+        else:
+            estimate.to_pay += cost
+            estimate.lines.append((plan.node_id, cost))
+    return estimate
+
+
+def _label(plan: Any, capability: Any, providers: Any) -> str:
+    """ "openai dall-e-3": the provider and the model that will really be asked."""
+    provider_id = plan.provider or "?"
+    model = plan.params.get("model") or ""
+    if not model and providers is not None and capability is not None:
+        try:
+            model = providers.get(provider_id).cache_identity(capability, None).get("model", "")
+        except Exception:  # an unknown provider: the run will say so; the label names its id
+            model = ""
+    return f"{provider_id} {model}".strip()

@@ -1,0 +1,78 @@
+"""Where a graph may write files: inside its own folder, or where the user chose in this session.
+
+A graph file comes from anywhere (a bundle, a download), so the place it names for an export must
+not reach outside its folder: an absolute or escaping output path read from a file is refused
+before anything runs. A place the user picks now (`-o`, `--set`, the Export dialog, the inspector)
+is marked as chosen and accepted. Saving or packing never writes the author's absolute paths: an
+output inside the folder is stored relative, one outside is stored as its bare file name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from studio.graph.model import Graph
+
+# Runtime meta ("_" keys are never read from or written to a file): output paths the user chose.
+CHOSEN_KEY = "_chosen_outputs"
+
+
+def choose_output(graph: Graph, value: str) -> None:
+    """Mark an output path as chosen by the user in this session, so it may leave the folder."""
+    chosen = graph.meta.setdefault(CHOSEN_KEY, set())
+    chosen.add(value.strip())
+
+
+def is_chosen(graph: Graph, value: str) -> bool:
+    return value.strip() in graph.meta.get(CHOSEN_KEY, ())
+
+
+def _is_absolute(value: str) -> bool:
+    # A Windows path in a file made on Windows is absolute wherever it is read.
+    return (
+        Path(value).expanduser().is_absolute()
+        or PureWindowsPath(value).is_absolute()
+        or value.startswith("~")
+    )
+
+
+def output_problem(graph: Graph, value: str, graph_dir: Path | None) -> str | None:
+    """Why a node may not write to `value` (words for the user), or None when it may."""
+    value = value.strip()
+    if not value:
+        return "choose where to write the file (the path is empty)"
+    if is_chosen(graph, value):
+        return None
+    advice = "choose the file with -o (studio render) or in the Export dialog"
+    if _is_absolute(value):
+        return (
+            f"the graph names {value!r} as where to write, outside its own folder; "
+            f"a graph may only write inside its folder: {advice}"
+        )
+    if graph_dir is None:
+        return f"save the graph first, so {value!r} has a folder to be relative to, or {advice}"
+    target = (graph_dir / value).resolve()
+    try:
+        target.relative_to(graph_dir.resolve())
+    except ValueError:
+        return f"{value!r} leaves the graph's folder; a graph may only write inside it: {advice}"
+    return None
+
+
+def portable_output(value: str, folder: Path) -> tuple[str, str | None]:
+    """What a saved graph or bundle holds for an output path, and a note when it changed.
+
+    Inside the folder: the path relative to it. Elsewhere: the bare file name (the export goes
+    next to the graph when it is opened elsewhere), so no author's folder or user name leaks.
+    """
+    text = value.strip()
+    if not text or (not _is_absolute(text) and ".." not in PurePosixPath(text).parts):
+        return text, None
+    path = Path(text).expanduser()
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(folder.resolve()).as_posix(), None
+        except ValueError:
+            pass
+    name = PureWindowsPath(text).name if "\\" in text else PurePosixPath(text).name
+    return name, f"the export path {text!r} is outside the graph's folder; the file keeps {name!r}"
