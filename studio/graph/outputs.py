@@ -27,6 +27,10 @@ def is_chosen(graph: Graph, value: str) -> bool:
     return value.strip() in graph.meta.get(CHOSEN_KEY, ())
 
 
+def chosen_outputs(graph: Graph) -> set[str]:
+    return set(graph.meta.get(CHOSEN_KEY, ()))
+
+
 def _is_absolute(value: str) -> bool:
     # A Windows path in a file made on Windows is absolute wherever it is read.
     return (
@@ -44,19 +48,26 @@ def output_problem(graph: Graph, value: str, graph_dir: Path | None) -> str | No
     if is_chosen(graph, value):
         return None
     advice = "choose the file with -o (studio render) or in the Export dialog"
-    if _is_absolute(value):
+    if _is_absolute(value) and not _inside(Path(value).expanduser(), graph_dir):
         return (
             f"the graph names {value!r} as where to write, outside its own folder; "
             f"a graph may only write inside its folder: {advice}"
         )
     if graph_dir is None:
         return f"save the graph first, so {value!r} has a folder to be relative to, or {advice}"
-    target = (graph_dir / value).resolve()
-    try:
-        target.relative_to(graph_dir.resolve())
-    except ValueError:
+    if not _inside(graph_dir / value, graph_dir):
         return f"{value!r} leaves the graph's folder; a graph may only write inside it: {advice}"
     return None
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def portable_output(value: str, folder: Path) -> tuple[str, str | None]:

@@ -134,6 +134,13 @@ class ParamSetCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
+        spec = self.document.spec_of(self.node_id)
+        param = spec.param(self.name) if spec else None
+        if param is not None and param.kind == "output" and isinstance(self.value, str):
+            from studio.graph.outputs import choose_output
+
+            # Typed or picked here, by the user: theirs to choose, even outside the folder.
+            choose_output(self.document.graph, self.value)
         self.document.graph.set_param(self.node_id, self.name, self.value)
 
     def undo(self) -> None:

@@ -150,6 +150,7 @@ class RunController(QObject):
         if self.document is None:
             return None
         from studio.graph.fileformat import graph_to_dict
+        from studio.graph.outputs import chosen_outputs
 
         doc = self.document
         label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")
@@ -160,6 +161,7 @@ class RunController(QObject):
             list(targets or []),
             doc.key,
             str(doc.path) if doc.path else None,
+            sorted(chosen_outputs(doc.graph)),
         )
         if self.busy:
             self.queue.add(entry)
@@ -189,10 +191,13 @@ class RunController(QObject):
 
         from studio.errors import GraphErrors
         from studio.graph.fileformat import graph_from_dict
+        from studio.graph.outputs import choose_output
 
         status = "invalid"
         try:
             graph = graph_from_dict(entry.graph)
+            for value in entry.chosen_outputs:
+                choose_output(graph, value)
             graph_dir = Path(entry.graph_dir) if entry.graph_dir else None
             try:
                 plans = self.executor.plan(graph, entry.targets or None, graph_dir)

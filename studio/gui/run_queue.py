@@ -34,6 +34,8 @@ class QueueEntry:
     targets: list[str] = field(default_factory=list)  # empty: the whole graph
     doc_key: str = ""
     doc_path: str | None = None
+    # Output paths the user chose in the session (they may leave the graph's folder).
+    chosen_outputs: list[str] = field(default_factory=list)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     created: float = field(default_factory=time.time)
 

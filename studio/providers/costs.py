@@ -133,11 +133,14 @@ def format_usd(amount: float) -> str:
         return "$0.00"
     if abs(amount) >= 0.1:
         return f"${amount:.2f}"
-    # Two significant digits below ten cents: $0.048, $0.0035.
+    # Two significant digits below ten cents ($0.048, $0.0035), never fewer than cents ($0.04).
     digits = 1
     while abs(amount) < 10**-digits and digits < 8:
         digits += 1
-    return f"${amount:.{digits + 1}f}"
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):.{digits + 1}f}".rstrip("0")
+    whole, _, cents = text.partition(".")
+    return f"{sign}${whole}.{cents.ljust(2, '0')}"
 
 
 def usage_for(capability: Capability, request: Any) -> Usage:

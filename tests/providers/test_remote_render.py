@@ -54,7 +54,7 @@ def test_render_prints_costs_first_then_runs_every_provider(fakes, graph_file, c
     assert first["event"] == "note"
     # fal: FLUX 1 MP $0.04 + Kling 5 s $0.35 + stable-audio $0.02; ElevenLabs ~900 chars $0.09.
     assert first["message"].startswith("estimated cost: $0.50 (")
-    for node in ("picture $0.040", "motion $0.350", "music $0.020", "narration $0.090"):
+    for node in ("picture $0.04", "motion $0.35", "music $0.02", "narration $0.09"):
         assert node in first["message"]
     assert "write_image" not in first["message"]  # Ollama is free
 

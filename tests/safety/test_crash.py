@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from crash_helpers import SLOW_PACK, autosave_record, big_graph
+from packhelp import env_with, write_pack
 
 from studio.engine.cache import Cache, file_digest
 from studio.graph.fileformat import dumps_graph, load_graph, save_graph
@@ -95,16 +96,7 @@ STEPS = ["s1", "s2", "s3", "s4"]
 @pytest.fixture
 def slow_pack(tmp_path) -> Path:
     """A node pack installed as pip lays one out: a slow node type, `crash.step`."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "crash_pack.py").write_text(SLOW_PACK)
-    info = site / "crash_pack-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crash-pack\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(
-        "[multimodal_studio.nodes]\ncrash = crash_pack:node_specs\n"
-    )
-    return site
+    return write_pack(tmp_path / "site", "crash_pack", SLOW_PACK)
 
 
 def render_graph(folder: Path) -> Path:
@@ -122,8 +114,7 @@ def render_graph(folder: Path) -> Path:
 
 def render(graph_path: Path, site: Path, kill_when=None) -> tuple[list[dict], int]:
     """Run `studio render --json`; `kill_when(event)` returning True sends SIGKILL."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(site)
+    env = env_with(site)
     proc = start(["-m", "studio", "render", str(graph_path), "--json"], env)
     events = []
     for line in proc.stdout:
