@@ -1,7 +1,10 @@
 """`studio providers [--json]`: every provider, what it offers, and whether it is ready now.
 
-Readiness is checked live: offline engines are always ready, local servers are probed (server
-reachable / unreachable), paid APIs report whether a key is present. `--set-url` and
+Readiness is checked live: offline engines are always ready; a local server is asked at its URL
+and must answer like that service (a closed port, a 401 or a page that is not the service is "not
+ready", with the reason); a paid API reports whether its key is present and, when its URL was
+changed (a proxy, a gateway), whether something answers there. Every row shows the URL in use
+and where it was set. `--set-url` and
 `--set-limit` store a provider's base URL or concurrency limit in the settings file.
 """
 
@@ -13,6 +16,7 @@ import json
 from typing import Any
 
 from studio.cli import EXIT_OK
+from studio.errors import StudioError
 
 READINESS_TIMEOUT = 6.0  # seconds for all probes together
 
@@ -61,9 +65,8 @@ def run_providers(args: argparse.Namespace) -> int:
 
 
 async def describe_providers() -> list[dict[str, Any]]:
-    """One dict per provider: id, title, capabilities, need, ready, state, detail, limit..."""
-    from studio.providers import costs
-    from studio.providers.base import Capability
+    """One dict per provider: id, title, capabilities, need, ready, state, detail, url,
+    url_source (its env variable, the settings file or "default"), limit, models, prices."""
     from studio.providers.setup import default_providers
 
     registry = default_providers()
@@ -71,33 +74,52 @@ async def describe_providers() -> list[dict[str, Any]]:
     states = await asyncio.gather(*(_readiness(p) for p in providers))
     rows = []
     for provider, (ready, state, detail) in zip(providers, states, strict=True):
-        capabilities = sorted(c.value for c in provider.capabilities)
-        rows.append(
-            {
-                "id": provider.id,
-                "title": provider.title,
-                "capabilities": capabilities,
-                "need": provider.need.value,
-                "ready": ready,
-                "state": state,
-                "detail": detail,
-                "limit": registry.limit(provider.id),
-                "models": {c: provider.models(Capability(c)) for c in capabilities},
-                "prices": "free"
-                if provider.need.value != "key"
-                else f"list prices as of {costs.prices_as_of()}, verify",
-            }
-        )
+        row = {
+            "id": provider.id,
+            "title": provider.title,
+            "capabilities": sorted(c.value for c in provider.capabilities),
+            "need": provider.need.value,
+            "ready": ready,
+            "state": state,
+            "detail": detail,
+        }
+        try:
+            row.update(_settings_of(provider, registry))
+        except StudioError as exc:  # a damaged settings file: this provider cannot be used
+            row.update(ready=False, state="bad setting", detail=str(exc))
+        rows.append(row)
     return rows
+
+
+def _settings_of(provider: Any, registry: Any) -> dict[str, Any]:
+    from studio.providers import costs, settings
+    from studio.providers.base import Capability, Need
+
+    url = source = None
+    if provider.need is not Need.NOTHING:
+        source = settings.url_source(provider.id)
+        url = ",".join(settings.base_urls(provider.id))
+    return {
+        "url": url,
+        "url_source": source,
+        "limit": registry.limit(provider.id),
+        "models": {c.value: provider.models(c) for c in Capability if c in provider.capabilities},
+        "prices": "free"
+        if provider.need.value != "key"
+        else f"list prices as of {costs.prices_as_of()}, verify",
+    }
 
 
 async def _readiness(provider: Any) -> tuple[bool, str, str]:
     from studio.providers.keys import redact
+    from studio.providers.settings import SettingsError
 
     try:
         ready = await asyncio.wait_for(provider.readiness(), READINESS_TIMEOUT)
     except TimeoutError:
         return False, "no answer", f"readiness check took over {READINESS_TIMEOUT:g} s"
+    except SettingsError as exc:
+        return False, "bad setting", redact(str(exc))
     except Exception as exc:  # a provider's broken check must not hide the others
         return False, "error", redact(f"{type(exc).__name__}: {exc}")
     return ready.ready, ready.state, redact(ready.detail)
@@ -112,5 +134,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         detail = row["detail"]
         if detail:
             print(f"{'':<{width}}         {detail}")
+        if row.get("url_source") not in (None, "default") and row["url"] not in detail:
+            print(f"{'':<{width}}         url {row['url']} (from {row['url_source']})")
     ready = sum(r["ready"] for r in rows)
     print(f"{ready} of {len(rows)} providers ready; set keys with `studio keys set PROVIDER`")

@@ -22,6 +22,9 @@ DEFAULT_CACHE_GB = 20.0
 class GuiSettings:
     cache_max_gb: float = DEFAULT_CACHE_GB
     default_providers: dict[str, str] = field(default_factory=dict)  # capability -> provider id
+    # What was wrong with the file, naming it and the field ("gui.json: cache_max_gb must be a
+    # positive number, got 'big'"); the fields named keep their defaults. Not saved.
+    problems: list[str] = field(default_factory=list, compare=False)
 
     @staticmethod
     def path() -> Path:
@@ -31,22 +34,60 @@ class GuiSettings:
 
     @classmethod
     def load(cls) -> GuiSettings:
+        """The settings in the file; defaults for what is missing. A damaged file or field is
+        not silently dropped: each is described in `problems` (and logged), for the window to
+        show, and the rest of the file is kept."""
+        path = cls.path()
+        settings = cls()
         try:
-            data = json.loads(cls.path().read_text("utf-8"))
-            return cls(
-                float(data.get("cache_max_gb", DEFAULT_CACHE_GB)),
-                {str(k): str(v) for k, v in data.get("default_providers", {}).items()},
-            )
+            data = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
-            return cls()
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring unreadable %s: %s", cls.path(), exc)
-            return cls()
+            return settings
+        except (OSError, UnicodeDecodeError) as exc:
+            return settings._problem(f"{path}: cannot be read ({exc}); using the defaults")
+        except json.JSONDecodeError as exc:
+            return settings._problem(
+                f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                "using the defaults"
+            )
+        if not isinstance(data, dict):
+            return settings._problem(f"{path}: must hold a JSON object; using the defaults")
+        size = data.get("cache_max_gb", DEFAULT_CACHE_GB)
+        if isinstance(size, (int, float)) and not isinstance(size, bool) and size > 0:
+            settings.cache_max_gb = float(size)
+        else:
+            settings._problem(
+                f"{path}: cache_max_gb must be a positive number, got {json.dumps(size)}; "
+                f"using {DEFAULT_CACHE_GB:g}"
+            )
+        chosen = data.get("default_providers", {})
+        if not isinstance(chosen, dict):
+            settings._problem(
+                f"{path}: default_providers must be an object, got {json.dumps(chosen)}; "
+                "ignoring it"
+            )
+            chosen = {}
+        for capability, provider in chosen.items():
+            if isinstance(provider, str):
+                settings.default_providers[str(capability)] = provider
+            else:
+                settings._problem(
+                    f"{path}: default_providers.{capability} must be a provider id, got "
+                    f"{json.dumps(provider)}; ignoring it"
+                )
+        return settings
+
+    def _problem(self, message: str) -> GuiSettings:
+        log.warning("%s", message)
+        self.problems.append(message)
+        return self
 
     def save(self) -> None:
         from studio.atomic import write_text_atomic
 
-        write_text_atomic(self.path(), json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        data = asdict(self)
+        data.pop("problems")
+        write_text_atomic(self.path(), json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def provider_defaults(self, spec: Any) -> dict[str, str]:
         """Param values that pick the user's default provider for a new node of `spec`."""

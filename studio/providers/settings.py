@@ -11,14 +11,11 @@ how proxies, self-hosted gateways and the tests' fake servers reach a provider.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from studio.errors import StudioError
-
-log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "providers.json"
 
@@ -73,16 +70,50 @@ def settings_path() -> Path:
 
 
 def load_settings() -> dict[str, Any]:
-    """The settings file as a dict; a missing or damaged file reads as empty (and says so)."""
+    """The settings file as a dict; {} when there is none.
+
+    A file that cannot be read or is not a JSON object is a SettingsError naming it: silently
+    reading it as empty would drop the user's URLs and send their calls somewhere else.
+    """
     path = settings_path()
     try:
-        data = json.loads(path.read_text("utf-8"))
+        text = path.read_text("utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable provider settings %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path}: not UTF-8 text; fix or delete the file") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "fix or delete the file"
+        ) from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: must hold a JSON object, got {_json_kind(data)}")
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "a list"
+    return json.dumps(value) if isinstance(value, (int, float, str)) or value is None else "?"
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """A top-level object of the settings file (`urls`, `limits`, `options`), checked."""
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise SettingsError(f"{settings_path()}: {name} must be an object, got {_json_kind(value)}")
+    return value
+
+
+def _file_value(name: str, provider_id: str) -> Any:
+    return _section(load_settings(), name).get(provider_id)
 
 
 def save_settings(data: dict[str, Any]) -> None:
@@ -105,31 +136,55 @@ def _refuse_secrets(value: Any, where: str) -> None:
             _refuse_secrets(inner, f"{where}{name}.")
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, where: str = "") -> str:
+    """A base URL without its trailing slash; `where` names its source for the error."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise SettingsError(f"{url!r} is not a base URL; it must start with http:// or https://")
+        example = f" (e.g. http://{url})" if url and "://" not in url else ""
+        source = f"{where} " if where else ""
+        raise SettingsError(
+            f"{source}{url!r} is not a base URL: it must start with http:// or https://{example}"
+        )
     return url
 
 
 # -- base URLs -------------------------------------------------------------------------------------
+def url_source(provider_id: str) -> str:
+    """Where a provider's base URL comes from: its env variable, the settings file, "default"."""
+    if os.environ.get(env_var_for(provider_id), "").strip():
+        return env_var_for(provider_id)
+    if _file_url(provider_id):
+        return str(settings_path())
+    return "default"
+
+
+def _file_url(provider_id: str) -> str:
+    value = _file_value("urls", provider_id)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SettingsError(
+            f"{settings_path()}: urls.{provider_id} must be a string, got {_json_kind(value)}"
+        )
+    return value.strip()
+
+
 def base_urls(provider_id: str) -> list[str]:
     """Every configured base URL of a provider (several only for a ComfyUI pool)."""
-    raw = os.environ.get(env_var_for(provider_id), "").strip()
+    env = env_var_for(provider_id)
+    raw, where = os.environ.get(env, "").strip(), env
     if not raw:
-        raw = str(load_settings().get("urls", {}).get(provider_id, "")).strip()
+        raw, where = _file_url(provider_id), f"{settings_path()}: urls.{provider_id}"
     if not raw:
-        raw = DEFAULT_URLS.get(provider_id, "")
+        raw, where = DEFAULT_URLS.get(provider_id, ""), ""
     if not raw:
-        raise SettingsError(f"no base URL known for provider {provider_id!r}")
-    return [_check_url(part) for part in raw.split(",") if part.strip()]
+        raise SettingsError(f"no base URL known for provider {provider_id!r}; set {env}")
+    return [_check_url(part, where) for part in raw.split(",") if part.strip()]
 
 
 def is_overridden(provider_id: str) -> bool:
     """Whether the user set this provider's base URL (environment or settings file)."""
-    if os.environ.get(env_var_for(provider_id), "").strip():
-        return True
-    return bool(str(load_settings().get("urls", {}).get(provider_id, "")).strip())
+    return url_source(provider_id) != "default"
 
 
 def base_url(provider_id: str) -> str:
@@ -140,7 +195,7 @@ def base_url(provider_id: str) -> str:
 def set_base_url(provider_id: str, url: str | None) -> None:
     """Store a base URL (a comma-separated list for a ComfyUI pool); None restores the default."""
     data = load_settings()
-    urls = dict(data.get("urls", {}))
+    urls = dict(_section(data, "urls"))
     if url is None:
         urls.pop(provider_id, None)
     else:
@@ -152,9 +207,14 @@ def set_base_url(provider_id: str, url: str | None) -> None:
 # -- concurrency limits ----------------------------------------------------------------------------
 def limit(provider_id: str) -> int:
     """How many calls to this provider may run at once."""
-    stored = load_settings().get("limits", {}).get(provider_id)
-    if isinstance(stored, int) and not isinstance(stored, bool) and stored >= 1:
-        return stored
+    stored = _file_value("limits", provider_id)
+    if stored is not None:
+        if isinstance(stored, int) and not isinstance(stored, bool) and stored >= 1:
+            return stored
+        raise SettingsError(
+            f"{settings_path()}: limits.{provider_id} must be a whole number of at least 1, "
+            f"got {_json_kind(stored)}"
+        )
     if provider_id == "comfyui":
         return COMFYUI_JOBS_PER_SERVER * len(base_urls("comfyui"))
     return DEFAULT_LIMITS.get(provider_id, 4)
@@ -163,7 +223,7 @@ def limit(provider_id: str) -> int:
 def set_limit(provider_id: str, value: int | None) -> None:
     """Store a concurrency limit (None restores the default)."""
     data = load_settings()
-    limits = dict(data.get("limits", {}))
+    limits = dict(_section(data, "limits"))
     if value is None:
         limits.pop(provider_id, None)
     else:
@@ -181,16 +241,34 @@ def apply_limits(registry: Any) -> None:
 
 
 # -- per-provider options (default models, Replicate input mappings, ComfyUI workflows) -----------
-def option(provider_id: str, name: str, default: Any = None) -> Any:
-    """A provider option from the settings file, e.g. `option("replicate", "models", {})`."""
-    return load_settings().get("options", {}).get(provider_id, {}).get(name, default)
+def option(provider_id: str, name: str, default: Any = None, kind: type | None = None) -> Any:
+    """A provider option from the settings file, e.g. `option("replicate", "models", {}, dict)`.
+
+    With `kind`, a value of another JSON type is a SettingsError naming the file and field.
+    """
+    options = _file_value("options", provider_id)
+    if options is None:
+        return default
+    if not isinstance(options, dict):
+        raise SettingsError(
+            f"{settings_path()}: options.{provider_id} must be an object, got {_json_kind(options)}"
+        )
+    value = options.get(name, default)
+    if kind is not None and name in options and not isinstance(value, kind):
+        wanted = {dict: "an object", list: "a list", str: "a string"}.get(kind, kind.__name__)
+        raise SettingsError(
+            f"{settings_path()}: options.{provider_id}.{name} must be {wanted}, "
+            f"got {_json_kind(value)}"
+        )
+    return value
 
 
 def set_option(provider_id: str, name: str, value: Any) -> None:
     """Store a provider option (None removes it)."""
     data = load_settings()
-    options = dict(data.get("options", {}))
-    inner = dict(options.get(provider_id, {}))
+    options = dict(_section(data, "options"))
+    inner = options.get(provider_id, {})
+    inner = dict(inner) if isinstance(inner, dict) else {}
     if value is None:
         inner.pop(name, None)
     else:

@@ -121,5 +121,5 @@ def test_readiness_lists_models_or_says_start_it(ollama, monkeypatch):
     assert (ready.ready, ready.state, ready.detail) == (
         False,
         "server unreachable",
-        f"start Ollama at {url}",
+        f"nothing answers at {url} (from STUDIO_OLLAMA_URL): start Ollama there",
     )

@@ -236,7 +236,10 @@ def test_compatible_server_unreachable(monkeypatch):
     monkeypatch.setenv("STUDIO_OPENAI_COMPAT_URL", url)
     ready = run(OpenAICompatProvider().readiness())
     assert (ready.ready, ready.state) == (False, "server unreachable")
-    assert ready.detail == f"start OpenAI-compatible server at {url}"
+    assert ready.detail == (
+        f"nothing answers at {url} (from STUDIO_OPENAI_COMPAT_URL): start OpenAI-compatible "
+        "server there"
+    )
 
 
 def test_a_refused_generation_is_a_failed_job(openai, ctx):

@@ -59,6 +59,10 @@ class ProviderClient(DownloadMixin):
         allowed = {self._origin(self.base_url)} | {self._origin(o) for o in self.auth_origins}
         return origin in allowed
 
+    def headers_for(self, url: str) -> dict[str, str]:
+        """The headers a request to `url` carries (auth only on the provider's own origin)."""
+        return self._headers(url, None, True)
+
     def _headers(self, url: str, extra: dict[str, str] | None, auth: bool) -> dict[str, str]:
         headers = dict(self.auth) if auth and self.sends_auth_to(url) else {}
         headers.update(extra or {})

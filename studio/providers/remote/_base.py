@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from studio.errors import ProviderError
 from studio.providers import costs, keys, settings
 from studio.providers.base import Capability, Need, Provider, Readiness, TextRequest, TextResult
@@ -34,9 +36,9 @@ class RemoteProvider(Provider):
         return settings.base_url(self.id)
 
     def models(self, capability: Capability) -> list[str]:
-        configured = settings.option(self.id, f"models.{capability.value}")
+        configured = settings.option(self.id, f"models.{capability.value}", kind=list)
         models = list(self.default_models.get(capability, ()))
-        if isinstance(configured, list):
+        if configured is not None:
             models = [str(m) for m in configured] + [m for m in models if m not in configured]
         return models
 
@@ -99,12 +101,62 @@ class RemoteProvider(Provider):
 
     # -- readiness --------------------------------------------------------------------------------
     async def readiness(self) -> Readiness:
+        """Whether the key is there; with a base URL of the user's own (a proxy, a gateway),
+        also whether something answers there."""
         # In a worker thread: a keyring backend may block (D-Bus) and the GUI asks on its loop.
         loop = asyncio.get_running_loop()
         status = await loop.run_in_executor(None, keys.key_status, self.id)
-        if status.present:
+        try:
+            overridden = settings.is_overridden(self.id)
+            url = self.base_url()
+        except settings.SettingsError as exc:
+            return Readiness(False, "bad setting", str(exc))
+        if not status.present:
+            return Readiness(False, "key missing", keys.how_to_set(self.id))
+        if not overridden:
             return Readiness(True, "key present", status.describe())
-        return Readiness(False, "key missing", keys.how_to_set(self.id))
+        response, why = await self.probe("")
+        where = self.where(url)
+        if response is None:
+            return Readiness(False, "server unreachable", f"{status.describe()}; {why}")
+        return Readiness(
+            True,
+            "key present",
+            f"{status.describe()}; {where} answers (HTTP {response.status_code})",
+        )
+
+    def where(self, url: str) -> str:
+        """The base URL, with where it was set when it is not the default."""
+        source = settings.url_source(self.id)
+        if source == "default":
+            return url
+        if source == settings.env_var_for(self.id):
+            return f"{url} (from {source})"
+        return f"{url} (from {settings.SETTINGS_FILE})"
+
+    async def probe(self, path: str) -> tuple[httpx.Response | None, str]:
+        """One quick GET of base URL + `path`, no retries: (the answer, whatever its status,
+        ""), or (None, why nothing answered)."""
+        client = await self.aclient()
+        url = client.url(path)
+        where = self.where(client.base_url)
+        http = await shared_client()
+        try:
+            response = await http.get(
+                url,
+                headers=client.headers_for(url),
+                timeout=httpx.Timeout(READINESS_TIMEOUT),
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            if not self.local:
+                return None, f"nothing answers at {where}"
+            hint = "" if "(from" in where else f", or point {settings.env_var_for(self.id)} at it"
+            return None, f"nothing answers at {where}: start {self.title} there{hint}"
+        except httpx.TimeoutException:
+            return None, f"{where} did not answer within {READINESS_TIMEOUT:g} s"
+        except httpx.HTTPError as exc:
+            return None, keys.redact(f"{where} could not be asked ({type(exc).__name__}: {exc})")
+        return response, ""
 
     # -- costs ------------------------------------------------------------------------------------
     def usage(self, capability: Capability, request: Any) -> costs.Usage:
@@ -161,29 +213,58 @@ class RemoteProvider(Provider):
 
 
 class LocalServerProvider(RemoteProvider):
-    """A server the user runs (Ollama, ComfyUI, LM Studio): no key, readiness = reachable."""
+    """A server the user runs (Ollama, ComfyUI, LM Studio): no key; ready when the server at
+    its URL answers at `probe_path` the way this service does (`check_answer`)."""
 
     need = Need.SERVER
     local = True
     probe_path = "/"
 
+    def check_answer(self, response: httpx.Response) -> str | None:
+        """Why a 2xx answer at `probe_path` is not this service's, or None when it is."""
+        return None
+
     async def readiness(self) -> Readiness:
-        url = self.base_url()
         try:
-            client = await self.aclient(
-                tuning=HttpTuning(
-                    connect_timeout=READINESS_TIMEOUT, read_timeout=READINESS_TIMEOUT, retries=0
-                )
+            url = self.base_url()
+        except settings.SettingsError as exc:
+            return Readiness(False, "bad setting", str(exc))
+        where = self.where(url)
+        response, why = await self.probe(self.probe_path)
+        if response is None:
+            return Readiness(False, "server unreachable", why)
+        status = response.status_code
+        if status in (401, 403):
+            hint = f"; {keys.how_to_set(self.id)}" if self.key_optional else ""
+            return Readiness(
+                False,
+                "server refused",
+                f"{where} answered {status}: behind auth or not {self.title}{hint}",
             )
-            await client.send("GET", self.probe_path)
-        except ProviderError as exc:
-            if exc.status is not None:  # it answered, so it is there (a 404 on an old version)
-                return Readiness(True, "server reachable", url)
-            return Readiness(False, "server unreachable", f"start {self.title} at {url}")
-        return Readiness(True, "server reachable", url)
+        if status >= 300:
+            return Readiness(
+                False,
+                "wrong answer",
+                f"{where} answered {status} at {self.probe_path}: not {self.title}, or an old "
+                "version of it",
+            )
+        problem = self.check_answer(response)
+        if problem is not None:
+            return Readiness(
+                False, "wrong answer", f"{where} answered, but not like {self.title}: {problem}"
+            )
+        return Readiness(True, "server reachable", where)
 
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         return 0.0
+
+
+def json_answer(response: httpx.Response) -> Any:
+    """The JSON of a probe's answer, or None when it is not JSON."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 class ChatMixin:

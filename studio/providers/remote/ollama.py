@@ -16,9 +16,8 @@ from typing import Any
 
 import httpx
 
-from studio.errors import ProviderError
 from studio.providers.base import Capability, Readiness, TextRequest, TextResult
-from studio.providers.remote._base import ChatMixin, LocalServerProvider
+from studio.providers.remote._base import ChatMixin, LocalServerProvider, json_answer
 from studio.providers.remote._media import read_base64
 
 PREVIEW_EVERY = 0.25  # seconds between previews of the text as it streams
@@ -46,23 +45,23 @@ class OllamaProvider(ChatMixin, LocalServerProvider):
         """Names of the models the server has pulled (`GET /api/tags`)."""
         client = await self.aclient()
         answer = await client.request_json("GET", "/api/tags")
-        self._installed = [
-            str(m.get("name"))
-            for m in answer.get("models", [])
-            if isinstance(m, dict) and m.get("name")
-        ]
+        self._installed = _model_names(answer) or []
         return self._installed
+
+    def check_answer(self, response: httpx.Response) -> str | None:
+        names = _model_names(json_answer(response))
+        if names is None:
+            return "/api/tags gave no model list"
+        self._installed = names
+        return None
 
     async def readiness(self) -> Readiness:
         ready = await super().readiness()
-        if ready.ready:
-            try:
-                names = await self.installed()
-            except ProviderError:
-                return ready
-            listed = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
-            return Readiness(True, ready.state, f"{ready.detail}: {listed or 'no models yet'}")
-        return ready
+        if not ready.ready:
+            return ready
+        names = self._installed
+        listed = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+        return Readiness(True, ready.state, f"{ready.detail}: {listed or 'no models yet'}")
 
     async def _chat(self, capability: Capability, request: TextRequest, ctx: Any) -> TextResult:
         model = self.model_for(capability, request.model)
@@ -127,3 +126,11 @@ class OllamaProvider(ChatMixin, LocalServerProvider):
             input_tokens=final.get("prompt_eval_count"), output_tokens=final.get("eval_count")
         )
         return TextResult(text, dict(ctx.provenance))
+
+
+def _model_names(answer: Any) -> list[str] | None:
+    """The model names of a `/api/tags` answer, or None when it is not one."""
+    models = answer.get("models") if isinstance(answer, dict) else None
+    if not isinstance(models, list):
+        return None
+    return [str(m["name"]) for m in models if isinstance(m, dict) and m.get("name")]

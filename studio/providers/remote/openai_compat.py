@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from studio.errors import ProviderError
 from studio.providers import keys
 from studio.providers.base import Capability, Need, Readiness, TextRequest, TextResult
-from studio.providers.remote._base import ChatMixin, LocalServerProvider
+from studio.providers.remote._base import ChatMixin, LocalServerProvider, json_answer
 from studio.providers.remote._chat import chat_completion
 
 
@@ -42,6 +44,14 @@ class OpenAICompatProvider(ChatMixin, LocalServerProvider):
         data = answer.get("data") if isinstance(answer, dict) else None
         self._served = [str(m["id"]) for m in data or [] if isinstance(m, dict) and "id" in m]
         return self._served
+
+    def check_answer(self, response: httpx.Response) -> str | None:
+        answer = json_answer(response)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list):
+            return "/models gave no model list"
+        self._served = [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m]
+        return None
 
     async def readiness(self) -> Readiness:
         ready = await super().readiness()

@@ -129,8 +129,15 @@ class ReplicateProvider(RemoteProvider):
 
     def mappings(self) -> dict[str, dict[str, Any]]:
         """Presets, overridden and extended by the settings file's `options.replicate.models`."""
-        declared = settings.option(self.id, "models", {})
-        return {**PRESETS, **(declared if isinstance(declared, dict) else {})}
+        declared = settings.option(self.id, "models", {}, kind=dict)
+        for name, mapping in declared.items():
+            inputs = mapping.get("input", {}) if isinstance(mapping, dict) else None
+            if not isinstance(inputs, dict) or not isinstance(mapping.get("capability"), str):
+                raise settings.SettingsError(
+                    f"{settings.settings_path()}: options.replicate.models.{name} must be an "
+                    'object like {"capability": "music", "input": {"prompt": "prompt"}}'
+                )
+        return {**PRESETS, **declared}
 
     def models(self, capability: Capability) -> list[str]:
         return [
