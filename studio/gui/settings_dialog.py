@@ -1,4 +1,5 @@
-"""Settings: API keys (keyring, else environment), server URLs, cache size, default providers."""
+"""Settings: API keys (keyring, else environment), server URLs, cache size, default providers,
+offline voices."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.settings import GuiSettings
+from studio.gui.voices_panel import VoicesPanel
 
 SERVERS = (
     ("comfyui", "ComfyUI"),
@@ -45,6 +47,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._servers_page(), "Servers")
         self.tabs.addTab(self._cache_page(), "Cache")
         self.tabs.addTab(self._defaults_page(), "Default providers")
+        self.tabs.addTab(VoicesPanel(), "Voices")
         self.message = QLabel()
         self.message.setObjectName("Error")
         self.message.setWordWrap(True)

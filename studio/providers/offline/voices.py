@@ -107,7 +107,7 @@ def bundled_voice() -> PiperVoice | None:
     config = folder / f"{BUNDLED_KEY}.onnx.json"
     if not (model.is_file() and config.is_file()):
         return None
-    return _voice_from_files(
+    return voice_from_files(
         model,
         config,
         source="bundled",
@@ -125,7 +125,7 @@ def user_voices() -> list[PiperVoice]:
     voices = []
     for manifest in sorted(folder.glob(f"*{MANIFEST_SUFFIX}")):
         with contextlib.suppress(VoiceError):
-            voices.append(_voice_from_manifest(manifest))
+            voices.append(voice_from_manifest(manifest))
     return voices
 
 
@@ -138,7 +138,7 @@ def unchecked_files() -> list[Path]:
     return sorted(p for p in folder.glob("*.onnx") if p.name not in known)
 
 
-def _voice_from_manifest(manifest: Path) -> PiperVoice:
+def voice_from_manifest(manifest: Path) -> PiperVoice:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         key = str(data["key"])
@@ -146,7 +146,7 @@ def _voice_from_manifest(manifest: Path) -> PiperVoice:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise VoiceError(f"{manifest.name} is not a voice manifest ({exc})") from None
     folder = manifest.parent
-    return _voice_from_files(
+    return voice_from_files(
         folder / f"{key}.onnx",
         folder / f"{key}.onnx.json",
         source="user",
@@ -156,7 +156,7 @@ def _voice_from_manifest(manifest: Path) -> PiperVoice:
     )
 
 
-def _voice_from_files(
+def voice_from_files(
     model: Path, config: Path, *, source: str, sha256: dict[str, str], licence: str, origin: str
 ) -> PiperVoice:
     details = read_config(config)
