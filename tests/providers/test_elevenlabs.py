@@ -120,8 +120,27 @@ def test_malformed_voices_json_and_non_audio_body(eleven, ctx):
         run(ElevenLabsProvider().speech(SpeechRequest("x"), ctx))
     eleven.server.route("GET", "/v1/voices", {"voices": eleven.voices})
     eleven.server.route("POST", "/v1/music", Reply(json={"detail": "queued"}))
-    with pytest.raises(ProviderError, match="where an audio was expected"):
+    with pytest.raises(ProviderError) as caught:
         run(ElevenLabsProvider().music(MusicRequest("x"), ctx))
+    assert caught.value.message == (
+        'sent a file labelled application/json that is not audio (JSON: {"detail": "queued"})'
+    )
+
+
+def test_an_html_page_labelled_audio_is_not_audio(eleven, ctx):
+    eleven.server.route(
+        "POST",
+        r"/v1/text-to-speech/(?P<voice>[\w-]+)",
+        Reply(
+            body=b"<html><body>Service paused</body></html>", headers={"Content-Type": "audio/mpeg"}
+        ),
+    )
+    with pytest.raises(ProviderError) as caught:
+        run(ElevenLabsProvider().speech(SpeechRequest("x"), ctx))
+    assert caught.value.message == (
+        "sent a file labelled audio/mpeg that is not audio (an HTML page)"
+    )
+    assert list(ctx.scratch.iterdir()) == []
 
 
 def test_truncated_audio_leaves_nothing(eleven, ctx):

@@ -223,9 +223,25 @@ def test_a_page_that_is_not_an_image_is_refused(fal, ctx):
         Reply(body=b"<html>expired</html>", headers={"Content-Type": "text/html"}),
     )
     fal.media["image.png"] = b"<html>expired</html>"
-    with pytest.raises(ProviderError, match="returned text/html where an image was expected"):
+    with pytest.raises(ProviderError) as caught:
         run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    assert (
+        caught.value.message == "sent a file labelled text/html that is not an image (an HTML page)"
+    )
     assert list(ctx.scratch.iterdir()) == []
+
+
+def test_an_html_page_labelled_as_an_image_is_told_by_its_bytes(fal, ctx):
+    page = b"<!DOCTYPE html><html><head><title>Link expired</title></head><body></body></html>"
+    fal.cdn.route(
+        "GET", "/files/image.png", Reply(body=page, headers={"Content-Type": "image/png"})
+    )
+    fal.media["image.png"] = page
+    with pytest.raises(ProviderError) as caught:
+        run(FalProvider().generate_image(ImageRequest("x"), ctx))
+    assert caught.value.message == (
+        "sent a file labelled image/png that is not an image (an HTML page: 'Link expired')"
+    )
 
 
 def test_slow_submit_past_the_timeout(fal, ctx, monkeypatch):

@@ -135,7 +135,9 @@ def test_malformed_json_and_bad_base64_image(gemini, ctx):
             }
         ),
     )
-    with pytest.raises(ProviderError, match="where an image was expected"):
+    with pytest.raises(
+        ProviderError, match=r"sent a file that is not an image \(text: 'not an image'\)"
+    ):
         run(GeminiProvider().generate_image(ImageRequest("x"), ctx))
     assert list(ctx.scratch.iterdir()) == []
 

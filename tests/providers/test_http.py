@@ -308,3 +308,20 @@ def test_a_refused_download_is_retried_by_send_only(server, tmp_path):
     assert caught.value.status == 503
     assert len(server.received("GET")) == 3  # send's retries, not multiplied by the download's
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("head", "told"),
+    [
+        (b"<!doctype html><title>502 Bad Gateway</title>", "an HTML page: '502 Bad Gateway'"),
+        (b'  {"error": "quota"}', 'JSON: {"error": "quota"}'),
+        (b"Forbidden", "text: 'Forbidden'"),
+        (b"", "an empty file"),
+        (b"\x00\x01\x02\xfe\xff", "unknown bytes"),
+        (png_bytes(8, 8), "an image (PNG)"),
+    ],
+)
+def test_what_arrived_instead_of_media_is_told_by_its_bytes(head, told):
+    from studio.providers.remote._media import describe_bytes
+
+    assert describe_bytes(head) == told

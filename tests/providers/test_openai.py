@@ -136,7 +136,9 @@ def test_malformed_json_and_a_body_that_is_not_media(openai, ctx):
     with pytest.raises(ProviderError, match="not JSON"):
         run(OpenAIProvider().complete_text(TextRequest("hi"), ctx))
     openai.server.route("POST", "/v1/audio/speech", Reply(json={"ok": True}))
-    with pytest.raises(ProviderError, match="returned application/json where an audio"):
+    with pytest.raises(
+        ProviderError, match="sent a file labelled application/json that is not audio"
+    ):
         run(OpenAIProvider().speech(SpeechRequest("hi"), ctx))
     assert list(ctx.scratch.iterdir()) == []
 

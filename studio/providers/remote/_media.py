@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -60,34 +61,60 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def describe_bytes(head: bytes, content_type: str = "") -> str:
-    """A short, safe description of what arrived instead of media."""
-    if content_type:
-        return content_type.split(";")[0]
-    text = head[:1].decode("latin-1", "replace")
-    return "JSON" if text in "{[" else "HTML" if text == "<" else "unknown bytes"
+NOUNS = {"image": "an image", "video": "a video", "audio": "audio"}
+
+
+def describe_bytes(head: bytes) -> str:
+    """What a body that is not the expected media looks like, from its first bytes: "an HTML
+    page", "JSON: {"detail": ...}", "text: ...", "an image (PNG)", "an empty file"..."""
+    found = sniff(head)
+    if found is not None:
+        return f"{NOUNS[found[0]]} ({found[1].lstrip('.').upper()})"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        return "an empty file" if not head else "blank text"
+    if stripped[:1] == b"<":
+        lowered = stripped[:512].lower()
+        if b"<html" in lowered or b"<!doctype html" in lowered or b"<head" in lowered:
+            title = re.search(rb"<title[^>]*>([^<]{1,80})", stripped, re.IGNORECASE)
+            named = f": {_excerpt(title.group(1))!r}" if title else ""
+            return f"an HTML page{named}"
+        return "XML or markup"
+    text = stripped[:200].decode("utf-8", "replace")
+    if "\ufffd" in text or any(ord(c) < 9 for c in text):
+        return "unknown bytes"
+    if stripped[:1] in (b"{", b"["):
+        return f"JSON: {_excerpt(stripped)}"
+    return f"text: {_excerpt(stripped)!r}"
+
+
+def _excerpt(data: bytes, limit: int = 80) -> str:
+    from studio.providers.keys import redact
+
+    text = " ".join(data[: limit * 2].decode("utf-8", "replace").split())
+    return redact(text[:limit] + ("…" if len(text) > limit else ""))
 
 
 def finish_media(path: Path, expect: str, provider: str, content_type: str = "") -> Path:
-    """Check a downloaded file is `expect` media ("image", "video", "audio"); give it the right
-    suffix. Anything else is deleted and reported."""
+    """Check a downloaded file is `expect` media ("image", "video", "audio") by its bytes (never
+    by its label: a CDN may call an error page audio/mpeg); give it the right suffix. Anything
+    else is deleted and reported: "sent a file labelled audio/mpeg that is not audio (an HTML
+    page)"."""
     with open(path, "rb") as handle:
-        head = handle.read(64)
+        head = handle.read(1024)
     found = sniff(head)
     if found is None or found[0] != expect:
-        what = found[0] if found else describe_bytes(head, content_type)
         path.unlink(missing_ok=True)
+        label = content_type.split(";")[0].strip()
+        labelled = f"a file labelled {label}" if label else "a file"
         raise ProviderError(
-            f"returned {what} where {_article(expect)} {expect} was expected", provider=provider
+            f"sent {labelled} that is not {NOUNS[expect]} ({describe_bytes(head)})",
+            provider=provider,
         )
     target = path.with_suffix(found[1])
     if target != path:
         path.replace(target)
     return target
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"
 
 
 def scratch_file(folder: Path, provider: str, suffix: str = ".bin") -> Path:
