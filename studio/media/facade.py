@@ -111,7 +111,8 @@ def render_timeline(
     fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
     music_fade_out, duck_db, burn_captions, image_motion, quality). `narration_sentences` (the
     speech artifact's meta "sentences") time the captions exactly. Returns a dict: path, width,
-    height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the user).
+    height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the user),
+    warnings (damage in a clip, for `ctx.warn`).
     """
     from studio.media.timeline import Clip, TimelineSettings
     from studio.media.timeline import render_timeline as render
@@ -139,6 +140,7 @@ def render_timeline(
         "duration": result.duration,
         "srt": result.srt,
         "notes": result.notes,
+        "warnings": result.warnings,
         "captions": len(result.cues),
     }
 

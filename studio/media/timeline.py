@@ -80,6 +80,7 @@ class TimelineResult:
     cues: list[Cue] = field(default_factory=list)
     srt: str = ""
     notes: list[str] = field(default_factory=list)  # adjustments the user should hear about
+    warnings: list[str] = field(default_factory=list)  # damage in a clip, for ctx.warn
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,18 @@ def _split_evenly(total: int, parts: int) -> list[int]:
 
 # -- clip frames -----------------------------------------------------------------------------------
 def clip_frames(
-    clip: Clip, index: int, length: int, settings: TimelineSettings, width: int, height: int
+    clip: Clip,
+    index: int,
+    length: int,
+    settings: TimelineSettings,
+    width: int,
+    height: int,
+    warnings: list[str] | None = None,
 ) -> Iterator[np.ndarray]:
     """Exactly `length` fresh I420 frames of one clip at the output size and frame rate.
 
-    A video shorter than its slot holds its last frame; a longer one is cut.
+    A video shorter than its slot holds its last frame; a longer one is cut. Damaged frames of
+    a video (skipped, the one before holds) are told in `warnings`.
     """
     if clip.kind == "image":
         from studio.media.kenburns import ken_burns_frames, load_rgb
@@ -179,6 +187,7 @@ def clip_frames(
         fps=settings.fps,
         fit=settings.fit,
         pixel_format="yuv420p",
+        warnings=warnings,
     )
     try:
         for frame in frames:
@@ -204,6 +213,7 @@ def timeline_frames(
     cues: Sequence[Cue] = (),
     width: int | None = None,
     height: int | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[np.ndarray]:
     """The timeline's I420 frames in order: clips, crossfades and burned-in captions."""
     import cv2
@@ -224,7 +234,13 @@ def timeline_frames(
         for g in range(total):
             while next_clip < len(slots) and slots[next_clip].start <= g:
                 open_sources[next_clip] = clip_frames(
-                    clips[next_clip], next_clip, slots[next_clip].length, settings, width, height
+                    clips[next_clip],
+                    next_clip,
+                    slots[next_clip].length,
+                    settings,
+                    width,
+                    height,
+                    warnings,
                 )
                 next_clip += 1
             active = sorted(open_sources)
@@ -326,7 +342,10 @@ def render_timeline(
                 segments = soundtrack.speech_segments if narration is not None else None
                 cues = time_captions(captions_text, duration, segments)
         cues = cues or []
-        frames = Prefetch(timeline_frames(clips, slots, total, settings, cues, width, height))
+        warnings: list[str] = []
+        frames = Prefetch(
+            timeline_frames(clips, slots, total, settings, cues, width, height, warnings)
+        )
         with VideoEncoder(
             out,
             width=width,
@@ -357,6 +376,7 @@ def render_timeline(
         cues=list(cues),
         srt=to_srt(cues),
         notes=notes,
+        warnings=warnings,
     )
 
 

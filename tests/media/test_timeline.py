@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from mediafiles import read_counter, remux, write_counter_video
+from mediafiles import read_counter, remux, write_counter_video, write_with_damaged_packets
 from PIL import Image, ImageDraw
 
 from studio.errors import Cancelled
@@ -164,6 +164,21 @@ def test_a_video_with_millisecond_timestamps_plays_every_frame_once(tmp_path: Pa
     render_timeline([Clip(clip, "video")], tmp_path / "out.mp4", settings=settings)
     frames, _, _ = read_back(tmp_path / "out.mp4")
     assert [read_counter(frame) for frame in frames] == list(range(60))
+
+
+def test_a_damaged_clip_plays_on_and_is_reported(tmp_path: Path) -> None:
+    clip = write_with_damaged_packets(tmp_path / "scratched.mkv", count=50, damaged=range(20, 23))
+    settings = TimelineSettings(
+        width=160, height=96, fps=25, clip_duration=2.0, transition="cut", burn_captions=False
+    )
+    result = render_timeline([Clip(clip, "video")], tmp_path / "out.mp4", settings=settings)
+    frames, _, _ = read_back(tmp_path / "out.mp4")
+    # It used to stop at the first damaged frame and hold it for the remaining 1.2 s, silently.
+    assert [read_counter(f) for f in frames] == [*range(20), 19, 19, 19, *range(23, 50)]
+    assert result.warnings == [
+        "scratched.mkv: 3 damaged video frames could not be decoded; "
+        "the frame before each is shown in its place"
+    ]
 
 
 def test_a_crossfade_blends_the_two_clips(tmp_path: Path, pictures: list[Clip]) -> None:
