@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from studio.api import Capability, Input, NodeSpec, Output, Param, PortType, TextRequest
 
+DEFAULT_QUESTION = "Describe this picture for someone who cannot see it."
+
 
 async def run(ctx, inputs, params):
     image = inputs["image"]
@@ -16,6 +18,13 @@ async def run(ctx, inputs, params):
     ctx.progress(None, f"looking with {provider.title}")
     result = await provider.describe_image(request, ctx)
     text = result.text.strip()
+    question = request.prompt
+    if provider.id == "offline" and question and question != DEFAULT_QUESTION:
+        # The offline engine measures colour and light; it cannot answer what was asked.
+        ctx.warn(
+            f'the offline engine cannot see what is in a picture, so "{question}" was not '
+            "answered: it describes colours and light. Choose a vision provider for an answer."
+        )
     ctx.preview(text)
     return {"text": text}
 
@@ -35,7 +44,7 @@ SPEC = NodeSpec(
     params=(
         Param.text(
             "question",
-            "Describe this picture for someone who cannot see it.",
+            DEFAULT_QUESTION,
             help="What to ask a vision model; the offline engine always gives its "
             "colour-and-light description.",
         ),
