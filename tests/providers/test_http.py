@@ -325,3 +325,47 @@ def test_what_arrived_instead_of_media_is_told_by_its_bytes(head, told):
     from studio.providers.remote._media import describe_bytes
 
     assert describe_bytes(head) == told
+
+
+def test_no_private_module_of_httpx_httpcore_or_anyio_is_imported():
+    import ast
+    from pathlib import Path
+
+    import studio
+
+    private = []
+    for path in Path(studio.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] in ("anyio", "httpcore", "httpx") and any(
+                    p.startswith("_") for p in parts[1:]
+                ):
+                    private.append(f"{path.name}: {name}")
+    assert private == []
+
+
+def test_the_shared_client_is_built_with_the_async_backend_already_loaded():
+    # In a fresh interpreter: the ~30 ms anyio backend import happens while the client is built
+    # in its worker thread, not on the event loop during the first request.
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from studio.providers.http.pool import shared_client\n"
+        "async def main():\n"
+        "    await shared_client()\n"
+        "    print('anyio._backends._asyncio' in sys.modules)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"

@@ -10,14 +10,8 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
-import anyio._backends._asyncio
-import httpcore._backends.anyio
+import httpcore
 import httpx
-
-# httpx imports its transport (httpcore) and httpcore its async backend (anyio) only on first
-# use: ~0.15 s of imports that would otherwise run on the event loop during the first request,
-# stalling every node. Importing them with this module moves that to start-up.
-_PRELOADED = (anyio._backends._asyncio, httpcore._backends.anyio)
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (
     weakref.WeakKeyDictionary()
@@ -44,9 +38,21 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context(trust_env=True)
 
 
+def _warm_transport() -> None:
+    """Load what the first request would otherwise import on the event loop.
+
+    Building a client imports httpcore's anyio backend, but anyio loads its asyncio backend
+    only when first awaited: ~30 ms of imports (measured, more on a loaded machine) that would
+    stall every node during the first request. One anyio sleep through httpcore's public
+    AnyIOBackend, on a throwaway loop in this worker thread, loads it here instead.
+    """
+    asyncio.run(httpcore.AnyIOBackend().sleep(0))
+
+
 def _new_client() -> httpx.AsyncClient:
     from studio import __version__
 
+    _warm_transport()
     return httpx.AsyncClient(
         verify=_ssl_context(),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=16),
