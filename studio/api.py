@@ -19,6 +19,7 @@ A pack exposes a callable returning its specs under the entry-point group `multi
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,11 +137,11 @@ class Param:
     @staticmethod
     def int(
         name: str,
-        default: int,
+        default: builtins.int,
         *,
         help: str,
-        minimum: int | None = None,
-        maximum: int | None = None,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = None,
         title: str = "",
     ) -> Param:
         return Param(name, "int", default, help, minimum, maximum, title=title)
@@ -148,17 +149,17 @@ class Param:
     @staticmethod
     def float(
         name: str,
-        default: float,
+        default: builtins.float,
         *,
         help: str,
-        minimum: float | None = None,
-        maximum: float | None = None,
+        minimum: builtins.float | None = None,
+        maximum: builtins.float | None = None,
         title: str = "",
     ) -> Param:
         return Param(name, "float", default, help, minimum, maximum, title=title)
 
     @staticmethod
-    def bool(name: str, default: bool, *, help: str, title: str = "") -> Param:
+    def bool(name: str, default: builtins.bool, *, help: str, title: str = "") -> Param:
         return Param(name, "bool", default, help, title=title)
 
     @staticmethod
@@ -180,7 +181,7 @@ class Param:
     @staticmethod
     def seed(
         name: str = "seed",
-        default: int = 0,
+        default: builtins.int = 0,
         *,
         help: str = "Same seed, same result.",
         title: str = "",
@@ -193,7 +194,7 @@ class Param:
         *,
         help: str,
         kinds: Sequence[str] = ("any",),
-        optional: bool = False,
+        optional: builtins.bool = False,
         title: str = "",
     ) -> Param:
         return Param(

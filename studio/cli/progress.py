@@ -74,7 +74,7 @@ class ProgressPrinter:
             return
         node = getattr(event, "node", None)
         if isinstance(event, NodeStarted):
-            self._tasks[node] = progress.add_task(node, total=1.0, status="running")
+            self._tasks[event.node] = progress.add_task(event.node, total=1.0, status="running")
         elif isinstance(event, NodeProgress) and node in self._tasks:
             if event.fraction is None:
                 progress.update(self._tasks[node], total=None, status=event.message[:30])

@@ -10,7 +10,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from studio.api import ENTRY_POINT_GROUP, NODE_TYPE_PATTERN, NodeSpec
 
@@ -108,11 +108,12 @@ def load_registry(
         pack_name = dist.metadata["Name"] if dist is not None else ep.name
         version = dist.version if dist is not None else "0"
 
-        def load(ep=ep):  # bind now: the loop variable changes
+        def load(ep: EntryPoint = ep) -> Iterable[NodeSpec]:  # bind now: the loop variable changes
             loader = ep.load()
-            return loader() if callable(loader) else loader
+            specs: Iterable[NodeSpec] = loader() if callable(loader) else loader
+            return specs
 
         registry.register_pack(pack_name, version, load)
-    for name, version, load in extra:
-        registry.register_pack(name, version, load)
+    for name, version, pack_load in extra:
+        registry.register_pack(name, version, pack_load)
     return registry

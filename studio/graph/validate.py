@@ -97,8 +97,8 @@ def validate_graph(
             )
 
     for node_id in sorted(wanted):
-        node = graph.nodes.get(node_id)
-        spec = registry.get(node.type) if node else None
+        wanted_node = graph.nodes.get(node_id)
+        spec = registry.get(wanted_node.type) if wanted_node else None
         if spec is None:
             continue
         for inp in spec.inputs:
