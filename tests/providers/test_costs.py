@@ -24,7 +24,7 @@ def test_the_table_is_dated_and_every_paid_provider_cites_a_source():
     assert f"list prices as of {as_of.isoformat()}, verify" in table["note"]
     for provider in PROVIDERS:
         entry = table["providers"][provider.id]
-        if entry.get("free"):
+        if entry.get("free") or entry.get("free_when_self_hosted"):
             continue
         assert "list prices as of" in entry["source"] and "verify" in entry["source"]
         assert entry["source"].split()[0].startswith("https://")

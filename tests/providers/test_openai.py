@@ -232,6 +232,27 @@ def test_compatible_server_with_a_gateway_key(openai, ctx, monkeypatch):
     assert openai.server.received("POST")[0].headers["authorization"] == "Bearer or-key-1"
 
 
+def test_a_hosted_compatible_gateway_has_an_unknown_price_not_a_free_one(openai, ctx, monkeypatch):
+    from studio.providers import costs
+
+    params = {"provider": "openai_compat", "model": "anthropic/claude-sonnet-4.5"}
+    assert costs.node_cost("text.enhance", "text", params).usd == 0.0  # on 127.0.0.1: free
+    monkeypatch.setenv("STUDIO_OPENAI_COMPAT_URL", "https://openrouter.ai/api/v1")
+    cost = costs.node_cost("text.enhance", "text", params)
+    assert cost.usd is None and cost.label == "openai_compat anthropic/claude-sonnet-4.5"
+    for url in ("http://192.168.1.20:1234/v1", "http://gpu-box:8000/v1", "http://[::1]:1234"):
+        monkeypatch.setenv("STUDIO_OPENAI_COMPAT_URL", url)
+        assert costs.node_cost("text.enhance", "text", params).usd == 0.0, url
+
+    # A call a hosted gateway accepted is recorded as billed at an unknown price.
+    monkeypatch.setenv("STUDIO_OPENAI_COMPAT_URL", openai.base_url)
+    provider = OpenAICompatProvider()
+    monkeypatch.setattr(provider, "self_hosted", lambda: False)
+    run(provider.complete_text(TextRequest("hi", model="m"), ctx))
+    assert ctx.provenance["cost_usd"] is None
+    assert ctx.provenance["cost_basis"] == "unknown price"
+
+
 def test_compatible_server_unreachable(monkeypatch):
     with FakeServer() as dead:
         url = dead.url

@@ -45,6 +45,14 @@ class OpenAICompatProvider(ChatMixin, LocalServerProvider):
         self._served = [str(m["id"]) for m in data or [] if isinstance(m, dict) and "id" in m]
         return self._served
 
+    def estimate_cost(self, capability: Capability, request: Any) -> float | None:
+        """Free on this machine or a private network; a hosted gateway (OpenRouter) bills at
+        prices the studio does not know, so there the cost is unknown, not free."""
+        return 0.0 if self.self_hosted() else None
+
+    def self_hosted(self) -> bool:
+        return _private_host(self.base_url())
+
     def check_answer(self, response: httpx.Response) -> str | None:
         answer = json_answer(response)
         data = answer.get("data") if isinstance(answer, dict) else None
@@ -76,13 +84,32 @@ class OpenAICompatProvider(ChatMixin, LocalServerProvider):
         model = await self._model(capability, request.model)
         self.begin(ctx, capability, model)
         ctx.progress(None, f"asking {model}")
+        hosted = not self.self_hosted()
         text, usage, _ = await chat_completion(
             await self.aclient(),
             model,
             request,
             ctx,
             token_field="max_tokens",
-            retry_unsafe=lambda response: True,
+            # Re-sending a POST a hosted gateway may have billed could pay twice; a local server
+            # is stateless, so anything may be retried there.
+            retry_unsafe=None if hosted else (lambda response: True),
+            accepted=self.on_accept(ctx, capability, request, model) if hosted else None,
         )
         ctx.provenance.update(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens)
         return TextResult(text, dict(ctx.provenance))
+
+
+def _private_host(url: str) -> bool:
+    """Whether a URL's host is this machine or a private network (where nobody bills)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith((".local", ".localhost", ".lan", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare machine name on the local network
+    return address.is_private or address.is_loopback or address.is_link_local
