@@ -168,7 +168,9 @@ def list_remote(language: str) -> int:
     keys = sorted(k for k in data if not wanted or k.lower().startswith(wanted))
     for key in keys:
         entry = data[key] if isinstance(data[key], dict) else {}
-        files = entry.get("files") if isinstance(entry.get("files"), dict) else {}
+        files = entry.get("files")
+        if not isinstance(files, dict):
+            files = {}
         size = sum(
             int(f.get("size_bytes") or 0)
             for path, f in files.items()
