@@ -135,3 +135,17 @@ def test_rejected_key_and_unknown_model(bfl, ctx):
         run(BflProvider().generate_image(ImageRequest("x"), ctx))
     assert "key for Black Forest Labs rejected" in str(caught.value)
     assert "BFL_API_KEY" in str(caught.value) and KEY not in str(caught.value)
+
+
+def test_failing_polls_say_the_job_may_still_be_billed(bfl, ctx):
+    bfl.api.route("GET", "/v1/get_result", Reply(502, body="bad gateway"))
+    with pytest.raises(ProviderError) as caught:
+        run(BflProvider().generate_image(ImageRequest("x"), ctx))
+    # BFL has no cancel endpoint: the node cannot stop the job, and says so.
+    assert caught.value.message.startswith("Black Forest Labs had a server error")
+    assert caught.value.message.endswith(
+        "Black Forest Labs offers no cancel, so job "
+        + ctx.provenance["job_id"]
+        + " may still run and be billed"
+    )
+    assert ctx.provenance["cost_usd"] == 0.04  # accepted: billed

@@ -180,3 +180,42 @@ def test_image_and_video_nodes_record_the_size_that_came_back(fakes, run_graph, 
     assert ("picture", "fal returned 96x64, not the 1024x768 asked for") in warnings
     assert ("motion", "fal returned 64x48, not the 1920x1080 asked for") in warnings
     assert ("motion", "fal returned 1.0 s, not the 5 s asked for") in warnings
+
+
+def test_a_run_whose_remote_cancel_fails_warns_on_the_node(fakes, registry, cache):
+    import asyncio
+
+    from fakes.server import Reply
+
+    from studio.engine.executor import Executor
+    from studio.graph.model import Graph, Node
+    from studio.providers.setup import default_providers
+
+    fakes.fal.never_finish = True
+    fakes.fal.api.route("PUT", r".*/cancel", Reply(500, json={"detail": "cannot cancel now"}))
+    graph = Graph()
+    graph.add_node(Node("idea", "text.prompt", {"template": "a storm at sea"}))
+    graph.add_node(Node("picture", "image.generate", {"provider": "fal"}))
+    graph.connect("idea", "text", "picture", "prompt")
+    events: list = []
+
+    async def scenario():
+        executor = Executor(registry, cache, events.append, providers=default_providers())
+        try:
+            run = asyncio.ensure_future(executor.run(graph))
+            while not fakes.fal.api.received("GET", r".*/status/stream"):
+                await asyncio.sleep(0.01)
+            executor.cancel()
+            return await run
+        finally:
+            executor.close()
+
+    result = asyncio.run(scenario())
+    assert result.status == "cancelled"
+    assert fakes.fal.api.received("PUT")  # the cancel was tried...
+    warnings = [e.message for e in events if type(e).__name__ == "NodeWarning"]
+    assert any(  # ...and its failure is told on the node, not swallowed
+        m.startswith("fal job req-1 could not be cancelled (fal had a server error")
+        and m.endswith("it may still run and be billed")
+        for m in warnings
+    ), warnings
