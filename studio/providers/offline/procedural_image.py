@@ -1,9 +1,12 @@
 """The offline sketch engine: a procedural picture from a prompt, a mood, a palette and a seed.
 
-It is not an AI model and does not pretend to be one. It reads keywords from the prompt (sea, sky,
-forest, night, city, fire, mountain, sun, lighthouse...) and paints fitting elements with layered
-gradients, shapes, noise texture and vignette lighting; the mood sets contrast, saturation and
-brightness; the palette words tint the sky and the land. The same inputs give the same bytes of
+It is not an AI model and does not pretend to be one. It reads keywords from the prompt (sea,
+forest, night, city, fire, mountain, lighthouse, a person, a boat, a car, birds, a house, trees, a
+dog, a cat, a horse, a bridge, a road, flowers...; see scene_words.py) and paints fitting elements
+with layered gradients, silhouettes, noise texture and vignette lighting; the mood sets contrast,
+saturation and brightness; colour words (the prompt's and the palette's) tint the sky and the land,
+and one just before a subject ("a red boat") colours it. Words naming something it cannot paint
+are reported (`unpainted_report`), never silently replaced. The same inputs give the same bytes of
 PNG, so a graph re-renders identically.
 """
 
@@ -13,99 +16,19 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
+from studio.providers.offline import object_painters as objects
 from studio.providers.offline import scene_painters as paint
+from studio.providers.offline import subject_painters as subjects
 from studio.providers.offline.colours import RGB, parse_palette
+from studio.providers.offline.scene_words import MOODS, PromptReading, read_prompt, report
 
 MAX_SIDE = 4096
 
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "sea": (
-        "sea",
-        "ocean",
-        "water",
-        "lake",
-        "beach",
-        "coast",
-        "wave",
-        "harbor",
-        "harbour",
-        "bay",
-        "river",
-        "shore",
-        "island",
-        "lighthouse",
-    ),
-    "mountain": ("mountain", "hill", "valley", "peak", "alps", "ridge", "cliff", "canyon"),
-    "forest": ("forest", "tree", "wood", "woods", "jungle", "pine", "grove", "park"),
-    "city": (
-        "city",
-        "town",
-        "street",
-        "building",
-        "skyline",
-        "village",
-        "tower",
-        "urban",
-        "downtown",
-        "cyberpunk",
-    ),
-    "fire": ("fire", "flame", "campfire", "lava", "volcano", "ember", "burning", "blaze"),
-    "lighthouse": ("lighthouse", "beacon"),
-    "cliff": ("cliff", "rock", "crag"),
-    "rain": ("rain", "storm", "rainy", "thunder"),
-    "snow": ("snow", "winter", "ice", "frozen", "snowy"),
-    "desert": ("desert", "dune", "sand", "sahara"),
-    "space": ("space", "galaxy", "nebula", "cosmos", "universe", "planet", "star", "stars"),
-    "sun": ("sun", "sunny", "sunshine", "summer"),
-}
-TIMES: dict[str, tuple[str, ...]] = {
-    "night": ("night", "midnight", "moon", "moonlight", "moonlit", "nocturnal", "starry"),
-    "dusk": ("dusk", "sunset", "evening", "twilight", "golden hour"),
-    "dawn": ("dawn", "sunrise", "morning", "daybreak"),
-}
-MOODS: dict[str, tuple[str, ...]] = {
-    "calm": (
-        "calm",
-        "peaceful",
-        "serene",
-        "quiet",
-        "gentle",
-        "relaxed",
-        "soft",
-        "tranquil",
-        "hopeful",
-        "dreamy",
-    ),
-    "tense": ("tense", "anxious", "suspense", "dramatic", "ominous", "eerie", "urgent", "scary"),
-    "joyful": (
-        "joyful",
-        "happy",
-        "cheerful",
-        "playful",
-        "upbeat",
-        "festive",
-        "bright",
-        "fun",
-        "energetic",
-        "warm",
-    ),
-    "dark": (
-        "dark",
-        "gloomy",
-        "sad",
-        "melancholic",
-        "melancholy",
-        "grim",
-        "somber",
-        "sombre",
-        "mysterious",
-        "lonely",
-    ),
-}
 # Mood → (contrast, saturation, brightness).
 MOOD_GRADE: dict[str, tuple[float, float, float]] = {
     "calm": (0.85, 0.85, 1.02),
@@ -135,6 +58,8 @@ class ScenePlan:
     style: set[str] = field(default_factory=set)
     land: RGB = (40, 60, 45)
     water: RGB = (20, 60, 100)
+    reading: PromptReading = field(default_factory=PromptReading)
+    fallback: str | None = None  # the landscape painted when the prompt named nothing known
 
 
 def _words(text: str) -> set[str]:
@@ -152,6 +77,12 @@ def seed_from(*parts: object) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
+# Subjects that need water under them, or land to stand on.
+ON_WATER = {"boat"}
+ON_LAND = {"person", "car", "dog", "cat", "horse", "house", "tree", "road", "field", "flowers"}
+LANDSCAPES = {"sea", "mountain", "forest", "city", "desert", "space", "field", "road", "house"}
+
+
 def plan_scene(
     prompt: str, *, mood: str = "", palette: str = "", style: str = "", seed: int = 0
 ) -> ScenePlan:
@@ -159,21 +90,23 @@ def plan_scene(
     text = f"{prompt} {style}"
     words = _words(text)
     rng = np.random.default_rng(seed_from("plan", sorted(words), seed))
-    elements = {name for name, vocab in KEYWORDS.items() if _matches(words, text, vocab)}
-    time = "day"
-    for name, vocab in TIMES.items():
-        if _matches(words, text, vocab):
-            time = name
-            break
-    if time == "day" and "space" in elements:
-        time = "night"
+    reading = read_prompt(prompt, style)
+    elements = set(reading.elements)
+    time = reading.time
     mood_words = _words(mood) | (words & {w for v in MOODS.values() for w in v})
     weights = {name: _matches(mood_words, mood, vocab) for name, vocab in MOODS.items()}
     grade = _blend_grade(weights)
-    colours = parse_palette(palette) if palette.strip() else []
-    if not elements & {"sea", "mountain", "forest", "city", "desert", "space"}:
-        # An abstract prompt still gets a landscape: hills or sea, chosen by the words' hash.
-        elements.add(("mountain", "sea", "forest")[int(rng.integers(0, 3))])
+    # The prompt's own colour words come first: "a red boat at dusk" is a red picture.
+    colours = reading.colours + (parse_palette(palette) if palette.strip() else [])
+    if elements & ON_WATER:
+        elements.add("sea")  # a boat floats on something
+    if "car" in elements and not elements & {"city", "road"}:
+        elements.add("road")
+    fallback = None
+    if not elements & (LANDSCAPES | ON_LAND | {"cliff", "lighthouse", "bridge"}):
+        # Nothing to stand on: a landscape (chosen by the words' hash), and the report says so.
+        fallback = ("mountain", "sea", "forest")[int(rng.integers(0, 3))]
+        elements.add(fallback)
     sky = SKIES[time]
     if colours:
         sky = _tint_sky(sky, colours, time)
@@ -186,10 +119,19 @@ def plan_scene(
         horizon=float(rng.uniform(0.52, 0.68)),
         light_x=float(rng.uniform(0.2, 0.8)),
         style=_words(style) | words,
+        reading=reading,
+        fallback=fallback,
     )
     plan.land = _land_colour(plan, rng)
     plan.water = _mix(plan.sky[0], (10, 40, 70), 0.5) if time != "night" else (8, 14, 30)
     return plan
+
+
+def unpainted_report(prompt: str, *, style: str = "", seed: int = 0) -> str | None:
+    """The warning for a prompt naming things the painter cannot paint, or None: "no painter
+    for: dragon; painted sea, night"."""
+    plan = plan_scene(prompt, style=style, seed=seed)
+    return report(plan.reading, plan.fallback)
 
 
 def _blend_grade(weights: dict[str, int]) -> tuple[float, float, float]:
@@ -253,33 +195,67 @@ def render(
     if not (16 <= width <= MAX_SIDE and 16 <= height <= MAX_SIDE):
         raise ValueError(f"image size must be 16..{MAX_SIDE} pixels a side, got {width}×{height}")
     plan = plan_scene(prompt, mood=mood, palette=palette, style=style, seed=seed)
-    rng = np.random.default_rng(seed_from("paint", prompt, mood, palette, style, seed))
-    canvas = paint.Canvas(width, height, rng)
-    paint.sky(canvas, plan)
-    if plan.time == "night" or "space" in plan.elements:
-        paint.stars(canvas, plan)
-    paint.light_source(canvas, plan)
-    paint.clouds(canvas, plan)
-    if "mountain" in plan.elements or "desert" in plan.elements or "forest" in plan.elements:
-        paint.ridges(canvas, plan)
-    if "sea" in plan.elements:
-        paint.sea(canvas, plan)
+    canvas = paint.Canvas(width, height, np.random.default_rng(0))
+    elements = plan.elements
+
+    def step(painter: Any, *args: Any, **kwargs: Any) -> Any:
+        # Each painter draws from its own random stream, so adding a subject to a prompt does
+        # not reshuffle everything painted after it (the same sea with or without a boat).
+        name = f"{painter.__module__}.{painter.__name__}"
+        canvas.rng = np.random.default_rng(
+            seed_from("paint", name, prompt, mood, palette, style, seed)
+        )
+        return painter(canvas, plan, *args, **kwargs)
+
+    step(paint.sky)
+    if plan.time == "night" or "space" in elements:
+        step(paint.stars)
+    step(paint.light_source)
+    step(paint.clouds)
+    if "bird" in elements:
+        step(subjects.birds)
+    if elements & {"mountain", "desert", "forest"}:
+        step(paint.ridges)
+    if "sea" in elements:
+        step(paint.sea)
+        if elements & ON_LAND:  # people, animals, houses and cars need a shore to stand on
+            elements.add("shore")
+            step(objects.shore)
     else:
-        paint.ground(canvas, plan)
-    if "city" in plan.elements:
-        paint.city(canvas, plan)
-    if "forest" in plan.elements:
-        paint.trees(canvas, plan)
-    if "lighthouse" in plan.elements or "cliff" in plan.elements:
-        paint.cliff(canvas, plan, lighthouse="lighthouse" in plan.elements)
-    if "fire" in plan.elements:
-        paint.fire(canvas, plan)
-    if "rain" in plan.elements:
-        paint.rain(canvas, plan)
-    if "snow" in plan.elements:
-        paint.snow(canvas, plan)
-    paint.grade(canvas, plan)
-    paint.texture_and_vignette(canvas, plan)
+        step(paint.ground)
+    if elements & {"field", "flowers"} and "sea" not in elements:
+        step(objects.field)
+    if "road" in elements and "sea" not in elements:
+        step(objects.road)
+    if "city" in elements:
+        step(paint.city)
+    if "bridge" in elements:
+        step(objects.bridge)
+    if "house" in elements:
+        step(objects.houses)
+    if "forest" in elements:
+        step(paint.trees)
+    if "tree" in elements:
+        step(objects.trees)
+    if "lighthouse" in elements or "cliff" in elements:
+        step(paint.cliff, lighthouse="lighthouse" in elements)
+    if "boat" in elements:
+        step(objects.boats)
+    if "car" in elements:
+        step(objects.car)
+    standing = step(subjects.people) if "person" in elements else None
+    if elements & {"dog", "cat", "horse"}:
+        step(subjects.animals, standing)
+    if "flowers" in elements:
+        step(objects.flowers)
+    if "fire" in elements:
+        step(paint.fire)
+    if "rain" in elements:
+        step(paint.rain)
+    if "snow" in elements:
+        step(paint.snow)
+    step(paint.grade)
+    step(paint.texture_and_vignette)
     return canvas.to_uint8()
 
 

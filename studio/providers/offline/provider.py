@@ -78,6 +78,8 @@ class OfflineProvider(Provider):
             identity["piper"] = piper_version()
             identity["bundled_voice"] = bundled.origin if bundled else None
             identity["speech_engine"] = 2
+        if capability == Capability.IMAGE:
+            identity["painter"] = 2  # people, boats, animals...; colour words; warnings
         return identity
 
     # -- helpers --------------------------------------------------------------------------------
@@ -100,11 +102,15 @@ class OfflineProvider(Provider):
 
     # -- capabilities ---------------------------------------------------------------------------
     async def generate_image(self, request: ImageRequest, ctx: RunContext) -> MediaResult:
-        from studio.providers.offline.procedural_image import render_png
+        from studio.providers.offline.procedural_image import render_png, unpainted_report
 
         model = self._model(Capability.IMAGE, request.model)
         out = self._scratch_file(ctx, "sketch", ".png")
         ctx.progress(None, "painting an offline sketch")
+        # Subjects it cannot paint are said, not silently replaced (the picture still comes).
+        warning = unpainted_report(request.prompt, style=request.style, seed=request.seed)
+        if warning:
+            ctx.warn(warning)
         try:
             await ctx.run_cpu(
                 render_png,

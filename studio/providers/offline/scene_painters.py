@@ -33,6 +33,8 @@ class Canvas:
         self.light_colour = np.ones(3, dtype=np.float32)
         # The y of the land's top edge per column (where trees and houses stand).
         self.ground_line = np.full(width, height * 0.6, dtype=np.float32)
+        # A road's centre line once one is painted: (depth 0..1, x, y) samples, for a car.
+        self.road: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def noise(self, cells: tuple[int, ...] = (3, 6, 12, 24), stretch: float = 1.0) -> np.ndarray:
         """Smooth value noise (fBm) in about 0..1; `stretch` > 1 makes it wider than tall."""
