@@ -8,6 +8,7 @@ import json
 
 from studio.cli import EXIT_OK
 from studio.cli._common import UsageError
+from studio.providers.costs import format_usd
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +31,16 @@ def run_history(args: argparse.Namespace) -> int:
                 raise UsageError(f"no run {args.run!r} in the history")
             _show_run(run, args.json)
         elif args.cost:
-            total = history.total_cost()
+            total, unknown = history.total_cost(), history.unknown_costs()
             runs = history.runs(limit=100000)
             if args.json:
-                print(json.dumps({"total_cost_usd": total, "runs": len(runs)}))
+                print(
+                    json.dumps(
+                        {"total_cost_usd": total, "unknown_cost_calls": unknown, "runs": len(runs)}
+                    )
+                )
             else:
-                print(f"total cost of {len(runs)} runs: ${total:.2f}")
+                print(f"total cost of {len(runs)} runs: {_money(total, unknown)}")
         else:
             runs = history.runs(limit=args.limit)
             if args.json:
@@ -45,7 +50,7 @@ def run_history(args: argparse.Namespace) -> int:
                     print(
                         f"{run['id']}  {_when(run['started_at'])}  {run['status']:<11} "
                         f"ran {run['executed']:>3}  cached {run['cached']:>3}  "
-                        f"${run['cost_usd']:.2f}  {run['graph']}"
+                        f"{_money(run['cost_usd'], run['cost_unknown'])}  {run['graph']}"
                     )
                 if not runs:
                     print("no runs yet")
@@ -68,11 +73,23 @@ def _show_run(run: dict, as_json: bool) -> None:
             f"{k}={prov[k]}" for k in ("provider", "model", "seed", "job_id") if k in prov
         )
         seconds = f"{node['seconds']:.2f}s" if node["seconds"] is not None else "-"
-        cost = f"${node['cost_usd']:.3f}" if node["cost_usd"] else ""
+        cost = format_usd(node["cost_usd"]) if node["cost_usd"] else ""
+        if node["cost_unknown"]:
+            cost = "unknown cost"
         line = f"  {node['node_id']:<20} {node['status']:<11} {seconds:>8} {cost:>7} {source}"
         print(line.rstrip())
         if node["error"]:
             print(f"      {node['error']}")
+        for warning in node["warnings"]:
+            print(f"      warning: {warning}")
+
+
+def _money(known: float, unknown: int) -> str:
+    """ "$0.48", or "$0.48 + 2 calls of unknown price": an unknown price is never shown free."""
+    text = format_usd(known)
+    if unknown:
+        text += f" + {unknown} call{'s' if unknown != 1 else ''} of unknown price"
+    return text
 
 
 def _when(timestamp: float) -> str:

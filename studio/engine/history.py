@@ -23,6 +23,7 @@ from studio.engine.events import (
     NodeFailed,
     NodeFinished,
     NodeStarted,
+    NodeWarning,
     RunFinished,
     RunStarted,
 )
@@ -51,9 +52,16 @@ CREATE TABLE IF NOT EXISTS node_runs (
     provenance TEXT NOT NULL DEFAULT '{}',
     error TEXT,
     cost_usd REAL,
+    cost_unknown INTEGER NOT NULL DEFAULT 0,
+    warnings TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (run_id, node_id)
 );
 """
+# Columns added after the first release: a history written by an older studio gains them.
+ADDED_COLUMNS = {
+    "cost_unknown": "INTEGER NOT NULL DEFAULT 0",  # a paid call whose price is not in the table
+    "warnings": "TEXT NOT NULL DEFAULT '[]'",  # what the node said was degraded (JSON list)
+}
 
 
 def default_history_path() -> Path:
@@ -74,7 +82,14 @@ class History:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._add_missing_columns()
         self.mark_interrupted()
+
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(node_runs)")}
+        for name, declaration in ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE node_runs ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         self._db.close()
@@ -122,6 +137,7 @@ class History:
                 outputs=_digests(event.outputs),
                 provenance=json.dumps(event.provenance, sort_keys=True, default=str),
                 cost_usd=_cost(event.provenance),
+                cost_unknown=_cost_unknown(event.provenance),
             )
         elif isinstance(event, NodeFailed):
             self._node(
@@ -131,8 +147,11 @@ class History:
                 finished_at=now,
                 error=event.error,
                 cost_usd=_cost(event.provenance),
+                cost_unknown=_cost_unknown(event.provenance),
                 provenance=json.dumps(event.provenance, sort_keys=True, default=str),
             )
+        elif isinstance(event, NodeWarning):
+            self._add_warning(event.run_id, event.node, event.message)
         elif isinstance(event, NodeCancelled):
             self._node(event.run_id, event.node, status="cancelled", finished_at=now)
         elif isinstance(event, RunFinished):
@@ -155,6 +174,21 @@ class History:
                 (*fields.values(), run_id, node_id),
             )
 
+    def _add_warning(self, run_id: str, node_id: str, message: str) -> None:
+        with self._db:
+            row = self._db.execute(
+                "SELECT warnings FROM node_runs WHERE run_id=? AND node_id=?", (run_id, node_id)
+            ).fetchone()
+            if row is None:
+                return
+            warnings = json.loads(row["warnings"] or "[]")
+            if message not in warnings:
+                warnings.append(message)
+                self._db.execute(
+                    "UPDATE node_runs SET warnings=? WHERE run_id=? AND node_id=?",
+                    (json.dumps(warnings), run_id, node_id),
+                )
+
     def mark_interrupted(self) -> int:
         """Runs left 'running' by a process that no longer exists become 'interrupted'."""
         rows = self._db.execute("SELECT id, pid FROM runs WHERE status='running'").fetchall()
@@ -173,6 +207,7 @@ class History:
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT r.*, COALESCE(SUM(n.cost_usd), 0) AS cost_usd, "
+            "COALESCE(SUM(n.cost_unknown), 0) AS cost_unknown, "
             "SUM(n.status='failed') AS failed FROM runs r LEFT JOIN node_runs n ON n.run_id=r.id "
             "GROUP BY r.id ORDER BY r.started_at DESC LIMIT ?",
             (limit,),
@@ -195,14 +230,21 @@ class History:
                 **dict(n),
                 "outputs": json.loads(n["outputs"]),
                 "provenance": json.loads(n["provenance"]),
+                "warnings": json.loads(n["warnings"] or "[]"),
             }
             for n in nodes
         ]
         return run
 
     def total_cost(self) -> float:
+        """What the known prices add up to (see `unknown_costs` for the calls without one)."""
         row = self._db.execute("SELECT COALESCE(SUM(cost_usd), 0) FROM node_runs").fetchone()
         return float(row[0])
+
+    def unknown_costs(self) -> int:
+        """How many recorded paid calls had no known price: never counted as free."""
+        row = self._db.execute("SELECT COALESCE(SUM(cost_unknown), 0) FROM node_runs").fetchone()
+        return int(row[0])
 
 
 def _digests(outputs: dict[str, Any]) -> str:
@@ -223,3 +265,8 @@ def _digests(outputs: dict[str, Any]) -> str:
 def _cost(provenance: dict[str, Any]) -> float | None:
     value = provenance.get("cost_usd")
     return float(value) if isinstance(value, (int, float)) else None
+
+
+def _cost_unknown(provenance: dict[str, Any]) -> int:
+    """1 when a provider recorded a call whose price it could not state (`cost_usd` None)."""
+    return int("cost_usd" in provenance and provenance["cost_usd"] is None)

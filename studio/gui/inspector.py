@@ -222,5 +222,13 @@ class Inspector(QScrollArea):
         if node_id != self.node_id or self.error_label is None:
             return
         status = self.states.get(node_id)
-        self.error_label.setText(f"Failed: {status.error}" if status.state == "failed" else "")
-        self.error_label.setVisible(status.state == "failed")
+        if status.state == "failed":
+            self.error_label.setObjectName("Error")
+            self.error_label.setText(f"Failed: {status.error}")
+        else:
+            self.error_label.setObjectName("Warning")
+            self.error_label.setText("\n".join(f"⚠ {w}" for w in status.warnings))
+        # The theme's colour follows the object name only after a re-polish.
+        self.error_label.style().unpolish(self.error_label)
+        self.error_label.style().polish(self.error_label)
+        self.error_label.setVisible(status.state == "failed" or bool(status.warnings))

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.runner = RunController(
             registry, self.states, self.queue, cache, providers, record_history, parent=self
         )
+        self.runner.confirm_unknown_cost = self.confirm_unknown_cost
         self.recent = RecentFiles(parent=self)
         self.autosaver = Autosaver(parent=self)
         self.undo_group = QUndoGroup(self)
@@ -461,6 +462,22 @@ class MainWindow(QMainWindow):
 
         cache = self.runner.executor.cache
         SettingsDialog(self.runner.providers, cache, self).exec()
+
+    def confirm_unknown_cost(self, estimate: Any) -> bool:
+        """Ask before a run that includes prices nobody can state (asked once per graph)."""
+        labels = sorted({label for _, label in estimate.unknown})
+        count = len(estimate.unknown)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unknown cost",
+            f"{count} node{'s' if count != 1 else ''} of this run use a price the studio "
+            f"does not know: {', '.join(labels)}.\n\n{estimate.describe()}\n\n"
+            "The provider will bill what it bills. Run anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     # -- messages ---------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -22,6 +22,8 @@ class NodeStatus:
     error: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)  # the latest result (or preview)
     seconds: float | None = None
+    # The result is usable but degraded (a font replaced, a damaged video shortened): a badge.
+    warnings: list[str] = field(default_factory=list)
 
 
 class NodeStates(QObject):
@@ -49,10 +51,18 @@ class NodeStates(QObject):
     ) -> None:
         assert state in STATES, state
         status = self._status.setdefault(node_id, NodeStatus())
+        if state in ("idle", "queued", "running"):
+            status.warnings = []  # a new result is coming: the old one's warnings go with it
         status.state, status.fraction, status.message = state, fraction, message
         status.error = error
         status.seconds = seconds
         self.status_changed.emit(node_id)
+
+    def add_warning(self, node_id: str, message: str) -> None:
+        status = self._status.setdefault(node_id, NodeStatus())
+        if message not in status.warnings:
+            status.warnings.append(message)
+            self.status_changed.emit(node_id)
 
     def set_progress(self, node_id: str, fraction: float | None, message: str = "") -> None:
         status = self._status.setdefault(node_id, NodeStatus())

@@ -283,6 +283,23 @@ class FileEditor(ParamEditor):
         self.line.setText(str(value or ""))
 
 
+class OutputEditor(FileEditor):
+    """Where a node writes a file: relative to the graph's folder, or a place picked here."""
+
+    def __init__(self, param: Param, parent: QWidget | None = None) -> None:
+        super().__init__(param, parent)
+        self.browse.setText("Save as…")
+        self.line.setPlaceholderText("a file name, e.g. output.mp4")
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Choose {self.param.title or self.param.name}", self.line.text()
+        )
+        if path:
+            self.line.setText(path)
+            self.value_edited.emit(path, False)
+
+
 class ColorEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
@@ -314,5 +331,6 @@ EDITORS: dict[str, type[ParamEditor]] = {
     "choice": ChoiceEditor,
     "seed": SeedEditor,
     "file": FileEditor,
+    "output": OutputEditor,
     "color": ColorEditor,
 }

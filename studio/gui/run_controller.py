@@ -7,6 +7,7 @@ The executor does its CPU work in its own thread pool, so the window never freez
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from studio.gui.previews import LIVE_PREVIEW
 from studio.gui.run_queue import QueueEntry, RunQueue
 
 if TYPE_CHECKING:
+    from studio.engine.estimate import RunEstimate
     from studio.engine.events import Event
     from studio.engine.executor import Executor
     from studio.gui.document import Document
@@ -80,6 +82,11 @@ class RunController(QObject):
         self._history = HistoryRecorder() if record_history else None
         self.document: Document | None = None
         self.current: QueueEntry | None = None
+        # Asked before a run that includes nodes of unknown price: True to run. The window shows
+        # a question; None runs without asking (tests, headless use).
+        self.confirm_unknown_cost: Callable[[RunEstimate], bool] | None = None
+        self._unknown_cost_accepted: set[tuple[str, frozenset[str]]] = set()
+        self._cached_ids: set[str] = set()  # cache hits found by the last estimate
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.timeout.connect(lambda: spawn(self.estimate(), "estimating the run"))
@@ -153,6 +160,9 @@ class RunController(QObject):
         from studio.graph.outputs import chosen_outputs
 
         doc = self.document
+        if not self._unknown_cost_ok(targets):
+            self.log_line.emit("warning", "Run not started: some prices are unknown")
+            return None
         label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")
         entry = QueueEntry(
             label,
@@ -169,6 +179,30 @@ class RunController(QObject):
         else:
             self._start(entry)
         return entry
+
+    def _unknown_cost_ok(self, targets: list[str] | None) -> bool:
+        """Ask once per graph and set of unknown prices before spending an unstated amount."""
+        from studio.engine.estimate import estimate_run
+        from studio.errors import GraphErrors
+
+        doc = self.document
+        if self.confirm_unknown_cost is None or doc is None:
+            return True
+        try:
+            plans = self.executor.plan(doc.graph, targets or None, doc.graph_dir)
+        except GraphErrors:
+            return True  # the run reports the problems itself
+        cached = dict.fromkeys(self._cached_ids)
+        estimate = estimate_run(plans, cached, self.providers)
+        if not estimate.unknown:
+            return True
+        asked = (doc.key, frozenset(label for _, label in estimate.unknown))
+        if asked in self._unknown_cost_accepted:
+            return True
+        if not self.confirm_unknown_cost(estimate):
+            return False
+        self._unknown_cost_accepted.add(asked)
+        return True
 
     def start_queue(self) -> None:
         if not self.busy:
@@ -253,6 +287,10 @@ class RunController(QObject):
             states.set_result(node, {LIVE_PREVIEW: event.value})
         elif kind == "log":
             self.log_line.emit("info", f"{node}: {event.message}")
+        elif kind == "warning":
+            if show:
+                states.add_warning(node, event.message)
+            self.log_line.emit("warning", f"{node}: {event.message}")
         elif kind == "cached":
             if show:
                 states.set_state(node, "cached")
@@ -310,6 +348,7 @@ class RunController(QObject):
 
     async def estimate(self) -> None:
         """Update the summary, and show cached results of nodes not yet run in this session."""
+        from studio.engine.estimate import estimate_run
         from studio.errors import GraphErrors
 
         doc = self.document
@@ -335,27 +374,12 @@ class RunController(QObject):
             if self.states.get(node_id).state == "idle":
                 self.states.set_state(node_id, "cached")
                 self.states.set_result(node_id, hit.outputs)
+                for warning in hit.provenance.get("warnings") or []:
+                    self.states.add_warning(node_id, str(warning))
+        self._cached_ids = set(cached)
         to_run = len(plans) - len(cached)
         text = f"{len(plans)} nodes · {to_run} to run · {len(cached)} cached"
-        cost = _estimate_cost(plans, cached)
-        if cost is not None:
-            text += f" · est. ${cost:.2f}"
+        estimate = estimate_run(plans, cached, self.providers)
+        if not estimate.free:
+            text += f" · {estimate.short()}"
         self.summary_changed.emit(text)
-
-
-def _estimate_cost(plans: list[Any], cached: dict[str, Any]) -> float | None:
-    """Estimated cost of the nodes that will run, or None when no cost model is installed."""
-    try:
-        from studio.providers.costs import estimate_node_cost
-    except ImportError:
-        return None
-    total = 0.0
-    for plan in plans:
-        if plan.node_id in cached:
-            continue
-        capability = next(
-            (p.capability.value for p in plan.spec.params if p.kind == "provider" and p.capability),
-            None,
-        )
-        total += estimate_node_cost(plan.spec.id, capability, plan.params) or 0.0
-    return total

@@ -18,6 +18,7 @@ QToolButton:checked {{ background: #2c4a6e; }}
 QStatusBar {{ background: #24272e; color: #aab1bd; }}
 QLabel#Hint {{ color: #8a919d; }}
 QLabel#Error {{ color: #ff7b7b; }}
+QLabel#Warning {{ color: #e8b04a; }}
 QFrame#NodeSearch {{ background: #262930; border: 1px solid {ACCENT}; border-radius: 6px; }}
 QLabel#SearchHint {{ color: #8a919d; }}
 QFrame#Banner {{ background: #3a3220; border-bottom: 1px solid #6b5a2a; }}

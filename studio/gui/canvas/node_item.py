@@ -150,6 +150,9 @@ class NodeItem(QGraphicsItem):
     def _update_tooltip(self) -> None:
         if self.status is not None and self.status.state == "failed" and self.status.error:
             self.setToolTip(f"<b>{self.title} failed</b><br>{_escape(self.status.error)}")
+        elif self.status is not None and self.status.warnings:
+            lines = "".join(f"<br>⚠ {_escape(w)}" for w in self.status.warnings)
+            self.setToolTip(f"<b>{self.title}: the result is usable, but</b>{lines}")
         elif self.spec is None:
             pack = f" from pack “{self.node.pack}”" if self.node.pack else ""
             self.setToolTip(f"{self.node.type}{pack} is not installed; the node is kept as is.")
@@ -223,6 +226,19 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(r, 4, 4)
             painter.setPen(colour.lighter(130))
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, badge)
+        warnings = len(self.status.warnings) if self.status is not None else 0
+        if warnings:  # degraded but usable: an amber mark left of the state badge
+            mark = f"⚠ {warnings}" if warnings > 1 else "⚠"
+            mark_width = QFontMetricsF(font("small")).horizontalAdvance(mark) + 10
+            r = QRectF(
+                self.width - badge_width - mark_width - 10, 6, mark_width, style.HEADER_HEIGHT - 12
+            )
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.WARNING_BADGE)
+            painter.drawRoundedRect(r, 4, 4)
+            painter.setPen(style.WARNING_BADGE_TEXT)
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, mark)
+            badge_width += mark_width + 4
         painter.setFont(font("title"))
         painter.setPen(style.NODE_TITLE_TEXT if self.spec else style.UNKNOWN_TEXT)
         title_rect = QRectF(10, 0, self.width - 20 - badge_width, style.HEADER_HEIGHT)

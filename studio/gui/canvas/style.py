@@ -58,6 +58,9 @@ PORT_COLOURS: dict[PortType, QColor] = {
     PortType.VISUAL_LIST: QColor("#8f88ff"),
 }
 UNKNOWN_PORT_COLOUR = QColor("#8a8a8a")
+# A result that is usable but degraded (node warnings).
+WARNING_BADGE = QColor("#d99a1e")
+WARNING_BADGE_TEXT = QColor("#1b1d22")
 
 CATEGORY_COLOURS: dict[str, QColor] = {
     "text": QColor("#9c7a1e"),
