@@ -2,18 +2,20 @@
 
 Why numpy blocks and not pydub here: pydub keeps every track whole in memory as 16-bit PCM and
 copies it on each gain, fade or overlay (a 10-minute stereo track is 115 MB a copy), and it has
-no sample-accurate gain curves for ducking. The soundtrack is therefore made in two streaming
-passes of one-second blocks, so memory stays flat however long the video:
+no sample-accurate gain curves for ducking. The soundtrack is therefore made in streaming passes
+of one-second blocks, so memory stays flat however long the video:
 
-1. measure: the narration's 10 ms loudness envelope (which gives the speech segments and the
-   level of the speech itself) and the music's gated loudness;
-2. mix: narration at the target level, music looped or trimmed to length at its own level with
-   fades and ducking (a smooth gain curve in dB, starting before speech and releasing after it),
-   then a look-ahead peak limiter, written to a WAV exactly `duration` seconds long.
-
-Loudness is "LUFS-ish": an RMS measure gated like EBU R 128 (400 ms blocks, -70 dB absolute and
--10 dB relative gates) but without the K-weighting filter; for speech and music it lands within
-a couple of dB of a real LUFS meter.
+1. measure: the narration's 10 ms power envelope (which gives the speech segments) and the
+   loudness of narration and music, each by the standard (`media.loudness`: ITU-R BS.1770-4 /
+   EBU R 128, FFmpeg's streaming meter);
+2. mix: narration at the target loudness, music looped or trimmed to length `music_volume_db`
+   below it, with fades and ducking (a smooth gain curve in dB, starting before speech and
+   releasing after it), then a look-ahead peak limiter, written to a WAV exactly `duration`
+   seconds long and measured as it is written;
+3. correct: the music adds loudness and the limiter takes a little away, so when the finished mix
+   misses the target by more than 0.2 LU it is read back once, scaled (and limited again when
+   raised) and measured again. The target is the whole programme's integrated loudness, which
+   is what platforms and broadcasters measure.
 """
 
 from __future__ import annotations
@@ -27,13 +29,17 @@ import numpy as np
 
 from studio.media.audio_io import WavWriter, iter_audio
 from studio.media.errors import MediaError
+from studio.media.limiter import DEFAULT_CEILING_DB, PeakLimiter, limit_peaks
+from studio.media.loudness import DEFAULT_DELIVERY, DELIVERY_TARGETS, Loudness, LoudnessMeter
 
-HOP_SECONDS = 0.01  # the loudness envelope's resolution
+HOP_SECONDS = 0.01  # the speech envelope's resolution
 SILENCE_DB = -120.0
-DEFAULT_TARGET_DB = -16.0
-# Peak ceiling: -1.5 dBFS leaves room for the overshoot of lossy encoding (AAC in the MP4 was
-# measured 0.7 dB above the WAV's peak), so the delivered file does not clip either.
-DEFAULT_CEILING_DB = -1.5
+# Integrated loudness of the finished soundtrack (LUFS); the named deliveries are in
+# media.loudness.DELIVERY_TARGETS.
+DEFAULT_TARGET_DB = DELIVERY_TARGETS[DEFAULT_DELIVERY].lufs
+LOUDNESS_TOLERANCE = 0.2  # LU: a mix this close to its target is left as it is
+MAX_CORRECTION_DB = 6.0  # the most the finished mix is raised to make up what the limiter took
+MISSED_TARGET_LU = 1.0  # further off than this, the user is told
 # Never lift a quiet recording by more than this: past it we would mostly be raising hiss.
 MAX_MAKEUP_DB = 30.0
 DUCK_ATTACK = 0.15  # seconds the music takes to dip, ending as speech starts
@@ -51,7 +57,11 @@ class SoundtrackInfo:
     speech_segments: list[tuple[float, float]] = field(default_factory=list)
     narration_gain_db: float = 0.0
     music_gain_db: float = 0.0
+    correction_db: float = 0.0  # the gain the finished mix got to land on its target
     peak_db: float = SILENCE_DB
+    target_lufs: float = DEFAULT_TARGET_DB
+    loudness: Loudness | None = None  # the finished WAV, measured (no true peak: see export)
+    warnings: list[str] = field(default_factory=list)  # degraded-but-usable, for ctx.warn
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -74,30 +84,13 @@ def frame_power(samples: np.ndarray, hop: int) -> np.ndarray:
     return squares.reshape(-1, hop).mean(axis=1)
 
 
-def gated_loudness(power: np.ndarray, hop_seconds: float = HOP_SECONDS) -> float:
-    """Loudness in dB of a 10 ms power envelope, gated like EBU R 128 (no K-weighting)."""
-    per_block = max(1, round(0.4 / hop_seconds))
-    step = max(1, per_block // 4)  # 400 ms blocks overlapping by 75 %
-    if len(power) == 0:
-        return SILENCE_DB
-    if len(power) < per_block:
-        blocks = np.array([power.mean()])
-    else:
-        cumulative = np.concatenate([[0.0], np.cumsum(power)])
-        starts = np.arange(0, len(power) - per_block + 1, step)
-        blocks = (cumulative[starts + per_block] - cumulative[starts]) / per_block
-    blocks = blocks[to_db(blocks) > -70.0]
-    if len(blocks) == 0:
-        return SILENCE_DB
-    relative = to_db(blocks.mean()) - 10.0
-    blocks = blocks[to_db(blocks) > relative]
-    return float(to_db(blocks.mean()))
-
-
 def measure_loudness(samples: np.ndarray, sample_rate: int = 48000) -> float:
-    """Gated RMS loudness of in-memory samples in dB ("LUFS-ish")."""
-    hop = max(1, round(sample_rate * HOP_SECONDS))
-    return gated_loudness(frame_power(samples, hop))
+    """Integrated loudness of in-memory samples in LUFS (ITU-R BS.1770-4, gated, K-weighted,
+    channels summed), or SILENCE_DB when there is nothing to measure."""
+    from studio.media.loudness import measure_samples
+
+    integrated = measure_samples(samples, sample_rate).integrated
+    return SILENCE_DB if integrated is None else integrated
 
 
 def peak_db(samples: np.ndarray) -> float:
@@ -107,95 +100,7 @@ def peak_db(samples: np.ndarray) -> float:
     return float(20.0 * np.log10(max(float(np.max(np.abs(samples))), 1e-6)))
 
 
-# -- the peak limiter ------------------------------------------------------------------------
-def _sliding_min(values: np.ndarray, window: int) -> np.ndarray:
-    """out[j] = min(values[j : j + window]) for every full window (van Herk / Gil-Werman)."""
-    count = len(values)
-    pad = (-count) % window
-    blocks = np.concatenate([values, np.full(pad, np.inf)]).reshape(-1, window)
-    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
-    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[: count - window + 1], prefix[window - 1 : count])
-
-
-class PeakLimiter:
-    """A look-ahead brick-wall limiter, fed block by block; output lags input by `window - 1`.
-
-    The gain each sample needs is min(1, ceiling / |peak|). Its sliding minimum over the
-    look-ahead window, recovering at a linear `release` rate, is then smoothed by a moving
-    average of the same window: every value averaged is at most the gain the sample needs, so
-    nothing passes the ceiling, and gain changes are ramps of at least `lookahead` seconds, not
-    steps (no clicks).
-    """
-
-    def __init__(
-        self,
-        sample_rate: int,
-        channels: int,
-        *,
-        ceiling_db: float = DEFAULT_CEILING_DB,
-        lookahead: float = 0.003,
-        release: float = 0.25,
-    ) -> None:
-        self.ceiling = float(10.0 ** (ceiling_db / 20.0))
-        self.window = max(2, round(sample_rate * lookahead))
-        self.rate = 1.0 / max(1.0, sample_rate * release)  # gain recovered per sample
-        self.channels = channels
-        self._pending = np.zeros((0, channels), dtype=np.float32)
-        self._pending_need = np.zeros(0)
-        self._history = np.ones(self.window - 1)  # smoothed-gain inputs of the last samples
-        self._last = 1.0
-        self.min_gain = 1.0
-
-    def process(self, block: np.ndarray) -> np.ndarray:
-        """Feed samples; return the limited samples that are ready (fewer at first)."""
-        block = np.asarray(block, dtype=np.float32).reshape(-1, self.channels)
-        peaks = np.abs(block[:, 0])
-        for channel in range(1, self.channels):  # much faster than a max over a 2-wide axis
-            peaks = np.maximum(peaks, np.abs(block[:, channel]))
-        need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9))
-        pending = np.concatenate([self._pending, block])
-        pending_need = np.concatenate([self._pending_need, need])
-        ready = len(pending) - self.window + 1
-        if ready <= 0:
-            self._pending, self._pending_need = pending, pending_need
-            return np.zeros((0, self.channels), dtype=np.float32)
-        held = _sliding_min(pending_need, self.window)
-        # Linear release, vectorised: r[k] = min(held[k], r[k-1] + rate) unrolls to
-        # r[k] = k·rate + min(r[0], min over j <= k of (held[j] - j·rate)).
-        steps = np.arange(1, ready + 1) * self.rate
-        released = steps + np.minimum(self._last, np.minimum.accumulate(held - steps))
-        self._last = float(released[-1])
-        joined = np.concatenate([self._history, released])
-        cumulative = np.concatenate([[0.0], np.cumsum(joined)])
-        gain = (cumulative[self.window :] - cumulative[: -self.window]) / self.window
-        self._history = joined[-(self.window - 1) :]
-        self.min_gain = min(self.min_gain, float(gain.min()))
-        out = pending[:ready] * gain[:, None].astype(np.float32)
-        self._pending, self._pending_need = pending[ready:], pending_need[ready:]
-        return np.clip(out, -self.ceiling, self.ceiling)
-
-    def flush(self) -> np.ndarray:
-        """Return the samples still held back for look-ahead."""
-        count = len(self._pending)
-        if count == 0:
-            return np.zeros((0, self.channels), dtype=np.float32)
-        out = self.process(np.zeros((self.window - 1, self.channels), dtype=np.float32))
-        return out[:count]
-
-
-def limit_peaks(
-    samples: np.ndarray, sample_rate: int = 48000, *, ceiling_db: float = DEFAULT_CEILING_DB
-) -> np.ndarray:
-    """In-memory look-ahead limiting: no sample passes `ceiling_db`, same length out."""
-    frames = np.asarray(samples, dtype=np.float32)
-    mono = frames.ndim == 1
-    frames = frames[:, None] if mono else frames
-    limiter = PeakLimiter(sample_rate, frames.shape[1], ceiling_db=ceiling_db)
-    out = np.concatenate([limiter.process(frames), limiter.flush()])
-    return out[:, 0] if mono else out
-
-
+# -- loudness normalisation --------------------------------------------------------------------
 def normalize_loudness(
     samples: np.ndarray,
     target_db: float = DEFAULT_TARGET_DB,
@@ -203,7 +108,7 @@ def normalize_loudness(
     sample_rate: int = 48000,
     ceiling_db: float = DEFAULT_CEILING_DB,
 ) -> np.ndarray:
-    """Scale samples to `target_db` gated loudness, then limit peaks to `ceiling_db`.
+    """Scale samples to `target_db` integrated loudness (LUFS), then limit peaks to `ceiling_db`.
 
     Silence stays silence; a quiet file is lifted by at most 30 dB. When the limiter has to
     work hard (clicks, drum hits), the gain is raised again so the result still meets the target.
@@ -387,12 +292,30 @@ def _looped(path: Path, sample_rate: int, crossfade: int) -> Iterator[np.ndarray
 
 
 # -- the soundtrack --------------------------------------------------------------------------
-def _power_envelope(
+def _measure_narration(
     path: Path, sample_rate: int, hop: int, check: Callable[[], None] | None
-) -> np.ndarray:
-    chunks = iter_audio(path, sample_rate=sample_rate, check=check)
-    powers = [frame_power(block, hop) for block in _blocks(chunks, hop * 100)]
-    return np.concatenate(powers) if powers else np.zeros(0)
+) -> tuple[np.ndarray, Loudness]:
+    """The narration's 10 ms power envelope (for speech segments) and its loudness, one pass."""
+    meter = LoudnessMeter(sample_rate, 2)
+    powers = []
+    for block in _blocks(iter_audio(path, sample_rate=sample_rate, check=check), hop * 100):
+        powers.append(frame_power(block, hop))
+        meter.add(block)
+    return (np.concatenate(powers) if powers else np.zeros(0)), meter.result()
+
+
+def _measure(path: Path, sample_rate: int, check: Callable[[], None] | None) -> Loudness:
+    meter = LoudnessMeter(sample_rate, 2)
+    for block in iter_audio(path, sample_rate=sample_rate, check=check):
+        meter.add(block)
+    return meter.result()
+
+
+def _makeup(target: float, loudness: Loudness) -> float:
+    """The gain that brings `loudness` to `target`, at most MAX_MAKEUP_DB; 0 for silence."""
+    if loudness.integrated is None:
+        return 0.0
+    return min(target - loudness.integrated, MAX_MAKEUP_DB)
 
 
 def build_soundtrack(
@@ -406,16 +329,19 @@ def build_soundtrack(
     fade_out: float = 2.0,
     duck_db: float = -12.0,
     sample_rate: int = 48000,
-    target_db: float = DEFAULT_TARGET_DB,
+    target_lufs: float = DEFAULT_TARGET_DB,
     progress: Callable[[float], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> SoundtrackInfo:
-    """Mix narration and music into a 16-bit stereo WAV exactly `duration` seconds long.
+    """Mix narration and music into a 16-bit stereo WAV exactly `duration` seconds long, whose
+    integrated loudness (ITU-R BS.1770-4) is `target_lufs`.
 
-    The narration is set to `target_db` (its speech, gated); the music to `music_volume_db`
-    below that (to `target_db` when there is no narration), looped or trimmed to length, faded
-    in and out, and lowered by `duck_db` under speech. A look-ahead limiter keeps every peak
-    under -1.5 dBFS. Either source may be None; with neither, the WAV is silence.
+    The narration is set to the target; the music to `music_volume_db` below it (to the target
+    when there is no narration), looped or trimmed to length, faded in and out, and lowered by
+    `duck_db` under speech. A look-ahead limiter keeps every sample under -1.5 dBFS. The finished
+    mix is measured and, if the music or the limiter moved it off the target, corrected. Either
+    source may be None; with neither, the WAV is silence. What could not be done (a whisper that
+    cannot be lifted to the target) is said in `warnings`.
     """
     if not math.isfinite(duration) or duration <= 0:
         raise MediaError(f"the soundtrack needs a duration above 0 seconds, got {duration}")
@@ -424,26 +350,28 @@ def build_soundtrack(
     total = round(duration * sample_rate)
     half = duration / 2.0
     fade_in, fade_out = min(max(fade_in, 0.0), half), min(max(fade_out, 0.0), half)
+    warnings: list[str] = []
 
     segments: list[tuple[float, float]] = []
     narration_gain_db = 0.0
     if narration is not None:
-        power = _power_envelope(Path(narration), sample_rate, hop, check)
+        power, spoken = _measure_narration(Path(narration), sample_rate, hop, check)
         segments = find_speech_segments(power)
-        speech = speech_mask(segments, len(power))
-        if speech.any():
-            level = gated_loudness(power[speech])
-            narration_gain_db = min(target_db - level, MAX_MAKEUP_DB)
+        narration_gain_db = _makeup(target_lufs, spoken)
+        if spoken.integrated is not None and narration_gain_db == MAX_MAKEUP_DB:
+            warnings.append(
+                f"the narration is very quiet ({spoken.integrated:.1f} LUFS): it was raised by "
+                f"{MAX_MAKEUP_DB:.0f} dB, the most that does not mostly raise hiss"
+            )
         segments = [(a, min(b, duration)) for a, b in segments if a < duration]
 
     music_gain_db = 0.0
     if music is not None:
-        music_power = _power_envelope(Path(music), sample_rate, hop, check)
-        if len(music_power) == 0:
+        tune = _measure(Path(music), sample_rate, check)
+        if tune.seconds == 0:
             raise MediaError(f"{Path(music).name} has no sound in it (0 seconds)")
-        level = gated_loudness(music_power)
-        wanted = target_db + (music_volume_db if narration is not None else 0.0)
-        music_gain_db = min(wanted - level, MAX_MAKEUP_DB) if level > SILENCE_DB else 0.0
+        wanted = target_lufs + (music_volume_db if narration is not None else 0.0)
+        music_gain_db = _makeup(wanted, tune)
     if progress is not None:
         progress(0.2)
 
@@ -463,7 +391,7 @@ def build_soundtrack(
     )
     narration_scale = np.float32(10.0 ** (narration_gain_db / 20.0))
     limiter = PeakLimiter(sample_rate, 2)
-    peak = 0.0
+    meter = LoudnessMeter(sample_rate, 2)
     with WavWriter(out, sample_rate=sample_rate, channels=2) as writer:
         for start in range(0, total, sample_rate):
             size = min(sample_rate, total - start)
@@ -475,20 +403,69 @@ def build_soundtrack(
                 gain *= _fade(duration - times, fade_out)
                 mix += _read_exact(music_blocks, size, 2) * gain[:, None].astype(np.float32)
             limited = limiter.process(mix)
-            peak = max(peak, float(np.max(np.abs(limited), initial=0.0)))
+            meter.add(limited)
             writer.write(limited)
             if check is not None:
                 check()
             if progress is not None:
-                progress(0.2 + 0.8 * (start + size) / total)
+                progress(0.2 + 0.7 * (start + size) / total)
         tail = limiter.flush()
-        peak = max(peak, float(np.max(np.abs(tail), initial=0.0)))
+        meter.add(tail)
         writer.write(tail)
+    loudness = meter.result()
+
+    correction_db = 0.0
+    for _ in range(2):  # a cut is exact; a raise may be eaten by the limiter once more
+        if loudness.integrated is None:
+            break
+        step = min(target_lufs - loudness.integrated, MAX_CORRECTION_DB - correction_db)
+        if abs(step) < LOUDNESS_TOLERANCE:
+            break
+        loudness = _regain(out, step, sample_rate, check)
+        correction_db += step
+    if progress is not None:
+        progress(1.0)
+    if loudness.integrated is not None and (
+        abs(loudness.integrated - target_lufs) > MISSED_TARGET_LU
+    ):
+        warnings.append(
+            f"the soundtrack measures {loudness.integrated:.1f} LUFS, not the "
+            f"{target_lufs:.0f} LUFS target: its peaks left no more room"
+            if loudness.integrated < target_lufs
+            else f"the soundtrack measures {loudness.integrated:.1f} LUFS, louder than the "
+            f"{target_lufs:.0f} LUFS target"
+        )
     return SoundtrackInfo(
         path=out,
         duration=total / sample_rate,
         speech_segments=segments,
         narration_gain_db=round(narration_gain_db, 2),
         music_gain_db=round(music_gain_db, 2),
-        peak_db=round(20.0 * math.log10(max(peak, 1e-6)), 2),
+        correction_db=round(correction_db, 2),
+        peak_db=round(loudness.sample_peak if loudness.sample_peak is not None else SILENCE_DB, 2),
+        target_lufs=target_lufs,
+        loudness=loudness,
+        warnings=warnings,
     )
+
+
+def _regain(
+    path: Path, gain_db: float, sample_rate: int, check: Callable[[], None] | None
+) -> Loudness:
+    """Scale a finished WAV by `gain_db` in place (streamed; limited again when raised) and
+    return its new loudness. The old file is read to the end before the new one replaces it."""
+    scale = np.float32(10.0 ** (gain_db / 20.0))
+    limiter = PeakLimiter(sample_rate, 2) if gain_db > 0 else None
+    meter = LoudnessMeter(sample_rate, 2)
+    with WavWriter(path, sample_rate=sample_rate, channels=2) as writer:
+        for block in iter_audio(path, sample_rate=sample_rate, check=check):
+            scaled = block * scale
+            if limiter is not None:
+                scaled = limiter.process(scaled)
+            meter.add(scaled)
+            writer.write(scaled)
+        if limiter is not None:
+            tail = limiter.flush()
+            meter.add(tail)
+            writer.write(tail)
+    return meter.result()

@@ -1,5 +1,6 @@
-"""The soundtrack mixer, measured as a listener would hear it: levels in dB, ducking depth, ramps,
-length to the sample, peaks under the ceiling.
+"""The soundtrack mixer, measured as a listener would hear it: loudness in LUFS (read by the ffmpeg
+command line, not by the mixer's own meter), ducking depth, ramps, length to the sample, peaks
+under the ceiling.
 
 Narration is a 3 kHz "voice" (a tone with a syllable-rate wobble) and music a 220 Hz tone, so a
 lock-in measurement at each frequency hears one track at a time inside the mix.
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tracemalloc
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ffmpeg_meter import ffmpeg_loudness
 
 from studio.media.audio_io import decode_audio, write_wav
 from studio.media.errors import MediaError
@@ -68,7 +71,7 @@ def sources(tmp_path: Path) -> tuple[Path, Path]:
     return narration, music
 
 
-def test_soundtrack_ducks_music_under_speech_by_the_asked_depth(
+def test_soundtrack_lands_on_the_target_loudness_and_ducks_music_under_speech(
     tmp_path: Path, sources: tuple[Path, Path]
 ) -> None:
     narration, music = sources
@@ -79,6 +82,7 @@ def test_soundtrack_ducks_music_under_speech_by_the_asked_depth(
         music=music,
         music_volume_db=-8.0,
         duck_db=-12.0,
+        target_lufs=-16.0,
     )
     mix = decode_audio(info.path)
     assert len(mix) == 12 * RATE
@@ -88,12 +92,27 @@ def test_soundtrack_ducks_music_under_speech_by_the_asked_depth(
     ):
         assert abs(start - want_start) < 0.05 and abs(end - want_end) < 0.05
 
+    # The whole programme measures the target, by a meter outside the studio, and the studio
+    # reports what it made.
+    integrated, _ = ffmpeg_loudness(info.path)
+    assert integrated == pytest.approx(-16.0, abs=0.3)
+    assert info.loudness.integrated == pytest.approx(integrated, abs=0.15)
+    assert info.target_lufs == -16.0 and info.warnings == []
+
+    # Music sits 8 LU under the narration: each source's own loudness plus the gain it got.
+    placed = {}
+    for name, source, freq, (start, end) in (
+        ("voice", narration, VOICE_HZ, (2.3, 3.7)),
+        ("music", music, MUSIC_HZ, (0.5, 1.3)),
+    ):
+        stereo = write_wav(tmp_path / f"{name}-48k.wav", decode_audio(source))
+        gain = level_at(mix, freq, 2.3 if name == "voice" else 4.8, 3.7 if name == "voice" else 5.6)
+        gain -= level_at(decode_audio(stereo), freq, start, end)
+        placed[name] = ffmpeg_loudness(stereo)[0] + gain
+    assert placed["music"] - placed["voice"] == pytest.approx(-8.0, abs=0.5)
+
     music_alone = level_at(mix, MUSIC_HZ, 4.8, 5.6)
     music_under_speech = level_at(mix, MUSIC_HZ, 2.3, 3.7)
-    speech = level_at(mix, VOICE_HZ, 2.3, 3.7)
-    # Narration lands on the -16 dB target; music sits 8 dB below it and dips 12 dB more.
-    assert abs(speech - -16.0) < 1.0
-    assert abs(music_alone - -24.0) < 1.0
     assert abs((music_under_speech - music_alone) - -12.0) < 0.5
     assert level_at(mix, VOICE_HZ, 4.8, 5.6) < -60  # no voice where none was spoken
     assert info.peak_db <= -1.5 + 1e-3
@@ -129,22 +148,31 @@ def test_looped_music_joins_without_a_click(tmp_path: Path) -> None:
     amplitude = math.sqrt(2) * 10 ** (measure_loudness(body[:, None], RATE) / 20)
     steepest_sine_step = amplitude * 2 * math.pi * MUSIC_HZ / RATE
     assert np.max(np.abs(np.diff(body))) < 1.3 * steepest_sine_step
-    # Looping keeps it playing at an even level: every half second is within 1 dB.
+    # Looping keeps it playing at an even level: every half second is within 1 dB, and the whole
+    # is at the default target, online video's -14 LUFS.
     halves = mix[RATE // 2 : RATE * 11 // 2].reshape(10, RATE // 2, 2)
     levels = 10 * np.log10(np.mean(halves.astype(np.float64) ** 2, axis=(1, 2)))
-    assert abs(levels.mean() - -16.0) < 0.5 and np.ptp(levels) < 1.0
+    assert np.ptp(levels) < 1.0
+    assert ffmpeg_loudness(info.path)[0] == pytest.approx(-14.0, abs=0.3)
 
 
 def test_music_without_narration_is_normalised_trimmed_and_faded(tmp_path: Path) -> None:
     music = write_wav(tmp_path / "long.wav", music_tone(20.0, amplitude=0.05), sample_rate=44100)
     info = build_soundtrack(
-        tmp_path / "m.wav", duration=8.0, narration=None, music=music, fade_in=1.0, fade_out=2.0
+        tmp_path / "m.wav",
+        duration=8.0,
+        narration=None,
+        music=music,
+        fade_in=1.0,
+        fade_out=2.0,
+        target_lufs=-23.0,
     )
     mix = decode_audio(info.path)
     assert len(mix) == 8 * RATE and info.speech_segments == []
-    assert abs(level_at(mix, MUSIC_HZ, 2.0, 5.0) - -16.0) < 0.7
-    assert level_at(mix, MUSIC_HZ, 0.0, 0.1) < -40  # fading in
-    assert abs(level_at(mix, MUSIC_HZ, 6.9, 7.1) - (-16.0 + 20 * math.log10(0.5))) < 1.0
+    assert ffmpeg_loudness(info.path)[0] == pytest.approx(-23.0, abs=0.3)
+    body = level_at(mix, MUSIC_HZ, 2.0, 5.0)
+    assert level_at(mix, MUSIC_HZ, 0.0, 0.1) < body - 20  # fading in
+    assert abs(level_at(mix, MUSIC_HZ, 6.9, 7.1) - (body + 20 * math.log10(0.5))) < 1.0
     assert peak_db(mix[-48:]) < -50  # the end has faded out
 
 
@@ -182,7 +210,7 @@ def test_loud_sources_never_clip(tmp_path: Path) -> None:
         duration=4.0,
         narration=narration,
         music=music,
-        target_db=-6.0,
+        target_lufs=-6.0,
         music_volume_db=0.0,
         duck_db=0.0,
     )
@@ -194,13 +222,30 @@ def test_loud_sources_never_clip(tmp_path: Path) -> None:
 
 
 def test_quiet_narration_is_lifted_to_the_target(tmp_path: Path) -> None:
+    # The old meter read stereo 3 dB low and pushed narration 3 dB too hot, into the limiter.
     whisper = write_wav(
         tmp_path / "whisper.wav", voice(4.0, [(0.5, 3.5)], amplitude=0.01), sample_rate=24000
     )
-    info = build_soundtrack(tmp_path / "w.wav", duration=4.0, narration=whisper, music=None)
-    mix = decode_audio(info.path)
+    info = build_soundtrack(
+        tmp_path / "w.wav", duration=4.0, narration=whisper, music=None, target_lufs=-16.0
+    )
     assert info.speech_segments and abs(info.speech_segments[0][0] - 0.5) < 0.05
-    assert abs(level_at(mix, VOICE_HZ, 1.0, 3.0) - -16.0) < 1.0
+    assert ffmpeg_loudness(info.path)[0] == pytest.approx(-16.0, abs=0.3)
+    assert info.warnings == []
+
+
+def test_a_narration_too_quiet_to_lift_is_reported_not_hidden(tmp_path: Path) -> None:
+    faint = write_wav(
+        tmp_path / "faint.wav", voice(4.0, [(0.5, 3.5)], amplitude=0.0003), sample_rate=24000
+    )
+    info = build_soundtrack(tmp_path / "f.wav", duration=4.0, narration=faint, music=None)
+    measured, _ = ffmpeg_loudness(info.path)
+    assert measured < -20.0  # lifted 30 dB and then up to 6 dB more, and no further
+    assert any("narration is very quiet" in w for w in info.warnings)
+    missed = [w for w in info.warnings if "-14 LUFS target" in w]
+    assert len(missed) == 1
+    reported = float(re.search(r"measures (-[\d.]+) LUFS", missed[0]).group(1))
+    assert reported == pytest.approx(measured, abs=0.2)
 
 
 def test_bad_requests_and_bad_files_leave_nothing_behind(
