@@ -25,6 +25,7 @@ async def run(ctx, inputs, params):
             "burn_captions",
             "image_motion",
             "quality",
+            "loudness",
         )
     }
     out = ctx.scratch / "timeline.mp4"
@@ -50,10 +51,16 @@ async def run(ctx, inputs, params):
     ctx.check_cancelled()
     for note in result["notes"]:
         ctx.log(note)
+    for warning in result["warnings"]:
+        ctx.warn(warning)
     meta = {
         key: result[key] for key in ("width", "height", "fps", "frames", "duration", "captions")
     }
     meta["quality"] = params["quality"]
+    # The export measures the delivered file against this target.
+    meta["loudness_target"] = params["loudness"]
+    meta["loudness_target_lufs"] = result["target_lufs"]
+    meta["loudness_lufs"] = result["loudness_lufs"]
     video = await ctx.store(out, "video", meta)
     ctx.preview(video)
     return {"video": video, "subtitles": result["srt"]}
@@ -63,7 +70,7 @@ SPEC = NodeSpec(
     id="compose.timeline",
     title="Timeline",
     category="Compose",
-    version=2,
+    version=3,
     run=run,
     help="Puts clips in order (images move with a gentle Ken Burns pan or zoom, videos play) "
     "with cuts or crossfades, lays the narration over music that fades in and out and dips "
@@ -129,6 +136,14 @@ SPEC = NodeSpec(
             "ken_burns",
             ("ken_burns", "still"),
             help="Whether still pictures move (a slow pan or zoom) or stay still.",
+        ),
+        Param.choice(
+            "loudness",
+            "online_video",
+            media.LOUDNESS_TARGETS,
+            help="Loudness of the finished soundtrack, by where the video goes: online_video "
+            "-14 LUFS (YouTube, social), podcast -16 LUFS, broadcast -23 LUFS (EBU R 128). "
+            "Measured as the standard says (ITU-R BS.1770); peaks stay under -1.5 dBFS.",
         ),
         Param.float(
             "music_volume_db",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, media
@@ -55,13 +53,18 @@ async def run(ctx, inputs, params):
     if result.get("note"):
         ctx.log(result["note"])
     ctx.log(f"wrote {target}")
-    # The output artifact is the exported file itself: a hard link costs no space (a copy
-    # where the cache sits on another drive).
+    loudness = result.get("loudness")
+    if loudness is not None:
+        _report_loudness(ctx, loudness, video.meta)
+    # The output artifact is the exported file, as the cache's own copy (a reflink where the
+    # file system offers one): a hard link would let an edit of the export change the cache.
     stored = ctx.scratch / f"export{target.suffix}"
     try:
-        os.link(target, stored)
-    except OSError:
-        await ctx.run_cpu(shutil.copyfile, target, stored)
+        await ctx.run_cpu(media.clone_file, target, stored)
+    except OSError as exc:
+        raise NodeError(
+            f"cannot copy {target.name} into the cache: {exc.strerror or exc}"
+        ) from None
     meta = {
         "path": str(target),
         "format": fmt,
@@ -71,21 +74,49 @@ async def run(ctx, inputs, params):
         "duration": round(result["duration"], 3),
         "reencoded": result["reencoded"],
     }
+    if loudness is not None:
+        meta["loudness_lufs"] = loudness["integrated_lufs"]
+        meta["true_peak_dbtp"] = loudness["true_peak_dbtp"]
     exported = await ctx.store(stored, "video", meta)
     ctx.preview(exported)
     return {"video": exported}
+
+
+def _report_loudness(ctx, loudness, source_meta):
+    """Log what the delivered file measures; warn when it misses its delivery's target."""
+    ctx.provenance["loudness"] = {k: v for k, v in loudness.items() if k != "summary"}
+    ctx.log(f"{_target_note(source_meta)}{loudness['summary']}")
+    measured, peak = loudness["integrated_lufs"], loudness["true_peak_dbtp"]
+    wanted = source_meta.get("loudness_target_lufs")
+    if measured is not None and wanted is not None and abs(measured - wanted) > 1.0:
+        ctx.warn(
+            f"the exported sound measures {measured:.1f} LUFS, not the {wanted:.0f} LUFS of its "
+            f"{source_meta.get('loudness_target', 'loudness')} target"
+        )
+    if peak is not None and peak > -1.0:
+        ctx.warn(
+            f"the exported sound peaks at {peak:.1f} dBTP, above the -1 dBTP that streaming "
+            "services and EBU R 128 allow: some players may distort it"
+        )
+
+
+def _target_note(source_meta):
+    name = source_meta.get("loudness_target")
+    return f"target {name} ({source_meta['loudness_target_lufs']:.0f} LUFS): " if name else ""
 
 
 SPEC = NodeSpec(
     id="export.video",
     title="Export Video",
     category="Export",
-    version=1,
+    version=2,
     run=run,
     always_run=True,
     help="Saves the video where you choose: MP4 (H.264 + AAC, plays everywhere), WebM (VP9 + "
     "Opus, for the web) or an animated GIF (small, no sound). The file appears only when it "
-    "is complete: a failed or cancelled export leaves nothing half-written behind.",
+    "is complete: a failed or cancelled export leaves nothing half-written behind. The "
+    "saved file's sound is measured (integrated loudness in LUFS and true peak, ITU-R "
+    "BS.1770) and reported.",
     inputs=(Input("video", PortType.VIDEO, help="The video to save."),),
     outputs=(Output("video", PortType.VIDEO, "The exported file."),),
     params=(

@@ -240,15 +240,38 @@ def find_font() -> Path | None:
 
 def load_font(size: int, font_path: Path | None = None) -> Any:
     """A Pillow font of `size` px: the given or shipped TTF, else Pillow's built-in font."""
+    return resolve_font(size, font_path)[0]
+
+
+def resolve_font(size: int, font_path: Path | None = None) -> tuple[Any, str | None]:
+    """The font captions are drawn with, and a sentence for the user when it had to be replaced.
+
+    A font that fails to load is replaced by the shipped DejaVu Sans, and a damaged or missing
+    shipped font by Pillow's plain built-in font: captions still show, and the user is told.
+    """
     from PIL import ImageFont
 
-    path = font_path or find_font()
-    if path is not None:
+    failed: list[str] = []
+    shipped = find_font()
+    for path in dict.fromkeys(p for p in (font_path, shipped) if p is not None):
         try:
-            return ImageFont.truetype(str(path), size)
+            font = ImageFont.truetype(str(path), size)
         except OSError:
-            pass  # a damaged or missing font file: captions still show, in the default font
-    return ImageFont.load_default(size)
+            failed.append(Path(path).name)
+            continue
+        if not failed:
+            return font, None
+        return font, f"the caption font {failed[0]} could not be loaded: captions use {path.name}"
+    wanted = failed[0] if failed else "shipped in resources/fonts"
+    return ImageFont.load_default(size), (
+        f"the caption font {wanted} could not be loaded: captions use Pillow's plain built-in "
+        "font (reinstall the studio to get DejaVu Sans back)"
+    )
+
+
+def caption_font_warning(font_path: Path | None = None) -> str | None:
+    """What `CaptionBurner` will say about its font: None when the wanted font loads."""
+    return resolve_font(24, font_path)[1]
 
 
 # -- burn-in -------------------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 An H.264 MP4 that is already at the requested quality is copied stream for stream (`remux_mp4`),
 which takes seconds and loses nothing; anything else is decoded and re-encoded through
-`media.encode`.
+`media.encode`. The written file's sound is then measured as delivered (decoded from the file:
+integrated loudness and true peak, ITU-R BS.1770-4), so the export reports what it made.
+
+`clone_file` gives the cache its own copy of an export: a copy-on-write clone where the file
+system has them (Btrfs or XFS on Linux), else a plain copy; never a hard link, which would let an
+edit of the exported file change the cached result behind its digest.
 """
 
 from __future__ import annotations
@@ -39,8 +44,59 @@ def export_video(
 
     An H.264 MP4 already made at the requested quality is copied stream for stream (no
     generation loss, seconds not minutes); anything else is re-encoded. GIFs are scaled down and
-    slowed to the preset's width and frame rate and have no sound. Returns what was written.
+    slowed to the preset's width and frame rate and have no sound. Returns what was written:
+    path, reencoded, width, height, duration, loudness (`Loudness.as_meta()` of the file's
+    sound, None when it has none) and maybe a note.
     """
+    result = _write(
+        Path(source),
+        Path(target),
+        format=format,
+        quality=quality,
+        source_quality=source_quality,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    result["loudness"] = measure_delivered(Path(target), progress, should_stop)
+    return result
+
+
+def measure_delivered(
+    path: Path,
+    progress: Callable[[float | None, str], Any] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any] | None:
+    """Integrated loudness, true peak and loudness range of a finished file's sound, decoded from
+    the file block by block (flat memory); None when it has no sound."""
+    import av
+
+    from studio.errors import Cancelled
+    from studio.media.loudness import measure_file
+
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise Cancelled("cancelled")
+
+    if progress is not None:
+        progress(None, "measuring loudness")
+    loudness = measure_file(path, true_peak=True, check=check)
+    return {**loudness.as_meta(), "summary": loudness.describe()}
+
+
+def _write(
+    source: Path,
+    target: Path,
+    *,
+    format: str,
+    quality: str,
+    source_quality: str | None,
+    progress: Callable[[float | None, str], Any] | None,
+    should_stop: Callable[[], bool] | None,
+) -> dict[str, Any]:
     from studio.media.video_io import iter_frames, probe_video
 
     source, target = Path(source), Path(target)
@@ -135,3 +191,35 @@ def remux_mp4(source: Path, target: Path) -> Path:
         raise
     fsync_dir(Path(target).parent)
     return Path(target)
+
+
+def clone_file(source: Path, target: Path) -> Path:
+    """An independent copy of `source` at `target`: a reflink (copy-on-write clone, no space
+    used until one side changes) where the file system offers it, else a byte copy. Never a
+    hard link: writing to one file must never change the other."""
+    import shutil
+
+    source, target = Path(source), Path(target)
+    if not _reflink(source, target):
+        shutil.copyfile(source, target)
+    return target
+
+
+# Linux's FICLONE ioctl, _IOW(0x94, 9, int): Btrfs, XFS (reflink=1), bcachefs, overlayfs on them.
+_FICLONE = 0x40049409
+
+
+def _reflink(source: Path, target: Path) -> bool:
+    """Clone `source` to `target` with FICLONE; False (and no `target` left) where unsupported."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no FICLONE
+        return False
+    try:
+        with open(source, "rb") as src, open(target, "wb") as dst:
+            fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        return False
+    return True

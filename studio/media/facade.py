@@ -29,6 +29,8 @@ RESOLUTION_PRESETS = ("1920x1080", "1080x1920", "1080x1080", "1280x720")
 FPS_CHOICES = ("24", "25", "30", "60")
 VIDEO_FORMATS = ("mp4", "webm", "gif")
 QUALITY_PRESETS = ("draft", "standard", "high")
+# Named loudness deliveries (media.loudness.DELIVERY_TARGETS): -14, -16 and -23 LUFS.
+LOUDNESS_TARGETS = ("online_video", "podcast", "broadcast")
 
 
 def preset_size(preset: str) -> tuple[int, int]:
@@ -109,10 +111,11 @@ def render_timeline(
 
     `settings` are the fields of `media.timeline.TimelineSettings` (clip_duration,
     fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
-    music_fade_out, duck_db, burn_captions, image_motion, quality). `narration_sentences` (the
-    speech artifact's meta "sentences") time the captions exactly. Returns a dict: path, width,
-    height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the user),
-    warnings (damage in a clip, for `ctx.warn`).
+    music_fade_out, duck_db, burn_captions, image_motion, quality, loudness). `narration_sentences`
+    (the speech artifact's meta "sentences") time the captions exactly. Returns a dict: path,
+    width, height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the
+    user), warnings (damage in a clip, a replaced font, a soundtrack off its target: for
+    `ctx.warn`), loudness_lufs and target_lufs.
     """
     from studio.media.timeline import Clip, TimelineSettings
     from studio.media.timeline import render_timeline as render
@@ -142,6 +145,8 @@ def render_timeline(
         "notes": result.notes,
         "warnings": result.warnings,
         "captions": len(result.cues),
+        "loudness_lufs": result.loudness_lufs,
+        "target_lufs": result.target_lufs,
     }
 
 
@@ -155,7 +160,8 @@ def export_video(
     progress: Progress = None,
     should_stop: ShouldStop = None,
 ) -> dict[str, Any]:
-    """Write `source` to the user's `target` path as MP4, WebM or GIF, atomically."""
+    """Write `source` to the user's `target` path as MP4, WebM or GIF, atomically; the result
+    says what was written, with the loudness and true peak measured from the file."""
     from studio.media.export import export_video as export
 
     return export(
@@ -167,6 +173,13 @@ def export_video(
         progress=progress,
         should_stop=should_stop,
     )
+
+
+def clone_file(source: Path, target: Path) -> Path:
+    """An independent copy (a reflink where the file system offers one, never a hard link)."""
+    from studio.media.export import clone_file as clone
+
+    return clone(Path(source), Path(target))
 
 
 # -- audio and stills ------------------------------------------------------------------------------

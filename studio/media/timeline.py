@@ -67,6 +67,7 @@ class TimelineSettings:
     duck_db: float = -12.0
     burn_captions: bool = True
     quality: str = "standard"
+    loudness: str = "online_video"  # a delivery in media.loudness.DELIVERY_TARGETS
 
 
 @dataclass
@@ -80,7 +81,9 @@ class TimelineResult:
     cues: list[Cue] = field(default_factory=list)
     srt: str = ""
     notes: list[str] = field(default_factory=list)  # adjustments the user should hear about
-    warnings: list[str] = field(default_factory=list)  # damage in a clip, for ctx.warn
+    warnings: list[str] = field(default_factory=list)  # degraded-but-usable: for ctx.warn
+    loudness_lufs: float | None = None  # the soundtrack's integrated loudness, as measured
+    target_lufs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -290,9 +293,11 @@ def render_timeline(
     """
     from studio.media.captions import cues_from_sentences, time_captions, to_srt
     from studio.media.encode import Prefetch, VideoEncoder, even_size
+    from studio.media.loudness import delivery_target
     from studio.media.mixing import build_soundtrack
 
     _check_settings(settings)
+    target = delivery_target(settings.loudness)
     width, height, size_note = even_size(settings.width, settings.height)
     notes = [size_note] if size_note else []
     out = Path(out)
@@ -326,9 +331,11 @@ def render_timeline(
             fade_in=settings.music_fade_in,
             fade_out=settings.music_fade_out,
             duck_db=settings.duck_db,
+            target_lufs=target.lufs,
             progress=lambda f: report(0.1 * f, "mixing the soundtrack"),
             check=check,
         )
+        warnings = list(soundtrack.warnings)
         cues: list[Cue] | None = None
         if captions_text and captions_text.strip():
             if narration is not None and narration_sentences:
@@ -342,7 +349,12 @@ def render_timeline(
                 segments = soundtrack.speech_segments if narration is not None else None
                 cues = time_captions(captions_text, duration, segments)
         cues = cues or []
-        warnings: list[str] = []
+        if cues and settings.burn_captions:
+            from studio.media.captions import caption_font_warning
+
+            font_warning = caption_font_warning()
+            if font_warning:
+                warnings.append(font_warning)
         frames = Prefetch(
             timeline_frames(clips, slots, total, settings, cues, width, height, warnings)
         )
@@ -377,6 +389,8 @@ def render_timeline(
         srt=to_srt(cues),
         notes=notes,
         warnings=warnings,
+        loudness_lufs=soundtrack.loudness.integrated if soundtrack.loudness else None,
+        target_lufs=target.lufs,
     )
 
 

@@ -14,9 +14,11 @@ import pytest
 from studio.media.captions import (
     CaptionBurner,
     Cue,
+    caption_font_warning,
     cue_at,
     cues_from_sentences,
     find_font,
+    resolve_font,
     split_phrases,
     time_captions,
     to_srt,
@@ -243,3 +245,11 @@ def test_burned_captions_change_when_each_spoken_sentence_does(tmp_path: Path) -
     assert firsts == [math.ceil(c.start * fps - 1e-9) for c in result.cues]
     a, b = caption_region(frames[firsts[0]]), caption_region(frames[firsts[1]])
     assert np.abs(a - b).mean() > 2  # different words
+
+
+def test_a_replaced_font_is_said_in_words(tmp_path: Path) -> None:
+    shipped = find_font()
+    assert caption_font_warning() is None
+    font, warning = resolve_font(30, tmp_path / "Fancy.ttf")  # a font that fails to load
+    assert font.path == str(shipped)  # the shipped DejaVu stands in
+    assert warning == f"the caption font Fancy.ttf could not be loaded: captions use {shipped.name}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -34,6 +37,21 @@ def video_facts(path: Path) -> tuple[int, int, int, float]:
         frames = sum(1 for _ in container.decode(stream))
         seconds = float(stream.duration * stream.time_base) if stream.duration else 0.0
         return stream.codec_context.width, stream.codec_context.height, frames, seconds
+
+
+def ffmpeg_loudness(path: Path) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of a file's sound, read by the ffmpeg command line in its
+    own process: a measurement independent of the studio's decoding and meter."""
+    import imageio_ffmpeg
+
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path)]
+    command += ["-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+    stderr = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    summary = stderr[stderr.rindex("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
+    assert integrated and peak, summary
+    return float(integrated.group(1)), float(peak.group(1))
 
 
 def story_graph(folder: Path, export_path: str = "out/story.mp4") -> Graph:
@@ -110,6 +128,77 @@ def test_the_story_renders_and_exports_an_mp4_with_sound(run_graph, tmp_path: Pa
     exported.unlink()
     again, _ = run_graph(story_graph(tmp_path), graph_dir=tmp_path)
     assert again.executed == ["export"] and exported.is_file()
+
+
+def test_export_reports_the_loudness_it_made_on_the_named_target(run_graph, tmp_path: Path) -> None:
+    graph = story_graph(tmp_path)
+    graph.set_param("timeline", "loudness", "podcast")
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    exported = tmp_path / "out" / "story.mp4"
+    integrated, true_peak = ffmpeg_loudness(exported)
+    assert integrated == pytest.approx(-16.0, abs=0.5)  # the podcast target, in the MP4 itself
+    assert true_peak <= -1.0
+
+    meta = result.outputs["export"]["video"].meta
+    assert meta["loudness_lufs"] == pytest.approx(integrated, abs=0.15)
+    assert meta["true_peak_dbtp"] == pytest.approx(true_peak, abs=0.2)
+    assert result.outputs["timeline"]["video"].meta["loudness_target"] == "podcast"
+    finished = {e.node: e for e in events if type(e).__name__ == "NodeFinished"}
+    assert finished["export"].provenance["loudness"]["integrated_lufs"] == meta["loudness_lufs"]
+    logs = [e.message for e in events if type(e).__name__ == "NodeLog" and e.node == "export"]
+    assert any(
+        m.startswith("target podcast (-16 LUFS): loudness ")
+        and "LUFS integrated" in m
+        and "dBTP" in m
+        for m in logs
+    ), logs
+    assert not [e for e in events if type(e).__name__ == "NodeWarning"]
+
+
+def test_writing_to_the_export_leaves_the_cached_result_intact(run_graph, tmp_path: Path) -> None:
+    picture(tmp_path / "a.png", (200, 60, 40))
+    graph = Graph()
+    graph.add_node(Node("pic", "image.load", {"file": "a.png"}))
+    params = {"preset": "custom", "width": 320, "height": 180, "duration": 0.5, "fps": "24"}
+    graph.add_node(Node("motion", "video.from_image", params))
+    graph.connect("pic", "image", "motion", "image")
+    graph.add_node(Node("export", "export.video", {"path": "clip.mp4", "quality": "draft"}))
+    graph.connect("motion", "video", "export", "video")
+    result, _ = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    cached = result.outputs["export"]["video"]
+    exported = tmp_path / "clip.mp4"
+    assert cached.path.read_bytes() == exported.read_bytes()
+    with open(exported, "r+b") as handle:  # another tool edits the export in place
+        handle.seek(64)
+        handle.write(b"edited elsewhere")
+    assert hashlib.sha256(cached.path.read_bytes()).hexdigest() == cached.digest
+    assert exported.stat().st_nlink == 1 and cached.path.stat().st_nlink == 1
+
+
+def test_a_replaced_caption_font_is_a_warning_on_the_timeline(
+    run_graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.media import captions
+
+    broken = tmp_path / "Broken.ttf"
+    broken.write_bytes(b"not a font at all")
+    monkeypatch.setattr(captions, "find_font", lambda: broken)
+    picture(tmp_path / "a.png", (40, 90, 200))
+    graph = Graph()
+    graph.add_node(Node("pic", "image.load", {"file": "a.png"}))
+    graph.add_node(Node("words", "text.prompt", {"template": NARRATION}))
+    settings = {"preset": "1280x720", "fps": "24", "fit_to_narration": False, "clip_duration": 1.0}
+    graph.add_node(Node("timeline", "compose.timeline", {**settings, "quality": "draft"}))
+    graph.connect("pic", "image", "timeline", "clips")
+    graph.connect("words", "text", "timeline", "captions")
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    warnings = [e.message for e in events if type(e).__name__ == "NodeWarning"]
+    assert len(warnings) == 1 and "caption font Broken.ttf could not be loaded" in warnings[0]
+    finished = {e.node: e for e in events if type(e).__name__ == "NodeFinished"}
+    assert finished["timeline"].provenance["warnings"] == warnings
 
 
 def test_export_webm_and_gif_and_refuse_a_mismatched_name(run_graph, tmp_path: Path) -> None:
