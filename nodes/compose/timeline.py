@@ -51,7 +51,14 @@ async def run(ctx, inputs, params):
     ctx.check_cancelled()
     for note in result["notes"]:
         ctx.log(note)
-    for warning in result["warnings"]:
+    for warning in result.get("warnings", ()):  # a damaged clip mended, sound dropped
+        # The media layer names the cache file; the user knows the clip by its place.
+        names = {path.name: f"clip {n}" for n, (path, _kind) in enumerate(clips, start=1)}
+        names.update(
+            {a.path.name: label for label, a in (("narration", narration), ("music", music)) if a}
+        )
+        for file_name, label in names.items():
+            warning = warning.replace(file_name, label)
         ctx.warn(warning)
     meta = {
         key: result[key] for key in ("width", "height", "fps", "frames", "duration", "captions")
