@@ -14,7 +14,9 @@ ducked procedural music, burned-in captions) is
 Targets: ffmpeg time / our encode time >= 0.95; ffmpeg time / our full export time >= 0.75.
 
 Memory: a short and a long export each run in a fresh subprocess that prints its peak RSS
-(ru_maxrss). Target: long <= 1.25 x short, and long < 700 MB.
+(ru_maxrss); after the export the child also measures the film's sound as export.video does
+(decoded from the MP4: integrated loudness and true peak), so that pass counts too.
+Target: long <= 1.25 x short, and long < 700 MB.
 
 Wall-clock figures on a shared machine move with the neighbours' load: run it on a quiet machine
 for figures to quote, and read the ratios (both sides ran in the same minutes) before the times.
@@ -229,6 +231,11 @@ def rss_child(job: str, width: int, height: int, fps: int) -> None:
     started = time.perf_counter()
     result = export(inputs, folder / "film.mp4", width, height, fps, folder)
     elapsed = time.perf_counter() - started
+    from studio.media.export import measure_delivered
+
+    started = time.perf_counter()
+    loudness = measure_delivered(folder / "film.mp4")
+    measured = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = {
         "seconds": inputs["seconds"],
@@ -236,6 +243,9 @@ def rss_child(job: str, width: int, height: int, fps: int) -> None:
         "elapsed": elapsed,
         "peak_rss_mb": peak_kb / 1024,
         "rss_before_export_mb": before / 1024,
+        "soundtrack_lufs": result.loudness_lufs,
+        "delivered": loudness["summary"] if loudness else "no sound",
+        "measure_seconds": measured,
     }
     print(json.dumps(report))
 
@@ -347,6 +357,8 @@ def main() -> int:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     if not args.skip_rss:
+        from studio.media.mixing import DEFAULT_TARGET_DB
+
         short_s, long_s = (10.0, 60.0) if args.quick else (60.0, 600.0)
         short = run_rss(short_s, width, height, fps)
         long = run_rss(long_s, width, height, fps)
@@ -356,6 +368,10 @@ def main() -> int:
                 f"{run['elapsed']:.0f} s): {run['peak_rss_mb']:.0f} MB "
                 f"({run['rss_before_export_mb']:.0f} MB before the export began; the media "
                 "libraries load during it)"
+            )
+            print(
+                f"  the MP4's sound, measured in {run['measure_seconds']:.1f} s: "
+                f"{run['delivered']} (target {DEFAULT_TARGET_DB:.0f} LUFS)"
             )
         growth = long["peak_rss_mb"] / short["peak_rss_mb"]
         print(
