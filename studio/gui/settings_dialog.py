@@ -40,6 +40,8 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.resize(640, 460)
         self.settings = GuiSettings.load()
+        # A damaged settings file is told here, where the user can fix it (never a crash).
+        self.problems = list(self.settings.problems)
         self.providers = providers
         self.cache = cache
         self.tabs = QTabWidget()
@@ -51,6 +53,7 @@ class SettingsDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("Error")
         self.message.setWordWrap(True)
+        self.message.setText("\n".join(self.problems))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -130,7 +133,12 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.url_fields: dict[str, QLineEdit] = {}
         for provider, title in SERVERS:
-            field = QLineEdit(",".join(settings.base_urls(provider)))
+            try:
+                urls = settings.base_urls(provider)
+            except settings.SettingsError as exc:
+                urls = []
+                self.problems.append(str(exc))
+            field = QLineEdit(",".join(urls))
             field.setToolTip(
                 f"Base URL; the environment variable {settings.env_var_for(provider)}"
                 " overrides it. ComfyUI takes several, separated by commas."

@@ -42,3 +42,17 @@ def test_a_good_file_has_no_problems_and_saving_does_not_write_them():
     assert (settings.cache_max_gb, settings.problems) == (2.5, [])
     settings.save()
     assert "problems" not in json.loads(GuiSettings.path().read_text())
+
+
+def test_the_settings_dialog_opens_on_damaged_files_and_names_them(qtbot):
+    from studio.gui.settings_dialog import SettingsDialog
+    from studio.providers import settings as provider_settings
+
+    gui_path = _write(json.dumps({"cache_max_gb": -1}))
+    providers_path = provider_settings.settings_path()
+    providers_path.write_text('{"urls": {"ollama": 11434}}')
+    dialog = SettingsDialog()
+    qtbot.addWidget(dialog)
+    shown = dialog.message.text()
+    assert f"{gui_path}: cache_max_gb must be a positive number, got -1" in shown
+    assert f"{providers_path}: urls.ollama must be a string, got 11434" in shown
