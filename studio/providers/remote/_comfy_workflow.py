@@ -8,7 +8,8 @@ Bindings say which workflow input takes which request field, as "<node>.inputs.<
 field, e.g. `{"6.inputs.text": "prompt", "3.inputs.seed": "seed"}`. They come from a file next
 to the workflow (`<name>.bindings.json`), else they are found: the text encoder feeding a
 sampler's `positive` gets the prompt (`negative` the negative prompt), samplers get the seed,
-empty-latent nodes the size, LoadImage the input image.
+empty-latent and EmptyImage nodes the size, LoadImage the input image. A field the request leaves
+empty (no negative prompt) leaves the workflow's own value as written.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ FIELDS = (
     "tempo",
 )
 SEED_INPUTS = ("seed", "noise_seed")
-LATENT_TYPES = (
+SIZE_TYPES = (
+    "EmptyImage",
     "EmptyLatentImage",
     "EmptySD3LatentImage",
     "EmptyHunyuanLatentVideo",
@@ -114,7 +116,7 @@ def find_bindings(workflow: dict[str, Any]) -> dict[str, str]:
         for name in SEED_INPUTS:
             if name in inputs and not _linked_from(inputs[name]):
                 bindings[f"{node_id}.inputs.{name}"] = "seed"
-        if node["class_type"] in LATENT_TYPES:
+        if node["class_type"] in SIZE_TYPES:
             for name in ("width", "height"):
                 if name in inputs:
                     bindings[f"{node_id}.inputs.{name}"] = name
@@ -133,7 +135,8 @@ def find_bindings(workflow: dict[str, Any]) -> dict[str, str]:
 def apply_bindings(
     workflow: dict[str, Any], bindings: dict[str, str], values: dict[str, Any]
 ) -> dict[str, Any]:
-    """A copy of the workflow with each bound input set from `values` (missing values skip)."""
+    """A copy of the workflow with each bound input set from `values`; a missing or empty value
+    (None, "") keeps the workflow's own."""
     result = copy.deepcopy(workflow)
     for target, field in bindings.items():
         if field not in FIELDS:
@@ -144,7 +147,7 @@ def apply_bindings(
             raise _error(f'binding {target!r} must look like "6.inputs.text"')
         if node_id not in result:
             raise _error(f"binding {target!r}: the workflow has no node {node_id!r}")
-        if field in values and values[field] is not None:
+        if values.get(field) not in (None, ""):
             result[node_id]["inputs"][name] = values[field]
     return result
 

@@ -4,26 +4,23 @@ The node's `model` param names the workflow file (relative to the graph; or set 
 capability under `options.comfyui.workflows` in the settings file). Its inputs are bound to the
 request (see `_comfy_workflow`). Several servers (`STUDIO_COMFYUI_URL=http://a:8188,http://b:8188`)
 form a pool: each job goes to the least busy one (its remote queue, or the jobs this studio
-already sent there, whichever is larger).
+already sent there, whichever is larger), and moves to another one if its server dies mid-job.
 
-Contract (shared/provider-contracts.md §7): open `ws://host/ws?clientId=<id>`, then
-`POST /prompt {"prompt", "client_id"}` → `prompt_id`; the websocket reports `executing`,
-`progress`, `executed`, `execution_success` / `execution_error` / `execution_interrupted`; then
-`GET /history/{prompt_id}` lists the outputs and `GET /view` serves each file. Without a
-websocket the history is polled. Cancel: `POST /interrupt` when our prompt is running,
-`POST /queue {"delete": [id]}` when it waits. Unverified: binary preview framing (4-byte event
-type 1 = preview, 4-byte format 1 JPEG / 2 PNG, then the image), the `status` block of a history
-entry, queue entries being `[number, prompt_id, ...]`, and `/interrupt` honouring a
-`prompt_id` body on versions that support targeted interrupts (older ones stop whatever runs).
+Contract (shared/provider-contracts.md §7, checked against a real ComfyUI 0.3.64 whose answers are
+recorded in tests/providers/fixtures/comfyui/): open `ws://host/ws?clientId=<id>`, then
+`POST /prompt {"prompt", "client_id", "prompt_id"}` with a prompt id of our own, so a cancel can
+take the prompt back even while ComfyUI is still validating it; the websocket reports
+`executing`, `progress`, `executed`, `execution_success` / `execution_error` /
+`execution_interrupted` (binary frames: 4-byte event 1 = preview, 4-byte format 1 JPEG / 2 PNG,
+then the image); `GET /history/{prompt_id}` lists the outputs and `GET /view` serves each file.
+Without a websocket the history is polled. Cancel: `POST /queue {"delete": [id]}`, then
+`POST /interrupt {"prompt_id"}` if it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import struct
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,23 +32,51 @@ from studio.providers.base import (
     ImageRequest,
     MediaResult,
     MusicRequest,
+    Provider,
     Readiness,
     VideoRequest,
 )
-from studio.providers.http import HttpTuning, JobState, ProviderClient, RemoteCancel, poll_job
-from studio.providers.remote._base import LocalServerProvider
-from studio.providers.remote._comfy_workflow import apply_bindings, load_workflow, output_files
-from studio.providers.remote._media import dig, finish_media, mime_type, scratch_file
+from studio.providers.http import HttpTuning, ProviderClient, RemoteCancel
+from studio.providers.http.download import BodyError
+from studio.providers.remote._base import READINESS_TIMEOUT, LocalServerProvider
+from studio.providers.remote._comfy_follow import PromptWatch
+from studio.providers.remote._comfy_server import (
+    ComfyServer,
+    not_comfyui,
+    prompt_errors,
+    raw_setting,
+    server_urls,
+)
+from studio.providers.remote._comfy_workflow import (
+    FIELDS,
+    apply_bindings,
+    load_workflow,
+    output_files,
+)
+from studio.providers.remote._media import finish_media, scratch_file
 
 KIND_OF = {Capability.IMAGE: "image", Capability.VIDEO: "video", Capability.MUSIC: "audio"}
-PREVIEW_EVERY = 0.5  # seconds between preview frames shown on the node
+
+
+class ServerLost(ProviderError):
+    """A server stopped answering in the middle of a job: another server of the pool may run it."""
+
+    def __init__(self, original: ProviderError) -> None:
+        super().__init__(original.message, provider=original.provider, retryable=True)
+        self.original = original
+
+
+def _server_lost(exc: ProviderError) -> bool:
+    # No HTTP status and worth retrying: the connection failed, broke off or went silent. A
+    # download cut short (BodyError) is the download's problem, not a dead server.
+    return exc.status is None and exc.retryable and not isinstance(exc, BodyError)
 
 
 class ComfyUIProvider(LocalServerProvider):
     id = "comfyui"
     title = "ComfyUI"
     capabilities = frozenset({Capability.IMAGE, Capability.VIDEO, Capability.MUSIC})
-    probe_path = "/queue"
+    probe_path = "/system_stats"
     help = (
         "ComfyUI servers (a pool of GPU machines if you list several): runs the API-format "
         "workflow named in the node's model param, with its inputs bound to the node."
@@ -60,7 +85,25 @@ class ComfyUIProvider(LocalServerProvider):
     def __init__(self) -> None:
         self.in_flight: dict[str, int] = {}  # jobs this studio has on each server
 
-    # -- settings and readiness -------------------------------------------------------------------
+    # -- settings ---------------------------------------------------------------------------------
+    @property
+    def default_concurrency(self) -> int:  # type: ignore[override]
+        try:
+            return settings.limit(self.id)
+        except settings.SettingsError:
+            return 1  # an unusable URL: the node itself says what is wrong with it
+
+    def base_url(self) -> str:
+        return server_urls()[0]
+
+    def cache_identity(self, capability: Capability, model: str | None) -> dict[str, Any]:
+        try:
+            return super().cache_identity(capability, model)
+        except settings.SettingsError:  # the run will name the setting; the key must not fail
+            identity = Provider.cache_identity(self, capability, model)
+            identity["server"] = raw_setting()
+            return identity
+
     def models(self, capability: Capability) -> list[str]:
         workflows = settings.option(self.id, "workflows", {}) or {}
         chosen = workflows.get(capability.value) if isinstance(workflows, dict) else None
@@ -74,44 +117,82 @@ class ComfyUIProvider(LocalServerProvider):
         path = Path(named)
         return [named, str(path.with_name(f"{path.stem}.bindings.json"))]
 
-    def _server(self, url: str, tuning: HttpTuning | None = None) -> ProviderClient:
-        return self.client(base_url=url, **({"tuning": tuning} if tuning else {}))
+    def _server(self, url: str, tuning: HttpTuning | None = None) -> ComfyServer:
+        client: ProviderClient = self.client(base_url=url, **({"tuning": tuning} if tuning else {}))
+        return ComfyServer(client)
 
+    # -- readiness --------------------------------------------------------------------------------
     async def readiness(self) -> Readiness:
-        urls = settings.base_urls(self.id)
-        sizes = await asyncio.gather(*(self._queue_size(u) for u in urls))
-        up = [u for u, size in zip(urls, sizes, strict=True) if size is not None]
-        if not up:
-            return Readiness(False, "server unreachable", f"start ComfyUI at {', '.join(urls)}")
-        if len(urls) == 1:
-            return Readiness(True, "server reachable", urls[0])
-        return Readiness(
-            True, "server reachable", f"{len(up)} of {len(urls)} pool servers up: " + ", ".join(up)
-        )
-
-    async def _queue_size(self, url: str) -> int | None:
-        quick = HttpTuning(connect_timeout=2.0, read_timeout=2.0, retries=0)
+        """Ready when a server answers GET /system_stats like ComfyUI does; a closed port, a
+        login in front of it (401) or another program is "not ready", with the reason."""
         try:
-            queue = await self._server(url, quick).request_json("GET", "/queue")
-        except ProviderError:
-            return None
-        return len(queue.get("queue_running") or []) + len(queue.get("queue_pending") or [])
+            urls = server_urls()
+        except ProviderError as exc:
+            return Readiness(False, "settings error", exc.message)
+        looks = await asyncio.gather(*(self._look(url) for url in urls))
+        if len(urls) == 1:
+            return looks[0]
+        up = [url for url, look in zip(urls, looks, strict=True) if look.ready]
+        down = "; ".join(look.detail for look in looks if not look.ready)
+        if not up:
+            return Readiness(False, looks[0].state, down)
+        detail = f"{len(up)} of {len(urls)} pool servers up: {', '.join(up)}"
+        return Readiness(True, "server reachable", detail + (f"; {down}" if down else ""))
 
-    async def pick_server(self) -> str:
-        """The least busy reachable server of the pool; counted as busier at once."""
-        urls = settings.base_urls(self.id)
-        sizes = await asyncio.gather(*(self._queue_size(u) for u in urls))
+    async def _look(self, url: str) -> Readiness:
+        quick = HttpTuning(
+            connect_timeout=READINESS_TIMEOUT, read_timeout=READINESS_TIMEOUT, retries=0
+        )
+        try:
+            stats = await self._server(url, quick).client.request_json("GET", "/system_stats")
+        except ProviderError as exc:
+            if exc.status is None:
+                return Readiness(False, "server unreachable", f"start ComfyUI at {url}")
+            if exc.status in (401, 403):
+                return Readiness(False, "server refused", not_comfyui(url, exc).message)
+            return Readiness(
+                False, "not ComfyUI", f"{url} answers, but not like ComfyUI: {exc.message}"
+            )
+        system = stats.get("system") if isinstance(stats, dict) else None
+        if not isinstance(system, dict) or not isinstance(stats.get("devices"), list):
+            return Readiness(
+                False,
+                "not ComfyUI",
+                f"{url} answers, but not like ComfyUI (GET /system_stats has no system and "
+                "devices)",
+            )
+        devices = ", ".join(
+            str(d.get("name")) for d in stats["devices"] if isinstance(d, dict) and d.get("name")
+        )
+        version = system.get("comfyui_version") or "(version unknown)"
+        detail = f"ComfyUI {version} at {url}" + (f" on {devices}" if devices else "")
+        return Readiness(True, "server reachable", detail)
+
+    # -- the pool ---------------------------------------------------------------------------------
+    async def _queue_size(self, url: str) -> int | ProviderError:
+        # The first status check of a job: retried on 429/5xx (Retry-After) like any request.
+        try:
+            return await self._server(url).queue_size()
+        except ProviderError as exc:
+            return exc
+
+    async def pick_server(self, exclude: tuple[str, ...] | list[str] = ()) -> str:
+        """The least busy usable server of the pool; counted as busier at once."""
+        urls = [url for url in server_urls() if url not in exclude]
+        looks = await asyncio.gather(*(self._queue_size(u) for u in urls))
         # No await between choosing and counting: concurrent jobs see each other's choice.
         scored = [
             (max(size, self.in_flight.get(url, 0)), self.in_flight.get(url, 0), index, url)
-            for index, (url, size) in enumerate(zip(urls, sizes, strict=True))
-            if size is not None
+            for index, (url, size) in enumerate(zip(urls, looks, strict=True))
+            if isinstance(size, int)
         ]
         if not scored:
+            errors = [look for look in looks if isinstance(look, ProviderError)]
+            if len(errors) == 1:
+                raise errors[0]
+            reasons = (f"{url}: {error.message}" for url, error in zip(urls, errors, strict=True))
             raise ProviderError(
-                f"cannot reach ComfyUI at {', '.join(urls)}: start ComfyUI at "
-                f"{urls[0]} (or point STUDIO_COMFYUI_URL at it)",
-                provider=self.id,
+                "no ComfyUI server can take the job: " + "; ".join(reasons), provider=self.id
             )
         url = min(scored)[3]
         self.in_flight[url] = self.in_flight.get(url, 0) + 1
@@ -142,74 +223,114 @@ class ComfyUIProvider(LocalServerProvider):
         path = self._workflow_path(capability, request, ctx)
         workflow, bindings, digest = await ctx.run_cpu(load_workflow, path)
         self.begin(ctx, capability, path.name, workflow_sha256=digest)
-        url = await self.pick_server()
-        try:
-            client = self._server(url)
-            ctx.provenance["server"] = url
-            values = {
-                name: getattr(request, name, None)
-                for name in (
-                    "prompt",
-                    "negative_prompt",
-                    "seed",
-                    "width",
-                    "height",
-                    "duration",
-                    "text",
-                    "fps",
-                    "tempo",
+        lost: list[str] = []
+        while True:
+            try:
+                url = await self.pick_server(exclude=lost)
+            except ProviderError as exc:
+                if not lost:
+                    raise
+                raise ProviderError(
+                    f"ComfyUI at {lost[-1]} stopped answering during the job, and no other "
+                    f"server can take it: {exc.message}",
+                    provider=self.id,
+                ) from None
+            try:
+                return await self._run_on(url, capability, request, workflow, bindings, ctx)
+            except ServerLost as exc:
+                lost.append(url)
+                if len(lost) >= len(server_urls()):
+                    raise exc.original from None
+                ctx.log(
+                    f"ComfyUI at {url} stopped answering during the job ({exc.message}); "
+                    "running it again on another server of the pool"
                 )
-            }
-            if "image" in bindings.values():
-                values["image"] = await self._upload(client, getattr(request, "image", None), ctx)
-            prompt = apply_bindings(workflow, bindings, values)
-            history = await self._execute(client, prompt, ctx)
-            return await self._fetch_output(client, history, capability, ctx)
-        finally:
-            self.in_flight[url] -= 1
+            finally:
+                self.in_flight[url] -= 1
 
-    async def _upload(self, client: ProviderClient, image: Any, ctx: Any) -> str:
-        if image is None or not Path(image).is_file():
-            raise ProviderError("this workflow loads an image; connect one", provider=self.id)
-        data = await ctx.run_cpu(Path(image).read_bytes)
-        name = f"studio-{uuid.uuid4().hex[:10]}{Path(image).suffix or '.png'}"
-        answer = await client.request_json(
-            "POST",
-            "/upload/image",
-            files={"image": (name, data, mime_type(Path(image)))},
-            data={"type": "input", "overwrite": "true"},
-            retry_unsafe=lambda r: True,
-        )
-        name = dig(answer, "name", provider=self.id, what="the uploaded image's name")
-        sub = answer.get("subfolder") or ""
-        return f"{sub}/{name}" if sub else str(name)
+    async def _run_on(
+        self,
+        url: str,
+        capability: Capability,
+        request: Any,
+        workflow: dict[str, Any],
+        bindings: dict[str, str],
+        ctx: Any,
+    ) -> MediaResult:
+        server = self._server(url)
+        ctx.provenance["server"] = url
+        try:
+            values = {name: getattr(request, name, None) for name in FIELDS if name != "image"}
+            if "image" in bindings.values():
+                image = getattr(request, "image", None)
+                if image is None or not Path(image).is_file():
+                    raise ProviderError(
+                        "this workflow loads an image; connect one", provider=self.id
+                    )
+                values["image"] = await server.upload(Path(image), ctx)
+            prompt = apply_bindings(workflow, bindings, values)
+            history = await self._execute(server, prompt, ctx)
+            return await self._fetch_output(server, history, capability, request, ctx)
+        except ProviderError as exc:
+            if _server_lost(exc) and not ctx.cancelled:
+                raise ServerLost(exc) from None
+            raise
 
     # -- running a prompt -------------------------------------------------------------------------
     async def _execute(
-        self, client: ProviderClient, prompt: dict[str, Any], ctx: Any
+        self, server: ComfyServer, prompt: dict[str, Any], ctx: Any
     ) -> dict[str, Any]:
         client_id = uuid.uuid4().hex
-        socket = await self._open_socket(client, client_id, ctx)
+        ids = {"prompt": str(uuid.uuid4())}
+        ctx.provenance["job_id"] = ids["prompt"]
+        socket = await self._open_socket(server.client, client_id, ctx)
+        body = {"prompt": prompt, "client_id": client_id, "prompt_id": ids["prompt"]}
+        # Its own task: a cancel while ComfyUI validates must not cut the request off unseen.
+        post = asyncio.ensure_future(
+            server.client.send("POST", "/prompt", accept=(400,), json=body)
+        )
+
+        async def take_back() -> None:
+            with contextlib.suppress(Exception):  # ComfyUI queues the prompt when it answers
+                await asyncio.shield(post)
+            await server.take_back(ids["prompt"])
+
+        # Registered before the prompt goes out: a cancel at any moment takes it back.
+        remote = RemoteCancel(ctx, take_back, self.id)
         try:
-            response = await client.send(
-                "POST", "/prompt", accept=(400,), json={"prompt": prompt, "client_id": client_id}
-            )
-            answer = client.parse_json(response)
-            if response.status_code == 400 or answer.get("node_errors"):
-                raise ProviderError(_prompt_errors(answer, prompt), provider=self.id, status=400)
-            prompt_id = str(dig(answer, "prompt_id", provider=self.id, what="a prompt id"))
-            ctx.provenance["job_id"] = prompt_id
-            remote = RemoteCancel(ctx, lambda: self._cancel(client, prompt_id), self.id)
             try:
+                response = await asyncio.shield(post)
+                answer = server.client.parse_json(response)
+                if response.status_code == 400:
+                    raise ProviderError(
+                        "ComfyUI refused the workflow: " + prompt_errors(answer, prompt),
+                        provider=self.id,
+                        status=400,
+                    )
+                if not isinstance(answer, dict):
+                    raise ProviderError(
+                        "POST /prompt answered without a prompt id", provider=self.id
+                    )
+                # A server that ignores our prompt id (older than 2024) names its own.
+                ids["prompt"] = str(answer.get("prompt_id") or ids["prompt"])
+                ctx.provenance["job_id"] = ids["prompt"]
+                if answer.get("node_errors"):
+                    # ComfyUI queued the valid outputs anyway: take them back, then say why.
+                    await remote.fire()
+                    raise ProviderError(
+                        "ComfyUI refused part of the workflow (the rest was taken back): "
+                        + prompt_errors(answer, prompt),
+                        provider=self.id,
+                    )
+                watch = PromptWatch(server, ids["prompt"], prompt, ctx)
                 if socket is not None:
-                    await self._follow_socket(socket, prompt_id, prompt, ctx, client)
-                history = await self._history(client, prompt_id, ctx)
+                    await watch.follow_socket(socket)
+                return await watch.read_history()
             except (asyncio.CancelledError, Cancelled):
                 await remote.fire()
                 raise
-            remote.finished()
-            return history
         finally:
+            remote.finished()
             if socket is not None:
                 with contextlib.suppress(Exception):
                     await socket.close()
@@ -226,105 +347,13 @@ class ComfyUIProvider(LocalServerProvider):
             ctx.log(f"no ComfyUI websocket ({type(exc).__name__}); following /history")
             return None
 
-    async def _follow_socket(
-        self, socket: Any, prompt_id: str, prompt: dict[str, Any], ctx: Any, client: ProviderClient
-    ) -> None:
-        deadline = time.monotonic() + client.tuning.job_timeout
-        last_preview = 0.0
-        previews = 0
-        while True:
-            # asyncio.wait_for on Python 3.11 can swallow a cancellation that lands as a message
-            # arrives; the run's own flag is the dependable signal, so look at it every turn.
-            ctx.check_cancelled()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ProviderError(f"prompt {prompt_id} did not finish in time", provider=self.id)
-            try:
-                message = await asyncio.wait_for(socket.recv(), timeout=min(remaining, 1.0))
-            except TimeoutError:
-                continue  # a quiet second: look at the cancel flag and the deadline again
-            except Exception as exc:  # closed or silent: the history still has the answer
-                ctx.log(f"ComfyUI websocket closed ({type(exc).__name__}); following /history")
-                return
-            if isinstance(message, bytes):
-                if time.monotonic() - last_preview >= PREVIEW_EVERY:
-                    shown = await self._preview(message, ctx, previews)
-                    if shown:
-                        last_preview, previews = time.monotonic(), previews + 1
-                continue
-            event = json.loads(message)
-            kind, data = event.get("type"), event.get("data") or {}
-            if data.get("prompt_id") not in (None, prompt_id):
-                continue  # another client's prompt on a shared server
-            if kind == "execution_error" and data.get("prompt_id") == prompt_id:
-                raise ProviderError(
-                    f"{data.get('node_type', 'a node')} (node "
-                    f"{data.get('node_id')}) failed: "
-                    f"{data.get('exception_message', '').strip()}",
-                    provider=self.id,
-                )
-            if kind == "execution_interrupted" and data.get("prompt_id") == prompt_id:
-                raise Cancelled(f"ComfyUI prompt {prompt_id} was interrupted")
-            if kind == "execution_success" or (
-                kind == "executing"
-                and data.get("node") is None
-                and data.get("prompt_id") == prompt_id
-            ):
-                ctx.progress(1.0, "finished")
-                return
-            if kind == "executing":
-                node = str(data.get("node"))
-                ctx.progress(None, f"running {prompt.get(node, {}).get('class_type', node)}")
-            elif kind == "progress":
-                node = str(data.get("node"))
-                name = prompt.get(node, {}).get("class_type", "step")
-                value, total = data.get("value", 0), data.get("max") or 1
-                ctx.progress(value / total, f"{name} {value}/{total}")
-            elif kind == "execution_cached" and data.get("nodes"):
-                ctx.log(f"ComfyUI reused {len(data['nodes'])} cached nodes")
-
-    async def _preview(self, frame: bytes, ctx: Any, count: int) -> bool:
-        """Show a binary preview frame (event 1 = image; format 1 JPEG, 2 PNG) on the node."""
-        if len(frame) < 9 or struct.unpack(">I", frame[:4])[0] != 1:
-            return False
-        from studio.api import Artifact
-
-        suffix = ".png" if struct.unpack(">I", frame[4:8])[0] == 2 else ".jpg"
-        path = ctx.scratch / f"comfyui-preview-{count % 2}{suffix}"
-        image = frame[8:]
-        await ctx.run_cpu(path.write_bytes, image)
-        import hashlib
-
-        ctx.preview(
-            Artifact(
-                "image",
-                path,
-                hashlib.sha256(image).hexdigest(),
-                {"preview": True, "provider": self.id},
-            )
-        )
-        return True
-
-    async def _history(self, client: ProviderClient, prompt_id: str, ctx: Any) -> dict[str, Any]:
-        async def check() -> JobState:
-            answer = await client.request_json("GET", f"/history/{prompt_id}")
-            entry = answer.get(prompt_id) if isinstance(answer, dict) else None
-            if not entry:
-                return JobState("running", "waiting for ComfyUI")
-            status = entry.get("status") or {}
-            if status.get("status_str") == "error":
-                return JobState("failed", _history_error(status), None, (), entry)
-            if status.get("completed") is False:
-                return JobState("running", "running", None, (), entry)
-            return JobState("done", "finished", 1.0, (), entry)
-
-        state = await poll_job(client, check, ctx, label=prompt_id)
-        if state.phase == "failed":
-            raise ProviderError(f"prompt {prompt_id} failed: {state.message}", provider=self.id)
-        return state.data
-
     async def _fetch_output(
-        self, client: ProviderClient, history: dict[str, Any], capability: Capability, ctx: Any
+        self,
+        server: ComfyServer,
+        history: dict[str, Any],
+        capability: Capability,
+        request: Any,
+        ctx: Any,
     ) -> MediaResult:
         kind = KIND_OF[capability]
         files = output_files(history, kind)
@@ -338,43 +367,24 @@ class ComfyUIProvider(LocalServerProvider):
             "subfolder": item.get("subfolder", ""),
             "type": item.get("type", "output"),
         }
-        done = await client.download("/view", scratch_file(ctx.scratch, self.id), params=params)
+        target = scratch_file(ctx.scratch, self.id)
+        done = await server.client.download("/view", target, params=params)
         path = finish_media(done.path, kind, self.id, done.content_type)
+        if kind in ("image", "video"):
+            await self._record_size(path, kind, request, ctx)
         return MediaResult(path, kind, dict(ctx.provenance))
 
-    async def _cancel(self, client: ProviderClient, prompt_id: str) -> None:
-        queue = await client.request_json("GET", "/queue")
-        running = any(_queue_id(item) == prompt_id for item in queue.get("queue_running") or [])
-        if running:
-            await client.send("POST", "/interrupt", json={"prompt_id": prompt_id})
-        else:
-            await client.send("POST", "/queue", json={"delete": [prompt_id]})
+    async def _record_size(self, path: Path, kind: str, request: Any, ctx: Any) -> None:
+        """The size of the file that came back (the workflow decides it, not the request)."""
+        from studio.media import facade
 
-
-def _queue_id(item: Any) -> str | None:
-    if isinstance(item, list) and len(item) > 1:
-        return str(item[1])
-    if isinstance(item, dict):
-        return str(item.get("prompt_id"))
-    return None
-
-
-def _prompt_errors(answer: dict[str, Any], prompt: dict[str, Any]) -> str:
-    errors = answer.get("node_errors")
-    parts = []
-    for node_id, info in errors.items() if isinstance(errors, dict) else []:
-        kind = (info or {}).get("class_type") or prompt.get(node_id, {}).get("class_type", "")
-        reasons = "; ".join(str(e.get("message", e)) for e in (info or {}).get("errors", []))
-        parts.append(f"node {node_id} ({kind}): {reasons or 'invalid'}")
-    if not parts:
-        error = answer.get("error")
-        parts.append(str(error.get("message", error)) if isinstance(error, dict) else str(error))
-    return "ComfyUI refused the workflow: " + " | ".join(parts)
-
-
-def _history_error(status: dict[str, Any]) -> str:
-    for message in status.get("messages") or []:
-        if isinstance(message, list) and len(message) == 2 and message[0] == "execution_error":
-            data = message[1] or {}
-            return f"{data.get('node_type', 'a node')}: {data.get('exception_message', '')}"
-    return "error"
+        probe = facade.probe_image if kind == "image" else facade.probe_video
+        info = await ctx.run_cpu(probe, path)
+        width, height = int(info["width"]), int(info["height"])
+        ctx.provenance["width"], ctx.provenance["height"] = width, height
+        asked = (getattr(request, "width", None), getattr(request, "height", None))
+        if None not in asked and asked != (width, height):
+            ctx.warn(
+                f"ComfyUI made a {width}×{height} {kind}, not the {asked[0]}×{asked[1]} asked "
+                "for: the workflow decides the size (bind width and height to change it)"
+            )

@@ -1,6 +1,15 @@
-"""A fake ComfyUI server (shared/provider-contracts.md §7): /prompt, a one-at-a-time queue, the
-websocket messages (progress, binary previews, success/error/interrupted), /history, /view,
-/upload/image, /interrupt and /queue deletes."""
+"""ComfyUI servers for the tests.
+
+`FakeComfy` is written by hand (shared/provider-contracts.md §7, shapes checked against ComfyUI
+0.3.64): /prompt (with the client's own prompt id, an optional validation delay), a one-at-a-time
+queue, the websocket messages (progress, binary previews, success/error/interrupted), /history,
+/view, /upload/image with ComfyUI's keep-one-copy rule, /interrupt, /queue deletes and clears,
+/system_stats. It plays what no recording can: a server dying mid-job, a slow validation,
+broken messages.
+
+`ReplayComfy` (fakes/comfyui_replay.py) serves what a real ComfyUI said, recorded by
+tests/live/record_comfyui.py into tests/providers/fixtures/comfyui/.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +60,13 @@ class FakeComfy:
     fail_node: str | None = None  # this node id raises during execution
     foreign_pending: int = 0  # jobs of other users waiting in the queue
     output: str = "png"  # "png" or "mp4"
+    validate_seconds: float = 0.0  # how long POST /prompt takes to answer (big workflows)
+    garbage: bool = False  # send broken websocket messages before the real ones
     prompts: list[dict[str, Any]] = field(default_factory=list)
     history: dict[str, Any] = field(default_factory=dict)
     uploads: list[bytes] = field(default_factory=list)
+    inputs: dict[str, bytes] = field(default_factory=dict)  # the server's input folder
+    finished: list[str] = field(default_factory=list)  # prompts that ran to their end
     interrupted: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
 
@@ -71,6 +84,8 @@ class FakeComfy:
         s.route("GET", r"/history/(?P<id>[\w-]+)", self.history_of)
         s.route("GET", "/view", self.view)
         s.route("POST", "/upload/image", self.upload)
+        s.route("HEAD", "/view", self.view_head)
+        s.route("GET", "/system_stats", self.system_stats)
         if self.websocket:
             s.websocket("/ws", self.socket)
 
@@ -94,9 +109,11 @@ class FakeComfy:
             await sock.send_json({"type": kind, "data": data})
 
     # -- HTTP -------------------------------------------------------------------------------------
-    def prompt(self, request: Recorded) -> Reply:
+    async def prompt(self, request: Recorded) -> Reply:
         body = request.json
         graph = body.get("prompt")
+        if self.validate_seconds:
+            await asyncio.sleep(self.validate_seconds)
         if not isinstance(graph, dict) or not graph:
             return Reply(400, json={"error": "no prompt", "node_errors": []})
         broken = {nid: n for nid, n in graph.items() if n.get("class_type") == "Missing"}
@@ -107,7 +124,14 @@ class FakeComfy:
                     "error": {"type": "prompt_outputs_failed_validation", "message": "invalid"},
                     "node_errors": {
                         nid: {
-                            "errors": [{"message": "node type not found"}],
+                            "errors": [
+                                {
+                                    "type": "invalid_prompt",
+                                    "message": "Cannot execute because node Missing does not "
+                                    "exist.",
+                                    "details": f"Node ID '#{nid}'",
+                                }
+                            ],
                             "class_type": "Missing",
                             "dependent_outputs": [],
                         }
@@ -116,7 +140,7 @@ class FakeComfy:
                 },
             )
         job = {
-            "id": f"p-{self.server.port}-{len(self.prompts) + 1}",
+            "id": body.get("prompt_id") or f"p-{self.server.port}-{len(self.prompts) + 1}",
             "number": next(self._numbers),
             "prompt": graph,
             "client_id": body.get("client_id"),
@@ -138,6 +162,9 @@ class FakeComfy:
         return Reply(json={"queue_running": running, "queue_pending": pending})
 
     def queue_edit(self, request: Recorded) -> Reply:
+        if request.json.get("clear"):
+            self.deleted += [j["id"] for j in self._pending]
+            self._pending = []
         for prompt_id in request.json.get("delete", []):
             self.deleted.append(prompt_id)
             self._pending = [j for j in self._pending if j["id"] != prompt_id]
@@ -159,8 +186,30 @@ class FakeComfy:
         return Reply(body=png_bytes(72, 40), headers={"Content-Type": "image/png"})
 
     def upload(self, request: Recorded) -> Reply:
+        """ComfyUI's rule: a name taken by other bytes gets " (1)"; the same bytes are kept once."""
         self.uploads.append(request.body)
-        return Reply(json={"name": "upload.png", "subfolder": "", "type": "input"})
+        name, data = _multipart_file(request)
+        stem, dot, suffix = name.rpartition(".")
+        number = 0
+        while name in self.inputs and self.inputs[name] != data:
+            number += 1
+            name = f"{stem} ({number}){dot}{suffix}"
+        self.inputs[name] = data
+        return Reply(json={"name": name, "subfolder": "", "type": "input"})
+
+    def view_head(self, request: Recorded) -> Reply:
+        data = self.inputs.get(request.query.get("filename", ""))
+        if request.query.get("type") != "input" or data is None:
+            return Reply(404, body=b"")
+        return Reply(body=b"", headers={"Content-Length": str(len(data))})
+
+    def system_stats(self, request: Recorded) -> Reply:
+        return Reply(
+            json={
+                "system": {"os": "posix", "comfyui_version": "0.3.64", "python_version": "3.11"},
+                "devices": [{"name": "cuda:0 NVIDIA Fake", "type": "cuda", "index": 0}],
+            }
+        )
 
     # -- the one-at-a-time executor ---------------------------------------------------------------
     async def _worker(self) -> None:
@@ -178,6 +227,11 @@ class FakeComfy:
 
     async def _execute(self, job: dict[str, Any]) -> None:
         cid, pid = job["client_id"], job["id"]
+        sock = self._sockets.get(cid)
+        if self.garbage and sock is not None and not sock.closed.is_set():
+            for broken in (b"{oops", b"[1, 2]", b'{"type": "progress", "data": "7/20"}'):
+                sock._protocol.send_text(broken)
+                await sock._flush()
         await self._tell(cid, "execution_start", {"prompt_id": pid, "timestamp": 0})
         await self._tell(cid, "execution_cached", {"nodes": ["4"], "prompt_id": pid})
         for node in ("3", "8", "9"):
@@ -239,5 +293,17 @@ class FakeComfy:
             "outputs": {"9": files},
             "status": {"status_str": "success", "completed": True, "messages": []},
         }
+        self.finished.append(pid)
         await self._tell(cid, "execution_success", {"prompt_id": pid, "timestamp": 1})
         await self._tell(cid, "executing", {"node": None, "prompt_id": pid})
+
+
+def _multipart_file(request: Recorded) -> tuple[str, bytes]:
+    """(file name, bytes) of the `image` part of a multipart upload."""
+    boundary = request.headers["content-type"].split("boundary=", 1)[1].encode()
+    for part in request.body.split(b"--" + boundary):
+        head, _, data = part.partition(b"\r\n\r\n")
+        if b'name="image"' in head:
+            name = head.split(b'filename="', 1)[1].split(b'"', 1)[0].decode()
+            return name, data.rsplit(b"\r\n", 1)[0]
+    raise AssertionError("the upload has no image part")

@@ -290,7 +290,8 @@ class FakeServer:
             headers["Transfer-Encoding"] = "chunked"
         else:
             body = reply.payload()
-            headers["Content-Length"] = str(len(body))
+            # A reply may announce its own length: the answer to a HEAD has no body.
+            headers.setdefault("Content-Length", str(len(body)))
         if not keep:
             headers["Connection"] = "close"
         status_line = f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Status')}\r\n"
