@@ -321,7 +321,10 @@ def test_the_first_status_check_waits_out_busy_answers(comfy, workflow, ctx):
 def test_a_url_without_scheme_is_a_clear_failure_naming_the_setting(workflow, ctx, monkeypatch):
     monkeypatch.setenv("STUDIO_COMFYUI_URL", "127.0.0.1:8188")
     provider = ComfyUIProvider()
-    words = r"STUDIO_COMFYUI_URL is '127\.0\.0\.1:8188'.*e\.g\. http://127\.0\.0\.1:8188"
+    words = (
+        r"STUDIO_COMFYUI_URL '127\.0\.0\.1:8188' is not a base URL: it must start with "
+        r"http:// or https:// \(e\.g\. http://127\.0\.0\.1:8188\)"
+    )
     with pytest.raises(ProviderError, match=words):
         run(provider.generate_image(image_request(), ctx))
     # What the executor asks before running the node must not fail in other words first.
@@ -330,7 +333,7 @@ def test_a_url_without_scheme_is_a_clear_failure_naming_the_setting(workflow, ct
     )
     assert provider.default_concurrency == 1
     ready = run(provider.readiness())
-    assert not ready.ready and "STUDIO_COMFYUI_URL is '127.0.0.1:8188'" in ready.detail
+    assert not ready.ready and "STUDIO_COMFYUI_URL '127.0.0.1:8188' is not" in ready.detail
 
 
 def test_studio_providers_says_what_is_wrong_with_the_url(monkeypatch, capsys):
@@ -340,7 +343,7 @@ def test_studio_providers_says_what_is_wrong_with_the_url(monkeypatch, capsys):
     assert main(["providers", "--json"]) == 0
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["comfyui"]["ready"] is False
-    assert "STUDIO_COMFYUI_URL is '127.0.0.1:8188'" in rows["comfyui"]["detail"]
+    assert "STUDIO_COMFYUI_URL '127.0.0.1:8188' is not a base URL" in rows["comfyui"]["detail"]
 
 
 def test_a_server_that_is_not_comfyui_is_not_ready(server, workflow, ctx, monkeypatch):

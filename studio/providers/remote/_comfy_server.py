@@ -29,33 +29,32 @@ INTERRUPTED = (
 
 # -- settings --------------------------------------------------------------------------------------
 def setting_name() -> str:
-    """Where the ComfyUI URL came from, in words a user can find it by."""
-    if os.environ.get(settings.env_var_for(PROVIDER), "").strip():
-        return settings.env_var_for(PROVIDER)
-    return "the ComfyUI URL in the settings (providers.json)"
+    """Where the ComfyUI URL is set, in words a user can find it by."""
+    try:
+        source = settings.url_source(PROVIDER)
+    except settings.SettingsError:
+        source = "default"
+    return settings.env_var_for(PROVIDER) if source == "default" else source
 
 
 def raw_setting() -> str:
+    """The URL setting as written (for a cache key when it cannot be used)."""
     env = os.environ.get(settings.env_var_for(PROVIDER), "").strip()
     if env:
         return env
-    return str(settings.load_settings().get("urls", {}).get(PROVIDER, "")).strip()
+    try:
+        return str(settings.load_settings().get("urls", {}).get(PROVIDER, "")).strip()
+    except (settings.SettingsError, AttributeError):
+        return ""
 
 
 def server_urls() -> list[str]:
-    """The configured ComfyUI servers; a URL without http:// is refused naming the setting."""
+    """The configured ComfyUI servers. An unusable URL (no http://) is this provider's error,
+    in the settings' words, which name the setting: the node fails saying so."""
     try:
         return settings.base_urls(PROVIDER)
-    except settings.SettingsError:
-        bad = next(
-            (p.strip() for p in raw_setting().split(",") if not p.strip().startswith("http")),
-            raw_setting(),
-        )
-        raise ProviderError(
-            f"{setting_name()} is {raw_setting()!r}: {bad!r} is not a URL; write it with its "
-            f"scheme, e.g. http://{bad.split('://')[-1] or '127.0.0.1:8188'}",
-            provider=PROVIDER,
-        ) from None
+    except settings.SettingsError as exc:
+        raise ProviderError(str(exc), provider=PROVIDER) from None
 
 
 # -- what the server said --------------------------------------------------------------------------

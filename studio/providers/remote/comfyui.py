@@ -220,6 +220,7 @@ class ComfyUIProvider(LocalServerProvider):
         return path if path.is_absolute() else ctx.resolve_path(named)
 
     async def _run(self, capability: Capability, request: Any, ctx: Any) -> MediaResult:
+        server_urls()  # an unusable URL setting is the first thing to say
         path = self._workflow_path(capability, request, ctx)
         workflow, bindings, digest = await ctx.run_cpu(load_workflow, path)
         self.begin(ctx, capability, path.name, workflow_sha256=digest)
