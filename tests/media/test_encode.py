@@ -8,11 +8,12 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from ffmpeg_meter import ffmpeg_loudness
 
 from studio.errors import Cancelled
 from studio.media.encode import VideoEncoder, encode_frames, even_size
 from studio.media.errors import MediaError
-from studio.media.export import export_video
+from studio.media.export import clone_file, export_video
 
 W, H, FPS = 160, 90, 30
 
@@ -229,6 +230,43 @@ def test_export_copies_an_mp4_at_the_same_quality_and_reencodes_otherwise(tmp_pa
     assert facts["codec"] == "gif" and audio is None
     assert len(frames) == 10  # 1 s at the draft GIF rate of 10 fps
     assert gif["width"] == W  # already narrower than the preset's 360 px
+
+
+def test_export_reports_the_loudness_of_the_file_it_wrote(tmp_path: Path) -> None:
+    # EBU Tech 3341's first signal: a 1 kHz stereo sine at -23 dBFS reads -23.0 LUFS.
+    t = np.arange(6 * 48000) / 48000
+    sine = (10 ** (-23 / 20) * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    source = encode_frames(
+        gradient_frames(180),
+        tmp_path / "src.mp4",
+        width=W,
+        height=H,
+        fps=FPS,
+        audio=np.stack([sine, sine], axis=1),
+    )
+    for name, format, quality in (("copy.mp4", "mp4", "standard"), ("web.webm", "webm", "draft")):
+        result = export_video(
+            source, tmp_path / name, format=format, quality=quality, source_quality="standard"
+        )
+        integrated, true_peak = ffmpeg_loudness(tmp_path / name)  # measured outside the studio
+        loudness = result["loudness"]
+        assert integrated == pytest.approx(-23.0, abs=0.3), name
+        assert loudness["integrated_lufs"] == pytest.approx(integrated, abs=0.15), name
+        assert loudness["true_peak_dbtp"] == pytest.approx(true_peak, abs=0.2), name
+        assert "LUFS integrated" in loudness["summary"]
+    gif = export_video(source, tmp_path / "silent.gif", format="gif", quality="draft")
+    assert gif["loudness"] is None  # a GIF has no sound to measure
+
+
+def test_clone_file_is_a_copy_that_changes_alone(tmp_path: Path) -> None:
+    original = tmp_path / "export.mp4"
+    original.write_bytes(b"the exported film" * 1000)
+    clone = clone_file(original, tmp_path / "cache-object.mp4")
+    assert clone.read_bytes() == original.read_bytes()
+    assert os.stat(clone).st_ino != os.stat(original).st_ino
+    with open(original, "r+b") as handle:
+        handle.write(b"EDITED")
+    assert clone.read_bytes() == b"the exported film" * 1000
 
 
 def test_export_of_junk_fails_cleanly_and_writes_nothing(tmp_path: Path) -> None:
