@@ -237,9 +237,9 @@ def read_prompt(prompt: str, style: str = "") -> PromptReading:
     reading = PromptReading()
     text = f"{prompt} {style}".lower()
     words = re.findall(r"[a-z]+", text)
-    for time_name, vocabulary in TIMES.items():
+    for phrase_time, vocabulary in TIMES.items():
         if any(" " in v and v in text for v in vocabulary):
-            reading.time = time_name
+            reading.time = phrase_time
     seen: set[str] = set()
     for index, word in enumerate(words):
         base = _base(word)

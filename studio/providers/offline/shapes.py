@@ -30,7 +30,7 @@ class Mask:
         ax, ay = (max(1, round(v)) for v in axes)
         cv2.ellipse(self.pixels, (cx, cy), (ax, ay), angle, 0, 360, 255, -1, _AA)
 
-    def polygon(self, points: Sequence[Sequence[float]]) -> None:
+    def polygon(self, points: Sequence[Sequence[float]] | np.ndarray) -> None:
         cv2.fillPoly(self.pixels, [np.round(np.asarray(points)).astype(np.int32)], 255, _AA)
 
     def line(self, a: Sequence[float], b: Sequence[float], thickness: float) -> None:
@@ -43,7 +43,11 @@ class Mask:
 
     def paint(self, colour: RGB | np.ndarray, opacity: float = 1.0) -> None:
         """Blend `colour` onto the canvas where the mask is set."""
-        colour_value = colour if isinstance(colour, np.ndarray) else tuple(int(v) for v in colour)
+        colour_value: np.ndarray | RGB
+        if isinstance(colour, np.ndarray):
+            colour_value = colour
+        else:
+            colour_value = (int(colour[0]), int(colour[1]), int(colour[2]))
         self.canvas.blend(self.pixels.astype(np.float32) * (opacity / 255.0), colour_value)
 
 
