@@ -26,6 +26,25 @@ async def _sleep(ctx, inputs, params):
     return {"text": f"{inputs.get('text') or ''}+{params['label']}"}
 
 
+# group -> (how many have arrived, set when all have): nodes of one run share one event loop.
+_RENDEZVOUS: dict[str, tuple[int, asyncio.Event]] = {}
+
+
+async def _rendezvous(ctx, inputs, params):
+    """Waits until `count` nodes of its group are running at once: proves overlap, not speed."""
+    group, count = params["group"], params["count"]
+    arrived, everyone = _RENDEZVOUS.get(group) or (0, asyncio.Event())
+    _RENDEZVOUS[group] = (arrived + 1, everyone)
+    if arrived + 1 >= count:
+        everyone.set()
+    try:
+        await asyncio.wait_for(everyone.wait(), params["patience"])
+    except TimeoutError:
+        seen = _RENDEZVOUS[group][0]
+        raise NodeError(f"only {seen} of {count} nodes of {group!r} ran at once") from None
+    return {"text": f"+{params['label']}"}
+
+
 async def _fail(ctx, inputs, params):
     raise NodeError(params["message"])
 
@@ -110,6 +129,16 @@ SPECS = [
             Param.string("label", "s", help="appended"),
         ),
         OPTIONAL_TEXT,
+    ),
+    _text_spec(
+        "test.rendezvous",
+        _rendezvous,
+        (
+            Param.string("group", "g", help="nodes meeting each other"),
+            Param.int("count", 2, help="how many meet", minimum=1, maximum=100),
+            Param.float("patience", 30.0, help="seconds to wait for the others", minimum=0),
+            Param.string("label", "r", help="the output"),
+        ),
     ),
     _text_spec(
         "test.fail", _fail, (Param.string("message", "boom", help="the error"),), OPTIONAL_TEXT

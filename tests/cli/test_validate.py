@@ -116,15 +116,19 @@ def test_the_probe_reads_headers_not_whole_files(tmp_path):
     clip = write_video_with_sound(
         tmp_path / "long.mkv", video_seconds=30, audio_seconds=30, rate=25, fmt="matroska"
     )
-    started = time.perf_counter()
-    probe_asset(clip, "video")
-    probe_asset(clip, "audio")
-    probing = time.perf_counter() - started
-    started = time.perf_counter()
+    # CPU seconds of this process, not wall time: other processes on a loaded machine don't count.
+    # The best of three probes, so one hiccup (a cold disk cache) doesn't either.
+    probes = []
+    for _ in range(3):
+        started = time.process_time()
+        probe_asset(clip, "video")
+        probe_asset(clip, "audio")
+        probes.append(time.process_time() - started)
+    started = time.process_time()
     assert sum(1 for _ in iter_frames(clip)) == 750
-    decoding = time.perf_counter() - started
+    decoding = time.process_time() - started
     # Measured here: 0.03 s to probe, 0.6 s to decode; side by side, so a busy machine slows both.
-    assert probing < decoding / 5
+    assert min(probes) < decoding / 5, f"probing {min(probes):.3f} s, decoding {decoding:.3f} s"
 
 
 def test_validate_exits_2_in_a_subprocess_without_a_traceback(tmp_path):

@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "studio-safety",
-    deadline=2000,  # ms per example: generous on a shared 2-core machine, still catches hangs
+    # No per-example deadline: on a loaded 2-core machine one slow example is noise, not a bug.
+    # The work is bounded by max_examples (examples() below) and a hang by pytest-timeout.
+    deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
