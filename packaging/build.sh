@@ -102,12 +102,38 @@ print(f"decoded {frames} video frames")
 EOF
 }
 
+step "studio voices (the bundled Piper voice and eSpeak NG's languages are in the bundle)"
+"$APP" voices --json > "$SANDBOX/frozen-voices.json"
+"$PYTHON" - "$SANDBOX/frozen-voices.json" <<'EOF'
+import json, sys
+
+voices = json.load(open(sys.argv[1]))
+keys = [v["key"] for v in voices["piper"]]
+if keys[:1] != ["en_US-joe-medium"]:
+    sys.exit(f"the bundled voice is missing from the bundle: {keys}")
+if "fr-fr" not in voices["espeak"]:
+    sys.exit("eSpeak NG's voices are missing from the bundle")
+print(f"Piper voices {keys}; {len(voices['espeak'])} eSpeak NG languages")
+EOF
+
 step "studio demo -o $DEMO_OUTPUT (offline engines, empty cache)"
 rm -f "$DEMO_OUTPUT"
 start=$(date +%s%N)
-(cd "$SANDBOX" && "$APP" demo -o "$DEMO_OUTPUT")
+(cd "$SANDBOX" && "$APP" demo --json -o "$DEMO_OUTPUT" > "$SANDBOX/frozen-demo.jsonl")
 echo "frozen demo took $((($(date +%s%N) - start) / 1000000)) ms"
 check_mp4 "$DEMO_OUTPUT"
+# The narration must come from the Piper voice with no fallback warning: its files passed their
+# digest check, and Piper's eSpeak NG data and onnxruntime made it into the bundle.
+"$PYTHON" - "$SANDBOX/frozen-demo.jsonl" <<'EOF'
+import json, sys
+
+events = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+narration = [e for e in events if e["event"] == "finished" and e["node"] == "narration"]
+warnings = [e["message"] for e in events if e["event"] == "warning"]
+if not narration or narration[0]["provenance"].get("engine") != "piper" or warnings:
+    sys.exit(f"the frozen demo did not narrate with Piper: {narration[:1]} {warnings}")
+print("narrated by", narration[0]["provenance"]["voice"], "(piper)")
+EOF
 
 # There is no "quit after start" switch in the GUI: start the window with the example graph, check
 # the process is still alive after GUI_SECONDS (a missing plugin or import kills it in the first
