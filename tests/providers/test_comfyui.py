@@ -354,8 +354,12 @@ def test_a_server_that_is_not_comfyui_is_not_ready(server, workflow, ctx, monkey
     ready = run(ComfyUIProvider().readiness())
     assert (ready.ready, ready.state) == (False, "not ComfyUI")
     assert ready.detail.startswith(f"{server.url} answers, but not like ComfyUI")
-    with pytest.raises(ProviderError, match="not JSON"):
+    with pytest.raises(ProviderError) as caught:
         run(ComfyUIProvider().generate_image(image_request(), ctx))
+    assert caught.value.message == (
+        f"{server.url} answers, but not like ComfyUI (GET /queue: answered with something that "
+        "is not JSON (text/html)); point STUDIO_COMFYUI_URL at ComfyUI"
+    )
 
 
 def test_a_ready_server_tells_its_version_and_device(comfy):

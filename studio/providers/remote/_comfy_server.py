@@ -58,12 +58,19 @@ def server_urls() -> list[str]:
 
 
 # -- what the server said --------------------------------------------------------------------------
-def not_comfyui(url: str, exc: ProviderError) -> ProviderError:
+def not_comfyui(url: str, exc: ProviderError, what: str = "GET /queue") -> ProviderError:
     """A server that answers, but refuses us (a proxy's login) or does not speak ComfyUI."""
     if exc.status in (401, 403):
         return ProviderError(
             f"{url} answered {exc.status}: not ComfyUI or behind auth (a proxy asking for a "
             f"login); point {setting_name()} at the ComfyUI server itself",
+            provider=PROVIDER,
+            status=exc.status,
+        )
+    if exc.status == 404 or (exc.status is not None and exc.status < 300):  # missing, not JSON
+        return ProviderError(
+            f"{url} answers, but not like ComfyUI ({what}: {exc.message}); point "
+            f"{setting_name()} at ComfyUI",
             provider=PROVIDER,
             status=exc.status,
         )

@@ -150,9 +150,10 @@ class ComfyUIProvider(LocalServerProvider):
                 return Readiness(False, "server unreachable", f"start ComfyUI at {url}")
             if exc.status in (401, 403):
                 return Readiness(False, "server refused", not_comfyui(url, exc).message)
-            return Readiness(
-                False, "not ComfyUI", f"{url} answers, but not like ComfyUI: {exc.message}"
-            )
+            if exc.status >= 500:
+                return Readiness(False, "server error", f"{url}: {exc.message}")
+            words = not_comfyui(url, exc, "GET /system_stats").message
+            return Readiness(False, "not ComfyUI", words)
         system = stats.get("system") if isinstance(stats, dict) else None
         if not isinstance(system, dict) or not isinstance(stats.get("devices"), list):
             return Readiness(
