@@ -36,15 +36,14 @@ class DeliveryTarget:
     name: str
     lufs: float
     max_true_peak: float  # dBTP
-    label: str
 
 
 DELIVERY_TARGETS: dict[str, DeliveryTarget] = {
     target.name: target
     for target in (
-        DeliveryTarget("online_video", -14.0, -1.0, "online video (YouTube, social), -14 LUFS"),
-        DeliveryTarget("podcast", -16.0, -1.0, "podcast, -16 LUFS"),
-        DeliveryTarget("broadcast", -23.0, -1.0, "broadcast (EBU R 128), -23 LUFS"),
+        DeliveryTarget("online_video", -14.0, -1.0),  # YouTube, social video
+        DeliveryTarget("podcast", -16.0, -1.0),
+        DeliveryTarget("broadcast", -23.0, -1.0),  # EBU R 128
     )
 }
 DEFAULT_DELIVERY = "online_video"
