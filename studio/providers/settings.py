@@ -255,7 +255,8 @@ def option(provider_id: str, name: str, default: Any = None, kind: type | None =
         )
     value = options.get(name, default)
     if kind is not None and name in options and not isinstance(value, kind):
-        wanted = {dict: "an object", list: "a list", str: "a string"}.get(kind, kind.__name__)
+        words: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+        wanted = words.get(kind, kind.__name__)
         raise SettingsError(
             f"{settings_path()}: options.{provider_id}.{name} must be {wanted}, "
             f"got {_json_kind(value)}"

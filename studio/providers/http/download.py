@@ -8,13 +8,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from studio.errors import ProviderError
-from studio.providers.http.tuning import IDEMPOTENT_METHODS
+from studio.providers.http.tuning import IDEMPOTENT_METHODS, HttpTuning
 
 
 class BodyError(ProviderError):
@@ -35,6 +35,20 @@ class Download:
 class DownloadMixin:
     """Downloads for `ProviderClient` (which provides `send`, `error`, `_sleep`, `provider`
     and `tuning`)."""
+
+    if TYPE_CHECKING:  # what ProviderClient provides, declared for the type checker
+        provider: str
+        tuning: HttpTuning
+
+        def url(self, path_or_url: str) -> str: ...
+
+        def error(
+            self, message: str, status: int | None = None, retryable: bool = False
+        ) -> ProviderError: ...
+
+        async def send(self, *args: Any, **kwargs: Any) -> httpx.Response: ...
+
+        async def _sleep(self, seconds: float, method: str, url: str, why: str) -> None: ...
 
     async def download(
         self,

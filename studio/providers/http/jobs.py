@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +102,7 @@ async def poll_job(
     ctx: Any,
     *,
     label: str,
-    stream: Callable[[], AsyncIterator[JobState]] | None = None,
+    stream: Callable[[], AsyncGenerator[JobState, None]] | None = None,
 ) -> JobState:
     """Follow a job to its end, reporting its status and logs on the node.
 
@@ -147,7 +147,7 @@ async def watch_job(
     *,
     label: str,
     cancel: Callable[[], Awaitable[Any]] | None,
-    stream: Callable[[], AsyncIterator[JobState]] | None = None,
+    stream: Callable[[], AsyncGenerator[JobState, None]] | None = None,
 ) -> JobState:
     """`poll_job`, and cancel the job remotely when the node stops following it.
 

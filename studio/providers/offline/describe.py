@@ -73,7 +73,7 @@ def analyse(path: Path) -> ImageFacts:
     shares: dict[str, float] = {}
     for i, centre in enumerate(centres):
         share = float(np.mean(labels == i))
-        name = name_colour(tuple(centre))  # type: ignore[arg-type]
+        name = name_colour(tuple(centre))
         shares[name] = shares.get(name, 0.0) + share
     colours = sorted(shares.items(), key=lambda item: -item[1])
     luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32) / 255.0
@@ -83,10 +83,7 @@ def analyse(path: Path) -> ImageFacts:
     # Luma alone calls pure red "dark"; half of it is the brightest channel, closer to the eye.
     lightness = 0.5 * luma + 0.5 * top_ / 255.0
     warmth = float(
-        sum(
-            hue_temperature(tuple(c)) * float(np.mean(labels == i))  # type: ignore[arg-type]
-            for i, c in enumerate(centres)
-        )
+        sum(hue_temperature(tuple(c)) * float(np.mean(labels == i)) for i, c in enumerate(centres))
     )
     h, w = luma.shape
     grid = [

@@ -291,7 +291,7 @@ def _play(
     for index, (start, length, note) in enumerate(notes):
         at = int(start * rate)
         if name == "pad":
-            freqs = tuple(synth.midi_to_hz(n) for n in note)  # type: ignore[union-attr]
+            freqs = tuple(synth.midi_to_hz(n) for n in note)
             tone = sound(synth.pad_chord, freqs, length, 1.2, plan.brightness)
             send.add_stereo(at, synth.widen(tone), 0.063)
         elif name == "bass":

@@ -20,12 +20,18 @@ def _rgb(colour: tuple[int, int, int]) -> np.ndarray:
     return np.asarray(colour, dtype=np.float32) / 255.0
 
 
+def _rgb255(values: np.ndarray) -> tuple[int, int, int]:
+    """An RGB colour in 0..1 as whole 0..255 steps."""
+    r, g, b = (int(v * 255) for v in values)
+    return r, g, b
+
+
 class Canvas:
     """The picture being painted, its coordinate grids and its random generator."""
 
     def __init__(self, width: int, height: int, rng: np.random.Generator) -> None:
         self.w, self.h, self.rng = width, height, rng
-        self.img = np.zeros((height, width, 3), dtype=np.float32)
+        self.img: np.ndarray = np.zeros((height, width, 3), dtype=np.float32)
         self.xs = np.arange(width, dtype=np.float32)[None, :]
         self.ys = np.arange(height, dtype=np.float32)[:, None]
         self.scale = min(width, height) / 1024.0
@@ -87,7 +93,7 @@ class Canvas:
         # One call per polygon: a single fillPoly of overlapping shapes would cut holes (even-odd).
         for polygon in polygons:
             cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 255, lineType=cv2.LINE_AA)
-        out = mask.astype(np.float32) / 255.0
+        out: np.ndarray = mask.astype(np.float32) / 255.0
         if blur > 0:
             out = cv2.GaussianBlur(out, (0, 0), blur)
         return out
@@ -131,7 +137,8 @@ def light_source(c: Canvas, plan: ScenePlan) -> None:
         y, radius, colour = 0.18 * c.h, 0.05 * c.h, (255, 245, 210)
     if plan.palette and plan.time != "night":
         warm = max(plan.palette, key=lambda col: col[0] - col[2])
-        colour = tuple(int(a * 0.7 + b * 0.3) for a, b in zip(colour, warm, strict=True))
+        mixed = [int(a * 0.7 + b * 0.3) for a, b in zip(colour, warm, strict=True)]
+        colour = (mixed[0], mixed[1], mixed[2])
     c.light, c.light_colour = (x, y), _rgb(colour)
     if "rain" in plan.elements:
         # Behind rain clouds only a faint brightening of the sky shows where the light is.
@@ -248,7 +255,7 @@ def city(c: Canvas, plan: ScenePlan) -> None:
                 if c.rng.random() < (0.35 if lit else 0.15):
                     windows.append((int(wx), int(wy), int(wx + step * 0.5), int(wy + step * 0.7)))
         x += bw + float(c.rng.uniform(0.0, 0.01) * c.w)
-    c.blend(c.poly_mask(polygons), tuple(int(v * 255) for v in silhouette))
+    c.blend(c.poly_mask(polygons), _rgb255(silhouette))
     colour = window if lit else np.array([0.55, 0.65, 0.75], np.float32)
     for x0, y0, x1, y1 in windows:
         cv2.rectangle(c.img, (x0, y0), (x1, y1), colour.tolist(), thickness=-1)
@@ -270,7 +277,7 @@ def trees(c: Canvas, plan: ScenePlan) -> None:
                 width = half * (1.0 - 0.25 * tier)
                 polygons.append(np.array([[x - width, bottom], [x, top], [x + width, bottom]]))
         shade = dark * (1.0 - 0.3 * row)
-        c.blend(c.poly_mask(polygons), tuple(int(v * 255) for v in shade))
+        c.blend(c.poly_mask(polygons), _rgb255(shade))
 
 
 def cliff(c: Canvas, plan: ScenePlan, *, lighthouse: bool) -> None:

@@ -186,14 +186,15 @@ def synthesize(
     sentences = split_sentences(text)
     stop = should_stop or (lambda: False)
     warnings = list(choice.warnings)
-    if choice.piper_voice is not None:
+    piper_voice = choice.piper_voice
+    if piper_voice is not None:
         from studio.providers.offline import speech_piper
 
         try:
-            speaker = speech_piper.Speaker(choice.piper_voice, rate=rate)
+            speaker = speech_piper.Speaker(piper_voice, rate=rate)
         except speech_piper.PiperUnavailable as exc:
             warnings.append(
-                f"the Piper voice {choice.piper_voice.name} could not be used ({exc}), so "
+                f"the Piper voice {piper_voice.name} could not be used ({exc}), so "
                 "eSpeak NG spoke instead (a robotic voice)"
             )
             choice = Choice("espeak-ng", None, _espeak_or_fail(choice.espeak_voice, voice))
@@ -206,7 +207,7 @@ def synthesize(
             result = _speak_all(
                 speaker.speak, speaker.sample_rate, PIPER_PAUSE, sentences, out, progress, stop
             )
-            return _finish(result, "piper", choice.piper_voice.key, warnings, progress)
+            return _finish(result, "piper", piper_voice.key, warnings, progress)
     try:
         with speech_espeak.speaker(choice.espeak_voice, rate=rate, pitch=pitch) as espeak:
             result = _speak_all(

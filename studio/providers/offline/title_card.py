@@ -90,8 +90,8 @@ def _background(card: TitleCard):  # -> Image.Image
             )
         try:
             with Image.open(card.image) as picture:
-                picture = ImageOps.exif_transpose(picture).convert("RGB")
-                canvas = ImageOps.fit(picture, size, Image.Resampling.LANCZOS)
+                upright = ImageOps.exif_transpose(picture).convert("RGB")
+                canvas = ImageOps.fit(upright, size, Image.Resampling.LANCZOS)
         except (OSError, Image.DecompressionBombError) as exc:
             raise ProviderError(
                 f"could not read the background picture: {exc}", provider="offline"

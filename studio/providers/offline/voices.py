@@ -209,7 +209,9 @@ def read_config(config: Path) -> dict[str, Any]:
         raise VoiceError(f"{config.name}: phoneme_id_map is empty")
     need("num_symbols")
     espeak_language = str(need("espeak", "voice"))
-    language = data.get("language") if isinstance(data.get("language"), dict) else {}
+    language = data.get("language")
+    if not isinstance(language, dict):
+        language = {}
     dataset = data.get("dataset")
     audio = data["audio"]
     return {

@@ -19,6 +19,7 @@ from typing import Any
 
 from studio.errors import ProviderError
 from studio.providers.base import Capability, MediaResult, MusicRequest, SpeechRequest
+from studio.providers.costs import Usage
 from studio.providers.http import ProviderClient
 from studio.providers.remote._base import RemoteProvider
 from studio.providers.remote._media import finish_media, scratch_file
@@ -131,7 +132,7 @@ class ElevenLabsProvider(RemoteProvider):
         path = finish_media(done.path, "audio", self.id, done.content_type)
         return MediaResult(path, "audio", dict(ctx.provenance, duration=seconds))
 
-    def usage(self, capability: Capability, request: Any):  # type: ignore[override]
+    def usage(self, capability: Capability, request: Any) -> Usage:
         usage = super().usage(capability, request)
         if capability is Capability.MUSIC:
             from dataclasses import replace

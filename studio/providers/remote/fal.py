@@ -19,7 +19,7 @@ polling).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -33,6 +33,7 @@ from studio.providers.base import (
     MusicRequest,
     VideoRequest,
 )
+from studio.providers.costs import Usage
 from studio.providers.http import JobState, ProviderClient, download_progress, watch_job
 from studio.providers.remote._base import RemoteProvider
 from studio.providers.remote._media import (
@@ -140,7 +141,7 @@ class FalProvider(RemoteProvider):
             return max(3, min(15, round(seconds)))
         return 10 if seconds > 7.5 else 5
 
-    def usage(self, capability: Capability, request: Any):  # type: ignore[override]
+    def usage(self, capability: Capability, request: Any) -> Usage:
         usage = super().usage(capability, request)
         if capability is Capability.VIDEO:
             model = self.model_for(capability, request.model)
@@ -204,7 +205,7 @@ class FalProvider(RemoteProvider):
         async def check() -> JobState:
             return state_of(await client.request_json("GET", status_url, params={"logs": "1"}))
 
-        async def stream() -> AsyncIterator[JobState]:
+        async def stream() -> AsyncGenerator[JobState, None]:
             # fal pushes each status change on `.../status/stream` (contracts §1): completion
             # is seen at once instead of at the next poll. Polling takes over if it fails.
             async for data in client.stream_events(

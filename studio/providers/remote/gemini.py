@@ -22,6 +22,7 @@ import httpx
 from studio.errors import ProviderError
 from studio.providers.base import Capability, ImageRequest, MediaResult, TextRequest, TextResult
 from studio.providers.costs import Usage
+from studio.providers.http import ProviderClient
 from studio.providers.remote._base import ChatMixin, RemoteProvider
 from studio.providers.remote._media import decode_base64, read_base64, write_media
 
@@ -65,7 +66,7 @@ class GeminiProvider(ChatMixin, RemoteProvider):
     def auth_headers(self, key: str) -> dict[str, str]:
         return {"x-goog-api-key": key}
 
-    def client(self, base_url: str | None = None, **overrides: Any):  # type: ignore[override]
+    def client(self, base_url: str | None = None, **overrides: Any) -> ProviderClient:
         overrides.setdefault("retry_hint", retry_delay)
         return super().client(base_url, **overrides)
 

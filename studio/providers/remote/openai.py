@@ -25,6 +25,7 @@ from studio.providers.base import (
     TextResult,
 )
 from studio.providers.costs import Usage
+from studio.providers.http import ProviderClient
 from studio.providers.remote._base import ChatMixin, RemoteProvider
 from studio.providers.remote._chat import chat_completion
 from studio.providers.remote._media import (
@@ -94,7 +95,7 @@ class OpenAIProvider(ChatMixin, RemoteProvider):
         Capability.VISION: ("gpt-4o-mini", "gpt-4o"),
     }
 
-    def client(self, base_url: str | None = None, **overrides: Any):  # type: ignore[override]
+    def client(self, base_url: str | None = None, **overrides: Any) -> ProviderClient:
         overrides.setdefault("should_retry", should_retry)
         return super().client(base_url, **overrides)
 

@@ -36,6 +36,7 @@ from studio.providers.base import (
     SpeechRequest,
     VideoRequest,
 )
+from studio.providers.costs import Usage
 from studio.providers.http import JobState, download_progress, watch_job
 from studio.providers.remote._base import RemoteProvider
 from studio.providers.remote._media import (
@@ -266,22 +267,22 @@ class ReplicateProvider(RemoteProvider):
             raise ProviderError(f"prediction {prediction_id} returned no file", provider=self.id)
         kind = KIND_OF[capability]
         if url.startswith("data:"):
-            path = await ctx.run_cpu(
+            written = await ctx.run_cpu(
                 write_media, decode_base64(url, self.id), ctx.scratch, self.id, kind
             )
-            return MediaResult(path, kind, dict(ctx.provenance))
+            return MediaResult(written, kind, dict(ctx.provenance))
         done = await client.download(
             url, scratch_file(ctx.scratch, self.id), progress=download_progress(ctx)
         )
-        path = finish_media(done.path, kind, self.id, done.content_type)
-        return MediaResult(path, kind, dict(ctx.provenance))
+        media = finish_media(done.path, kind, self.id, done.content_type)
+        return MediaResult(media, kind, dict(ctx.provenance))
 
     def estimate_cost(self, capability: Capability, request: Any) -> float | None:
         if not request.model and not self.models(capability):
             return None
         return super().estimate_cost(capability, request)
 
-    def usage(self, capability: Capability, request: Any):  # type: ignore[override]
+    def usage(self, capability: Capability, request: Any) -> Usage:
         usage = super().usage(capability, request)
         if capability is Capability.VIDEO:
             from dataclasses import replace
