@@ -86,7 +86,8 @@ def test_bad_size_is_refused():
 
 def test_1024_square_renders_quickly(tmp_path):
     procedural_image.render("warm up", width=256, height=256)
-    started = time.perf_counter()
+    # CPU seconds of this process: the other processes on a loaded machine don't count.
+    started = time.process_time()
     procedural_image.render_png(
         tmp_path / "big.png",
         "a lighthouse on a cliff at dusk, sea",
@@ -96,8 +97,9 @@ def test_1024_square_renders_quickly(tmp_path):
         mood="calm",
         palette="amber",
     )
-    # The target is < 1 s (bench/engines.py); allow slack for a busy shared test machine.
-    assert time.perf_counter() - started < 3.0
+    # The target is < 1 s (bench/engines.py); measured here 0.33 CPU s (0.63 s wall, loaded).
+    spent = time.process_time() - started
+    assert spent < 2.0, f"a 1024 x 1024 picture took {spent:.2f} CPU s"
 
 
 # -- what the painter cannot paint, it says -----------------------------------------------------
