@@ -293,3 +293,27 @@ def test_the_speech_node_fails_with_the_reason_when_its_output_cannot_be_written
     assert "No space left on device" in result.failures["speech"]
     assert "speech" not in result.outputs
     assert not [e for e in events if type(e).__name__ == "NodeFinished" and e.node == "speech"]
+
+
+def test_the_speech_node_switches_to_espeak_and_back(run_graph):
+    from studio.graph.model import Graph, Node
+
+    graph = Graph()
+    graph.add_node(Node("text", "text.prompt", {"template": "Switch engines. Then back."}))
+    for node_id, model in (("piper", ""), ("espeak", "espeak-ng"), ("again", "piper")):
+        graph.add_node(Node(node_id, "audio.speech", {"voice": "joe", "model": model}))
+        graph.connect("text", "text", node_id, "text")
+    result, events = run_graph(graph)
+    assert result.status == "succeeded", result.failures
+    engines = {
+        n: (result.outputs[n]["audio"].meta["engine"], result.outputs[n]["audio"].meta["voice"])
+        for n in ("piper", "espeak", "again")
+    }
+    assert engines == {
+        "piper": ("piper", "en_US-joe-medium"),
+        "espeak": ("espeak-ng", "en-us"),
+        "again": ("piper", "en_US-joe-medium"),
+    }
+    assert not [e for e in events if type(e).__name__ == "NodeWarning"]
+    sentences = result.outputs["piper"]["audio"].meta["sentences"]
+    assert [s[2] for s in sentences] == ["Switch engines.", "Then back."]
