@@ -424,7 +424,7 @@ def to_segment(samples: np.ndarray, sample_rate: int = 48000) -> AudioSegment:
 def from_segment(segment: AudioSegment) -> np.ndarray:
     """A pydub segment's samples as float32 shaped (frames, channels)."""
     width = segment.sample_width
-    dtype = {1: np.int8, 2: "<i2", 4: "<i4"}.get(width)
+    dtype = {1: "i1", 2: "<i2", 4: "<i4"}.get(width)
     if dtype is None:
         raise MediaError(f"{width * 8}-bit pydub audio is not supported")
     raw = np.frombuffer(segment.raw_data, dtype=dtype).astype(np.float32)

@@ -104,7 +104,7 @@ def time_captions(
     speech_total = sum(e - s for s, e in segments)
     weights = [len(p) for p in phrases]
     total_chars = sum(weights)
-    cues = []
+    cues: list[list[Any]] = []
     done = 0
     for phrase, weight in zip(phrases, weights, strict=True):
         a = speech_total * done / total_chars

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from studio.atomic import fsync_dir
 from studio.errors import Cancelled
@@ -30,6 +30,7 @@ from studio.media.errors import MediaError
 
 if TYPE_CHECKING:
     import numpy as np
+    from av.audio.stream import AudioStream
 
 FORMATS = ("mp4", "webm", "gif")
 AUDIO_RATE = 48000
@@ -170,7 +171,7 @@ class VideoEncoder:
                 str(self._tmp), "w", format=muxer, container_options=container_options
             )
             self._video = self._add_video_stream()
-            self._audio = None
+            self._audio: AudioStream | None = None
             self._audio_source: Iterator[np.ndarray] | None = None
             if audio is not None and format != "gif":
                 self._audio = self._add_audio_stream()
@@ -209,8 +210,8 @@ class VideoEncoder:
             _tag_bt601(stream.codec_context)
         return stream
 
-    def _add_audio_stream(self) -> Any:
-        codec = "aac" if self.format == "mp4" else "libopus"
+    def _add_audio_stream(self) -> AudioStream:
+        codec: Literal["aac", "libopus"] = "aac" if self.format == "mp4" else "libopus"
         stream = self._container.add_stream(codec, rate=AUDIO_RATE)
         stream.layout = "stereo"
         stream.bit_rate = self.quality.audio_kbps * 1000
@@ -262,6 +263,9 @@ class VideoEncoder:
         import av
         import numpy as np
 
+        stream = self._audio
+        if stream is None:  # callers feed sound only to a movie that has a sound stream
+            return
         while self._audio_samples < until:
             chunk = self._audio_pending
             self._audio_pending = None
@@ -281,7 +285,7 @@ class VideoEncoder:
             audio_frame.sample_rate = AUDIO_RATE
             audio_frame.pts = self._audio_samples
             audio_frame.time_base = Fraction(1, AUDIO_RATE)
-            self._container.mux(self._audio.encode(audio_frame))
+            self._container.mux(stream.encode(audio_frame))
             self._audio_samples += chunk.shape[1]
 
     def close(self) -> Path:
@@ -459,7 +463,9 @@ def _gif_frame(rgb: np.ndarray) -> Any:
     rgb_palette = np.frombuffer(bytes(image.getpalette() or []), np.uint8).reshape(-1, 3)[:256]
     palette[: len(rgb_palette), 1:] = rgb_palette
     palette[:, 0] = 255  # opaque
-    return av.VideoFrame.from_ndarray((np.asarray(image), palette), format="pal8")
+    # PyAV takes pal8 as (indices, palette); its stub only admits a single array.
+    frame = (np.asarray(image), palette)
+    return av.VideoFrame.from_ndarray(frame, format="pal8")  # type: ignore[arg-type]
 
 
 def _audio_chunks(

@@ -261,12 +261,23 @@ def _profile_to_srgb(image: Image.Image, told: list[str]) -> Image.Image:
     if "srgb" in _profile_name(profile).lower():
         return image
     try:
-        return ImageCms.profileToProfile(
-            image, profile, ImageCms.createProfile("sRGB"), outputMode=image.mode
-        )
+        return _convert_profile(image, profile, ImageCms.createProfile("sRGB"), image.mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
         told.append(_unconverted(profile, "taken as sRGB"))
         return image
+
+
+def _convert_profile(
+    image: Image.Image, source: Any, target: Any, mode: str, intent: Any = None
+) -> Image.Image:
+    """ImageCms.profileToProfile into a new picture (it returns None only when in place)."""
+    from PIL import ImageCms
+
+    options = {} if intent is None else {"renderingIntent": intent}
+    converted = ImageCms.profileToProfile(image, source, target, outputMode=mode, **options)
+    if converted is None:
+        raise ValueError("the colour conversion gave no picture")
+    return converted
 
 
 def _unconverted(profile: Any, fallback: str) -> str:
@@ -284,12 +295,12 @@ def _cmyk_to_rgb(image: Image.Image, told: list[str]) -> Image.Image:
     profile = _icc_profile(image, told)
     if profile is not None:
         try:
-            return ImageCms.profileToProfile(
+            return _convert_profile(
                 image,
                 profile,
                 ImageCms.createProfile("sRGB"),
-                outputMode="RGB",
-                renderingIntent=ImageCms.Intent.PERCEPTUAL,
+                "RGB",
+                ImageCms.Intent.PERCEPTUAL,
             )
         except (ImageCms.PyCMSError, OSError, ValueError):
             told.append(_unconverted(profile, "converted by the plain CMYK formula"))
@@ -300,8 +311,8 @@ def _lab_to_rgb(image: Image.Image, name: str) -> Image.Image:
     from PIL import ImageCms
 
     try:
-        return ImageCms.profileToProfile(
-            image, ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), outputMode="RGB"
+        return _convert_profile(
+            image, ImageCms.createProfile("LAB"), ImageCms.createProfile("sRGB"), "RGB"
         )
     except (ImageCms.PyCMSError, OSError, ValueError):
         raise MediaError(f"{name} is a Lab colour picture that cannot be converted") from None

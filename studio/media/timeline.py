@@ -12,7 +12,7 @@ Layout: clip i occupies frames [start_i, start_i + length_i); with crossfades th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,7 +148,7 @@ def clip_frames(
     width: int,
     height: int,
     warnings: list[str] | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Exactly `length` fresh I420 frames of one clip at the output size and frame rate.
 
     A video shorter than its slot holds its last frame; a longer one is cut. Damaged frames of
@@ -230,7 +230,7 @@ def timeline_frames(
         burner = CaptionBurner(width, height)
     from studio.media.captions import cue_at
 
-    open_sources: dict[int, Iterator[np.ndarray]] = {}
+    open_sources: dict[int, Generator[np.ndarray, None, None]] = {}
     next_clip = 0
     cue_hint = 0
     try:

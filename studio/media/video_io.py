@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -219,7 +219,8 @@ def _scan_packets(path: Path, index: int, audio_index: int | None) -> _Scan:
     from studio.media.probe import open_av
 
     times = []
-    audio_start = audio_end = None
+    audio_start: float | None = None
+    audio_end: float | None = None
     broken = False
     with open_av(path) as container:
         wanted = [s for s in container.streams if s.index in (index, audio_index)]
@@ -239,7 +240,9 @@ def _scan_packets(path: Path, index: int, audio_index: int | None) -> _Scan:
             broken = True  # a truncated file: what was read so far is what is really there
     times.sort()
     # Sound before 0 s is an encoder's priming (AAC's first 1024 samples): decoders drop it.
-    audio_seconds = audio_end - max(audio_start, 0.0) if audio_start is not None else 0.0
+    audio_seconds = 0.0
+    if audio_start is not None and audio_end is not None:
+        audio_seconds = audio_end - max(audio_start, 0.0)
     return _Scan(times, audio_seconds, broken)
 
 
@@ -294,7 +297,7 @@ def iter_frames(
     pixel_format: str = "rgb24",
     should_stop: Callable[[], bool] | None = None,
     warnings: list[str] | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """Decode a video into upright, square-pixel frames, one at a time.
 
     With `width`/`height` every frame is fitted to that size (`cover` crops, `contain` adds black
@@ -355,7 +358,7 @@ def iter_frames(
             pending, pending_time = frame, t
         if damage.count and warnings is not None:
             warnings.append(damage.describe(path.name, held=fps is not None))
-        if pending is not None and fps is not None:
+        if pending is not None and converter is not None and fps is not None:
             length = float(pending.duration * base) if pending.duration else last_step
             end = pending_time + max(length, 1e-3)
             shown = None

@@ -8,7 +8,7 @@ sound) comes back as warnings beside the file, for the node to tell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,7 +111,9 @@ def _holding_last(frames: Iterator[np.ndarray], at_least: int) -> Iterator[np.nd
         yield last
 
 
-def _soundtrack(source: Path, warnings: list[str], *, cut_told: bool) -> Iterator[np.ndarray]:
+def _soundtrack(
+    source: Path, warnings: list[str], *, cut_told: bool
+) -> Generator[np.ndarray, None, None]:
     """The sound of `source` as planar 48 kHz stereo chunks for the encoder. Damaged packets
     become silence and are told; sound that cannot be decoded at all is told, and the video is
     kept silent rather than lost. `cut_told`: the file was already called cut short."""
