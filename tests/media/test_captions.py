@@ -76,9 +76,10 @@ def test_sentence_changes_move_into_the_pauses_between_speech() -> None:
 
 def test_a_hundred_thousand_characters_time_quickly_and_stay_in_range() -> None:
     text = ("A sentence of moderate length, with a comma. " * 2300)[:100_000]
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: other processes on a loaded machine don't count
     cues = time_captions(text, 600.0, [(0.5, 599.0)])
-    assert time.perf_counter() - started < 2.0
+    spent = time.process_time() - started
+    assert spent < 2.0, f"timing 100,000 characters took {spent:.2f} CPU s"
     assert len(cues) > 2000
     assert cues[0].start >= 0.5 and cues[-1].end <= 599.0 + 1e-6
 
