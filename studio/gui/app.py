@@ -12,9 +12,12 @@ import os
 import sys
 import threading
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from qasync import QEventLoop
 
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.001  # seconds
@@ -103,7 +106,7 @@ async def close_async_resources() -> None:
     await close_shared_client()
 
 
-def install_event_loop(app: Any, already_running: bool = False) -> asyncio.AbstractEventLoop:
+def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
     """Make the qasync loop the asyncio loop of this thread (tests pass already_running=True)."""
     from qasync import QEventLoop
 
@@ -120,7 +123,8 @@ def main(path: str | None = None) -> int:
     """Open the desktop studio (optionally with a graph file) and run until the window closes."""
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # instance() is typed as the QCoreApplication base; this process only ever makes a QApplication.
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Multimodal Studio")
     app.setOrganizationName("multimodal-studio")
     from studio.gui.theme import apply_theme

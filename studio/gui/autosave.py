@@ -96,6 +96,8 @@ class Autosaver(QObject):
             "graph": graph_to_dict(doc.graph),
         }
         target = self.file
+        if target is None:
+            return None
         write_text_atomic(target, json.dumps(data, sort_keys=True))
         self._changes = 0
         self.autosaved.emit(str(target))

@@ -9,8 +9,18 @@ from PySide6.QtWidgets import QMenu
 
 from studio.gui.canvas.node_item import NodeItem
 
-NODE_ACTIONS = ("run_to", None, "copy", "cut", "duplicate", "delete", None, "group", "ungroup")
-CANVAS_ACTIONS = ("paste", None, "fit_all", "run_all")
+NODE_ACTIONS: tuple[str | None, ...] = (
+    "run_to",
+    None,
+    "copy",
+    "cut",
+    "duplicate",
+    "delete",
+    None,
+    "group",
+    "ungroup",
+)
+CANVAS_ACTIONS: tuple[str | None, ...] = ("paste", None, "fit_all", "run_all")
 
 
 def install_context_menu(window: Any) -> None:

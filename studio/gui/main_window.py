@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -43,6 +44,8 @@ GRAPH_FILTER = "Graphs and bundles (*.json *.studiopack);;Bundles (*.studiopack)
 
 
 class MainWindow(QMainWindow):
+    recent_menu: QMenu  # made by build_menus
+
     def __init__(
         self,
         registry: Any = None,
@@ -454,8 +457,11 @@ class MainWindow(QMainWindow):
         from studio.gui.maintenance import start_export
 
         dialog = ExportDialog(self.document, self)
-        if dialog.exec() == ExportDialog.DialogCode.Accepted and dialog.choice() is not None:
-            start_export(self, dialog.choice())
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return
+        choice = dialog.choice()
+        if choice is not None:
+            start_export(self, choice)
 
     def open_settings(self) -> None:
         from studio.gui.settings_dialog import SettingsDialog

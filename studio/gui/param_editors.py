@@ -61,16 +61,19 @@ class NumberEditor(ParamEditor):
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.is_int = param.kind == "int"
-        self.spin = QSpinBox() if self.is_int else QDoubleSpinBox()
         low = param.minimum if param.minimum is not None else -1e9
         high = param.maximum if param.maximum is not None else 1e9
+        self.spin: QSpinBox | QDoubleSpinBox
         if self.is_int:
+            self.spin = QSpinBox()
             self.spin.setRange(int(max(low, -(2**31))), int(min(high, 2**31 - 1)))
         else:
+            self.spin = QDoubleSpinBox()
             self.spin.setDecimals(3)
             self.spin.setRange(low, high)
             self.spin.setSingleStep(_step(low, high))
         self.slider: QSlider | None = None
+        self._slider_range = (low, high)  # the slider exists only when both ends are known
         if param.minimum is not None and param.maximum is not None:
             self.slider = QSlider(Qt.Orientation.Horizontal)
             self.slider.setRange(0, SLIDER_STEPS)
@@ -80,17 +83,23 @@ class NumberEditor(ParamEditor):
         self.spin.valueChanged.connect(self._spun)
 
     def _to_slider(self, value: float) -> int:
-        low, high = self.param.minimum, self.param.maximum
+        low, high = self._slider_range
         return round((value - low) / ((high - low) or 1) * SLIDER_STEPS)
 
     def _slid(self, position: int) -> None:
-        low, high = self.param.minimum, self.param.maximum
-        value = low + (high - low) * position / SLIDER_STEPS
-        value = round(value) if self.is_int else round(value, 3)
+        low, high = self._slider_range
+        exact = low + (high - low) * position / SLIDER_STEPS
+        value = round(exact) if self.is_int else round(exact, 3)
         self.spin.blockSignals(True)
-        self.spin.setValue(value)
+        self._show(value)
         self.spin.blockSignals(False)
         self.value_edited.emit(value, True)
+
+    def _show(self, value: float) -> None:
+        if isinstance(self.spin, QSpinBox):
+            self.spin.setValue(int(value))
+        else:
+            self.spin.setValue(value)
 
     def _spun(self, value: float) -> None:
         if self.slider is not None:
@@ -103,7 +112,7 @@ class NumberEditor(ParamEditor):
         for widget in (self.spin, self.slider):
             if widget is not None:
                 widget.blockSignals(True)
-        self.spin.setValue(value)
+        self._show(value)
         if self.slider is not None:
             self.slider.setValue(self._to_slider(value))
         for widget in (self.spin, self.slider):
@@ -148,7 +157,10 @@ class StringEditor(ParamEditor):
             self.combo.activated.connect(
                 lambda i: self.value_edited.emit(self.combo.itemText(i), False)
             )
-            self.line = self.combo.lineEdit()
+            line = self.combo.lineEdit()
+            if line is None:  # setEditable(True) above gave the combo box its line
+                raise RuntimeError("an editable combo box without a line edit")
+            self.line = line
             self._layout.addWidget(self.combo)
         else:
             self.line = QLineEdit()

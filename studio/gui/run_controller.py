@@ -13,6 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from studio.engine.events import (
+    NodeCached,
+    NodeCancelled,
+    NodeFailed,
+    NodeFinished,
+    NodeLog,
+    NodePreview,
+    NodeProgress,
+    NodeQueued,
+    NodeStarted,
+    NodeWarning,
+    RunFinished,
+    RunStarted,
+)
 from studio.gui.app import lower_thread_priority, spawn
 from studio.gui.previews import LIVE_PREVIEW
 from studio.gui.run_queue import QueueEntry, RunQueue
@@ -269,47 +283,46 @@ class RunController(QObject):
     # -- the event stream -> node states and log --------------------------------------------------
     def _on_event(self, event: Event) -> None:
         self.event_received.emit(event)
-        kind = event.kind
         node = getattr(event, "node", None)
         show = self.current is not None and self._is_current_document(self.current)
         states = self.states
-        if kind == "run_started":
+        if isinstance(event, RunStarted):
             self.log_line.emit("info", f"Run started: {len(event.nodes)} node(s)")
-        elif kind == "queued" and show:
-            states.set_state(node, "queued")
-        elif kind == "started":
+        elif isinstance(event, NodeQueued) and show:
+            states.set_state(event.node, "queued")
+        elif isinstance(event, NodeStarted):
             if show:
-                states.set_state(node, "running")
+                states.set_state(event.node, "running")
             self.log_line.emit("info", f"{node}: started")
-        elif kind == "progress" and show:
-            states.set_progress(node, event.fraction, event.message)
-        elif kind == "preview" and show:
-            states.set_result(node, {LIVE_PREVIEW: event.value})
-        elif kind == "log":
+        elif isinstance(event, NodeProgress) and show:
+            states.set_progress(event.node, event.fraction, event.message)
+        elif isinstance(event, NodePreview) and show:
+            states.set_result(event.node, {LIVE_PREVIEW: event.value})
+        elif isinstance(event, NodeLog):
             self.log_line.emit("info", f"{node}: {event.message}")
-        elif kind == "warning":
+        elif isinstance(event, NodeWarning):
             if show:
-                states.add_warning(node, event.message)
+                states.add_warning(event.node, event.message)
             self.log_line.emit("warning", f"{node}: {event.message}")
-        elif kind == "cached":
+        elif isinstance(event, NodeCached):
             if show:
-                states.set_state(node, "cached")
-                states.set_result(node, event.outputs)
+                states.set_state(event.node, "cached")
+                states.set_result(event.node, event.outputs)
             self.log_line.emit("info", f"{node}: from the cache")
-        elif kind == "finished":
+        elif isinstance(event, NodeFinished):
             if show:
-                states.set_state(node, "done", seconds=event.seconds)
-                states.set_result(node, event.outputs)
+                states.set_state(event.node, "done", seconds=event.seconds)
+                states.set_result(event.node, event.outputs)
             self.log_line.emit("info", f"{node}: done in {event.seconds:.2f} s")
-        elif kind == "failed":
+        elif isinstance(event, NodeFailed):
             if show:  # an old result would hide the error: the preview area shows it instead
-                states.set_state(node, "failed", error=event.error)
-                states.set_result(node, {})
+                states.set_state(event.node, "failed", error=event.error)
+                states.set_result(event.node, {})
             self.log_line.emit("warning" if event.upstream else "error", f"{node}: {event.error}")
-        elif kind == "cancelled":
+        elif isinstance(event, NodeCancelled):
             if show:
-                states.set_state(node, "cancelled")
-        elif kind == "run_finished":
+                states.set_state(event.node, "cancelled")
+        elif isinstance(event, RunFinished):
             level = (
                 "info"
                 if event.status == "succeeded"

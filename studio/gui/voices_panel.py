@@ -81,7 +81,8 @@ class VoicesPanel(QWidget):
         self.table.resizeColumnsToContents()
 
     def voice_keys(self) -> list[str]:
-        return [self.table.item(row, 1).text() for row in range(self.table.rowCount())]
+        items = (self.table.item(row, 1) for row in range(self.table.rowCount()))
+        return [item.text() for item in items if item is not None]
 
     def _busy(self, busy: bool, message: str = "") -> None:
         for widget in (self.add_button, self.download_button, self.name_field):

@@ -13,7 +13,7 @@ def assert_scene_mirrors_model(window) -> None:
     graph, scene = window.document.graph, window.scene
     assert set(scene.nodes) == set(graph.nodes)
     assert set(scene.edges) == set(graph.edges)
-    assert [g.group for g in scene.groups] == graph.groups
+    assert [g.graph_group for g in scene.groups] == graph.groups
     for node_id, item in scene.nodes.items():
         x, y = graph.positions.get(node_id, (0.0, 0.0))
         assert (item.pos().x(), item.pos().y()) == (x, y)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, Q
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem
 
 from studio.gui.canvas import style
+from studio.gui.canvas.scene_of import graph_scene
 
 if TYPE_CHECKING:
     from studio.graph.model import Edge
@@ -93,20 +94,20 @@ class EdgeItem(_CurveItem):
             if min(to_dst, to_src) <= END_GRAB_DISTANCE:
                 # Keep the far end fixed and let the near end follow the mouse.
                 fixed = self.src if to_dst <= to_src else self.dst
-                self.scene().begin_edge_reconnect(self, fixed, pos)
+                graph_scene(self).begin_edge_reconnect(self, fixed, pos)
                 event.accept()
                 return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self.scene().edge_drag_active:
-            self.scene().move_edge_drag(event.scenePos())
+        if graph_scene(self).edge_drag_active:
+            graph_scene(self).move_edge_drag(event.scenePos())
         else:
             super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self.scene().edge_drag_active:
-            self.scene().finish_edge_drag(event.scenePos())
+        if graph_scene(self).edge_drag_active:
+            graph_scene(self).finish_edge_drag(event.scenePos())
         else:
             super().mouseReleaseEvent(event)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOpt
 
 from studio.gui.canvas import style
 from studio.gui.canvas.node_item import font
+from studio.gui.canvas.scene_of import graph_scene
 
 if TYPE_CHECKING:
     from studio.graph.model import Group
@@ -21,14 +22,14 @@ class GroupItem(QGraphicsItem):
 
     def __init__(self, group: Group) -> None:
         super().__init__()
-        self.group = group
+        self.graph_group = group  # not .group: QGraphicsItem.group() is a method
         self._rect = QRectF()
         self.setZValue(style.Z_GROUP)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
 
     def refresh(self, node_items: dict[str, NodeItem]) -> None:
         rect = QRectF()
-        for node_id in self.group.nodes:
+        for node_id in self.graph_group.nodes:
             item = node_items.get(node_id)
             if item is not None:
                 rect = rect.united(item.sceneBoundingRect())
@@ -50,7 +51,7 @@ class GroupItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if self._rect.isEmpty():
             return
-        colour = QColor(self.group.color)
+        colour = QColor(self.graph_group.color)
         fill = QColor(colour)
         fill.setAlpha(70)
         edge = style.NODE_BORDER_SELECTED if self.isSelected() else colour.lighter(140)
@@ -67,7 +68,7 @@ class GroupItem(QGraphicsItem):
         painter.drawText(
             self.title_rect().adjusted(12, 0, -12, 0),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            self.group.title,
+            self.graph_group.title,
         )
 
     # Only the title bar grabs the mouse: clicks inside the frame reach the canvas (rubber band).
@@ -82,11 +83,11 @@ class GroupItem(QGraphicsItem):
         if event.button() != Qt.MouseButton.LeftButton:
             event.ignore()
             return
-        scene = self.scene()
+        scene = graph_scene(self)
         if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             scene.clearSelection()
         self.setSelected(True)
-        for node_id in self.group.nodes:
+        for node_id in self.graph_group.nodes:
             item = scene.nodes.get(node_id)
             if item is not None:
                 item.setSelected(True)
@@ -94,11 +95,11 @@ class GroupItem(QGraphicsItem):
         event.accept()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().drag_nodes_to(event.scenePos())
+        graph_scene(self).drag_nodes_to(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().end_node_drag()
+        graph_scene(self).end_node_drag()
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().group_rename_requested.emit(self.group)
+        graph_scene(self).group_rename_requested.emit(self.graph_group)
         event.accept()

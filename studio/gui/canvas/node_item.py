@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOpt
 from studio.graph.types import PortType
 from studio.gui.canvas import style
 from studio.gui.canvas.port_item import PortItem
+from studio.gui.canvas.scene_of import graph_scene
 
 if TYPE_CHECKING:
     from studio.api import NodeSpec
@@ -78,6 +79,8 @@ class NodeItem(QGraphicsItem):
         return self.spec.title if self.spec else self.node.type
 
     def _build_ports(self, graph: Graph) -> None:
+        ins: list[tuple[str, PortType | None, bool, str]]
+        outs: list[tuple[str, PortType | None, bool, str]]
         if self.spec is not None:
             ins = [(p.name, p.type, p.optional, p.help) for p in self.spec.inputs]
             outs = [(p.name, p.type, False, p.help) for p in self.spec.outputs]
@@ -313,14 +316,14 @@ class NodeItem(QGraphicsItem):
             self.scene().clearSelection()
             self.setSelected(True)
         if self.isSelected():
-            self.scene().begin_node_drag(event.scenePos())
+            graph_scene(self).begin_node_drag(event.scenePos())
         event.accept()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().drag_nodes_to(event.scenePos())
+        graph_scene(self).drag_nodes_to(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().end_node_drag()
+        graph_scene(self).end_node_drag()
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()  # a double-click on a node must not open the node search

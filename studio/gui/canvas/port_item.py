@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOpt
 
 from studio.graph.types import PortType
 from studio.gui.canvas import style
+from studio.gui.canvas.scene_of import graph_scene
 
 if TYPE_CHECKING:
     from studio.gui.canvas.edge_item import EdgeItem
@@ -98,11 +99,11 @@ class PortItem(QGraphicsItem):
         if event.button() != Qt.MouseButton.LeftButton:
             event.ignore()
             return
-        self.scene().begin_edge_drag_from_port(self, event.scenePos())
+        graph_scene(self).begin_edge_drag_from_port(self, event.scenePos())
         event.accept()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().move_edge_drag(event.scenePos())
+        graph_scene(self).move_edge_drag(event.scenePos())
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        self.scene().finish_edge_drag(event.scenePos())
+        graph_scene(self).finish_edge_drag(event.scenePos())

@@ -6,7 +6,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, Signal
+from PySide6.QtCore import QLineF, QObject, QPointF, QRect, QRectF, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -130,12 +130,12 @@ class GraphScene(QGraphicsScene):
         elif kind == "edge_added":
             self._add_edge_item(details["edge"])
         elif kind == "edge_removed":
-            item = self.edges.pop(details["edge"], None)
-            if item is not None:
-                if self._edge_drag is not None and self._edge_drag.replacing is item:
+            edge_item = self.edges.pop(details["edge"], None)
+            if edge_item is not None:
+                if self._edge_drag is not None and self._edge_drag.replacing is edge_item:
                     self.cancel_edge_drag()
-                item.detach()
-                self.removeItem(item)
+                edge_item.detach()
+                self.removeItem(edge_item)
         elif kind == "node_moved":
             item = self.nodes.get(details["node"])
             if item is not None:
@@ -155,7 +155,7 @@ class GraphScene(QGraphicsScene):
 
     def _refresh_groups(self, node_id: str | None = None) -> None:
         for item in self.groups:
-            if node_id is None or node_id in item.group.nodes:
+            if node_id is None or node_id in item.graph_group.nodes:
                 item.refresh(self.nodes)
 
     def _on_status(self, node_id: str) -> None:
@@ -186,7 +186,7 @@ class GraphScene(QGraphicsScene):
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
 
     def selected_groups(self) -> list[Group]:
-        return [i.group for i in self.selectedItems() if isinstance(i, GroupItem)]
+        return [i.graph_group for i in self.selectedItems() if isinstance(i, GroupItem)]
 
     def select_nodes(self, node_ids: list[str]) -> None:
         self.clearSelection()
@@ -294,7 +294,7 @@ class GraphScene(QGraphicsScene):
         return True
 
     # -- background -------------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         painter.fillRect(rect, style.CANVAS_BACKGROUND)
         lod = painter.worldTransform().m11()
         step = style.GRID_SIZE if lod >= 0.6 else style.GRID_SIZE * 5
@@ -302,7 +302,8 @@ class GraphScene(QGraphicsScene):
             return
         left = math.floor(rect.left() / step) * step
         top = math.floor(rect.top() / step) * step
-        minor, major = [], []
+        minor: list[QLineF] = []
+        major: list[QLineF] = []
         x = left
         while x < rect.right():
             (major if round(x / step) % 5 == 0 else minor).append(

@@ -198,7 +198,11 @@ class GraphView(QGraphicsView):
 
     def event(self, event: QEvent) -> bool:
         # Tab opens the node search instead of moving focus to the next widget.
-        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Tab:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+        ):
             self.search_requested.emit(self.cursor_scene_pos(), None)
             return True
         return super().event(event)

@@ -89,7 +89,7 @@ def video_poster(path: Path, width: int, height: int) -> tuple[QImage, float]:
         stream = container.streams.video[0]
         duration = (
             float(stream.duration * stream.time_base)
-            if stream.duration
+            if stream.duration and stream.time_base
             else (container.duration / 1_000_000 if container.duration else 0.0)
         )
         for frame in container.decode(stream):

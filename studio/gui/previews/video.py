@@ -91,32 +91,35 @@ class VideoPreview(PreviewItem):
             event.ignore()
             return
         event.accept()
-        if not self._ensure_player():
+        player = self._ensure_player()
+        if player is None:
             return
         if self.bar.button.contains(pos):
-            self.player.toggle()
+            player.toggle()
         else:
-            self.player.seek(self.bar.fraction_at(pos.x()), self.duration)
+            player.seek(self.bar.fraction_at(pos.x()), self.duration)
         self.update()
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.player is not None:
             self.player.seek(self.bar.fraction_at(event.pos().x()), self.duration)
 
-    def _ensure_player(self) -> bool:
+    def _ensure_player(self) -> Player | None:
+        """The player, made on first use; None (the reason shown) when playback is unavailable."""
         if self.player is None:
             error = multimedia_error()
             if error:
                 self.set_error(error)
-                return False
+                return None
             self.player = Player(self.artifact.path, self.update, self._on_frame)
-        return True
+        return self.player
 
     def toggle_playback(self) -> bool:
         """Play or pause (what the ▶ button does); False when playback is unavailable."""
-        if not self._ensure_player():
+        player = self._ensure_player()
+        if player is None:
             return False
-        self.player.toggle()
+        player.toggle()
         return True
 
     def dispose(self) -> None:
