@@ -41,7 +41,7 @@ def test_autosave_writes_only_unsaved_changes(qtbot, window, tmp_path):
 def test_autosave_timer_fires(qtbot, window):
     window.autosaver.timer.setInterval(50)
     brief_prompt(window)
-    with qtbot.waitSignal(window.autosaver.autosaved, timeout=3000):
+    with qtbot.waitSignal(window.autosaver.autosaved, timeout=30_000):
         pass
 
 

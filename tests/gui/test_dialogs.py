@@ -51,7 +51,7 @@ def test_settings_saves_urls_defaults_and_cache_limit(qtbot, window):
     assert gui.cache_max_gb == 2.5 and gui.default_providers["image"] == "fal"
     node = window.add_node("image.generate", (0.0, 0.0))  # new nodes use the default provider
     assert window.document.graph.nodes[node].params["provider"] == "fal"
-    qtbot.waitUntil(lambda: "MB in" in dialog.cache_info.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "MB in" in dialog.cache_info.text(), timeout=30_000)
 
 
 def test_trim_cache_removes_least_recently_used_files(tmp_path):
@@ -88,5 +88,5 @@ def test_export_through_the_export_node_and_by_copying_a_result(qtbot, window, t
     copied = tmp_path / "copy.mp4"
     start_export(window, ExportChoice(load, copied, None, False))
     wait_idle(qtbot, window)
-    qtbot.waitUntil(copied.exists, timeout=5000)
+    qtbot.waitUntil(copied.exists, timeout=30_000)
     assert copied.read_bytes() == window.states.get(load).outputs["video"].path.read_bytes()

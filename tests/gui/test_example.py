@@ -33,7 +33,7 @@ def test_example_graph_runs_from_the_window_with_every_preview(qtbot, window, tm
     assert window.open_path(path)
     graph = window.document.graph
     window.actions_by_name["run_all"].trigger()
-    qtbot.waitUntil(lambda: window.runner.busy, timeout=5000)
+    qtbot.waitUntil(lambda: window.runner.busy, timeout=30_000)
     wait_idle(qtbot, window, timeout=200_000)
     not_done = {
         n: window.states.get(n).error for n in graph.nodes if window.states.get(n).state != "done"

@@ -106,7 +106,7 @@ def test_provider_combo_shows_readiness_and_links_to_settings(qtbot, window):
     editor = window.inspector.editors["provider"]
     ids = [editor.combo.itemData(i) for i in range(editor.combo.count())]
     assert ids[0] == "offline" and "fal" in ids
-    qtbot.waitUntil(lambda: "fal" in editor.readiness, timeout=5000)
+    qtbot.waitUntil(lambda: "fal" in editor.readiness, timeout=30_000)
     assert editor.readiness["offline"].ready
     assert not editor.readiness["fal"].ready  # the tests have no keys
     fal = ids.index("fal")

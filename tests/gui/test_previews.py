@@ -45,7 +45,7 @@ def test_image_thumbnail_loads_off_the_loop(qtbot, qloop, tmp_path):
     path = write_png(tmp_path / "wide.png", size=(800, 200), colour=(10, 200, 30))
     preview = make_preview([artifact(path, "image"), artifact(path, "image")], SIZE)
     assert isinstance(preview, ImagePreview) and preview.count == 2
-    qtbot.waitUntil(lambda: preview.pixmap is not None, timeout=5000)
+    qtbot.waitUntil(lambda: preview.pixmap is not None, timeout=30_000)
     assert preview.pixmap.width() == 448 and preview.pixmap.height() == 112  # fit, 2x for DPI
     assert preview.pixmap.toImage().pixelColor(10, 10).green() == 200
 
@@ -54,14 +54,14 @@ def test_broken_image_shows_its_error(qtbot, qloop, tmp_path):
     path = tmp_path / "broken.png"
     path.write_bytes(b"not a png at all")
     preview = ImagePreview(artifact(path, "image"), SIZE)
-    qtbot.waitUntil(lambda: bool(preview.error), timeout=5000)
+    qtbot.waitUntil(lambda: bool(preview.error), timeout=30_000)
     assert "broken.png" in preview.error
 
 
 def test_audio_waveform_is_drawn_from_the_samples(qtbot, qloop, tmp_path):
     path = write_wav(tmp_path / "ramp.wav", seconds=1.0)
     preview = AudioPreview(artifact(path, "audio"), SIZE)
-    qtbot.waitUntil(lambda: preview.peaks is not None, timeout=5000)
+    qtbot.waitUntil(lambda: preview.peaks is not None, timeout=30_000)
     peaks = preview.peaks
     assert preview.duration == pytest.approx(1.0, abs=0.02)
     assert peaks[-1] > 0.9 and peaks[0] < 0.15  # the tone swells from quiet to loud
@@ -72,7 +72,7 @@ def test_audio_waveform_is_drawn_from_the_samples(qtbot, qloop, tmp_path):
 def test_video_poster_frame(qtbot, qloop, tmp_path):
     path = write_mp4(tmp_path / "clip.mp4")
     preview = VideoPreview(artifact(path, "video"), SIZE)
-    qtbot.waitUntil(lambda: preview.poster is not None, timeout=5000)
+    qtbot.waitUntil(lambda: preview.poster is not None, timeout=30_000)
     assert preview.duration == pytest.approx(1.0, abs=0.1)
     first = preview.poster.toImage().pixelColor(
         preview.poster.width() // 2, preview.poster.height() // 2
@@ -106,7 +106,7 @@ def test_preview_clicks_reach_the_play_button(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.states.get(node_id).state == "done", timeout=10_000)
     preview = window.scene.nodes[node_id].preview_item
     assert isinstance(preview, AudioPreview)
-    qtbot.waitUntil(lambda: preview.peaks is not None, timeout=5000)
+    qtbot.waitUntil(lambda: preview.peaks is not None, timeout=30_000)
     window.view.fit_all()
     button = preview.mapToScene(preview.bar.button.center())
     from PySide6.QtTest import QTest
