@@ -133,7 +133,7 @@ async def _render(args, registry, graph, graph_dir, output_node) -> int:
     try:
         plans = executor.plan(graph, [args.target] if args.target else None, graph_dir)
         cached = {} if args.no_cache else await executor.cached_results(graph, plans, graph_dir)
-        estimate = estimate_run(plans, cached, executor.providers)
+        estimate = estimate_run(plans, cached)
         printer.note(estimate.describe())
         refusal = _cost_refusal(estimate, args.max_cost, args.allow_unknown_cost)
         if refusal:

@@ -49,9 +49,9 @@ class RunEstimate:
         return text
 
 
-def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any], providers: Any) -> RunEstimate:
+def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any]) -> RunEstimate:
     """The estimate for `plans` (NodePlans) of which `cached` are cache hits."""
-    from studio.providers.costs import estimate_node_cost
+    from studio.providers.costs import node_cost
 
     estimate = RunEstimate()
     for plan in plans:
@@ -59,30 +59,16 @@ def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any], providers: Any
             (p.capability for p in plan.spec.params if p.kind == "provider" and p.capability),
             None,
         )
-        cost = estimate_node_cost(
-            plan.spec.id, capability.value if capability else None, plan.params
-        )
-        if cost is None:
+        cost = node_cost(plan.spec.id, capability.value if capability else None, plan.params)
+        if cost.usd is None:
             if plan.node_id not in cached:
-                estimate.unknown.append((plan.node_id, _label(plan, capability, providers)))
+                estimate.unknown.append((plan.node_id, cost.label))
             continue
-        if not cost:
+        if not cost.usd:
             continue
         if plan.node_id in cached:
-            estimate.saved += cost
+            estimate.saved += cost.usd
         else:
-            estimate.to_pay += cost
-            estimate.lines.append((plan.node_id, cost))
+            estimate.to_pay += cost.usd
+            estimate.lines.append((plan.node_id, cost.usd))
     return estimate
-
-
-def _label(plan: Any, capability: Any, providers: Any) -> str:
-    """ "openai dall-e-3": the provider and the model that will really be asked."""
-    provider_id = plan.provider or "?"
-    model = plan.params.get("model") or ""
-    if not model and providers is not None and capability is not None:
-        try:
-            model = providers.get(provider_id).cache_identity(capability, None).get("model", "")
-        except Exception:  # an unknown provider: the run will say so; the label names its id
-            model = ""
-    return f"{provider_id} {model}".strip()

@@ -134,6 +134,9 @@ def main(path: str | None = None) -> int:
     from studio.gui.main_window import MainWindow
 
     window = MainWindow()
+    from studio.gui.shutdown import install_stop_signals
+
+    install_stop_signals(loop, window)
     window.show()
     if path:
         window.open_path(path)

@@ -78,10 +78,12 @@ class MainWindow(QMainWindow):
         self._search_filter: Any = None
         self._pending_exports: dict[str, Any] = {}
         self.warmed_up = False
+        self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking, keep the autosave
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         self._connect()
         self.set_document(self.document)
+        self._report_settings_problems()
         for problem in registry.problems:  # a broken pack is named; everything else works
             self.run_log.append("warning", f"Node pack {problem.pack!r}: {problem.message}")
 
@@ -280,6 +282,12 @@ class MainWindow(QMainWindow):
             spawn(warm_up(self.runner), "preparing the engines")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.closing_on_signal:
+            self.autosaver.timer.stop()  # the autosave stays, so the next start offers it back
+            self.runner.close()
+            self.scene.dispose()
+            event.accept()
+            return
         if not self.maybe_save():
             event.ignore()
             return
@@ -468,6 +476,19 @@ class MainWindow(QMainWindow):
 
         cache = self.runner.executor.cache
         SettingsDialog(self.runner.providers, cache, self).exec()
+
+    def _report_settings_problems(self) -> None:
+        """A damaged settings file is told at start, not found out at the first run."""
+        from studio.errors import StudioError
+        from studio.providers.settings import load_settings
+
+        problems = list(GuiSettings.load().problems)
+        try:
+            load_settings()
+        except StudioError as exc:
+            problems.append(str(exc))
+        for problem in problems:
+            self.run_log.append("warning", f"Settings: {problem}")
 
     def confirm_unknown_cost(self, estimate: Any) -> bool:
         """Ask before a run that includes prices nobody can state (asked once per graph)."""

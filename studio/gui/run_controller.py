@@ -207,7 +207,7 @@ class RunController(QObject):
         except GraphErrors:
             return True  # the run reports the problems itself
         cached = dict.fromkeys(self._cached_ids)
-        estimate = estimate_run(plans, cached, self.providers)
+        estimate = estimate_run(plans, cached)
         if not estimate.unknown:
             return True
         asked = (doc.key, frozenset(label for _, label in estimate.unknown))
@@ -392,7 +392,7 @@ class RunController(QObject):
         self._cached_ids = set(cached)
         to_run = len(plans) - len(cached)
         text = f"{len(plans)} nodes · {to_run} to run · {len(cached)} cached"
-        estimate = estimate_run(plans, cached, self.providers)
+        estimate = estimate_run(plans, cached)
         if not estimate.free:
             text += f" · {estimate.short()}"
         self.summary_changed.emit(text)

@@ -235,18 +235,9 @@ def test_a_bundle_holds_no_absolute_export_path(tmp_path, registry, cache):
 # -- costs ----------------------------------------------------------------------------------------
 @pytest.fixture
 def paid_pack(tmp_path, monkeypatch):
+    """A node that would use OpenAI's dall-e-3, which the price table does not list."""
     site = write_pack(tmp_path / "site", "paid_pack", PAID_PACK)
     monkeypatch.syspath_prepend(str(site))
-    from studio.providers import costs
-
-    real = costs.estimate_node_cost
-
-    def no_price_for_dalle(spec_id, capability, params):
-        if params.get("model") == "dall-e-3":
-            return None  # not in the price table
-        return real(spec_id, capability, params)
-
-    monkeypatch.setattr(costs, "estimate_node_cost", no_price_for_dalle)
     graph = Graph()
     graph.add_node(Node("picture", "third.paid", {}))
     return save(graph, tmp_path)

@@ -72,16 +72,6 @@ def test_a_warning_shows_as_a_badge_in_the_inspector_and_log_and_again_from_the_
 
 
 def test_unknown_prices_are_asked_about_once_and_never_shown_free(qtbot, make_window, monkeypatch):
-    from studio.providers import costs
-
-    real = costs.estimate_node_cost
-    monkeypatch.setattr(
-        costs,
-        "estimate_node_cost",
-        lambda spec_id, cap, params: (
-            None if params.get("model") == "dall-e-3" else real(spec_id, cap, params)
-        ),
-    )
     window = make_window(registry())
     asked = []
     answers = iter([False, True])
@@ -105,3 +95,12 @@ def test_unknown_prices_are_asked_about_once_and_never_shown_free(qtbot, make_wi
     window.runner.request(None)  # the same unknown price: not asked a third time
     wait_idle(qtbot, window)
     assert len(asked) == 2
+
+
+def test_damaged_settings_files_are_told_at_start(make_window, studio_dirs):
+    (studio_dirs / "config" / "providers.json").write_text("{ not json")
+    (studio_dirs / "config" / "gui.json").write_text('{"cache_max_gb": "lots"}')
+    window = make_window()
+    warnings = [text for level, text in window.run_log.lines if level == "warning"]
+    assert any("providers.json: not valid JSON" in text for text in warnings), warnings
+    assert any("cache_max_gb" in text for text in warnings), warnings

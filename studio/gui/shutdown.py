@@ -1,0 +1,53 @@
+"""SIGTERM and SIGHUP (a logout, `kill`, a system shutdown) stop the studio the way Ctrl+C stops a
+render: the run is cancelled (remote jobs too, so nothing keeps billing), its work folders are
+removed, the history says "cancelled", and unsaved work stays in the autosave for recovery.
+Only SIGKILL, which no program can catch, leaves a run "interrupted"."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+
+from studio.gui.app import spawn
+
+if TYPE_CHECKING:
+    from studio.gui.main_window import MainWindow
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+RUN_STOP_WAIT = 30.0  # seconds to wait for the run (and its remote cancels) to end
+
+
+def install_stop_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) -> list[int]:
+    """Route the stop signals to `stop(window)`; returns the signals handled (none on Windows)."""
+    installed = []
+    for name in STOP_SIGNALS:
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(
+                signum, lambda name=name: spawn(stop(window, name), f"stopping on {name}")
+            )
+            installed.append(signum)
+    return installed
+
+
+async def stop(window: MainWindow, reason: str) -> None:
+    """Keep the unsaved work, cancel the run and wait for it to end, then close without asking."""
+    window.autosaver.autosave_now()
+    window.run_log.append("warning", f"{reason}: cancelling the run and closing")
+    runner = window.runner
+    if runner.busy:
+        runner.cancel()
+        deadline = time.monotonic() + RUN_STOP_WAIT
+        while runner.busy and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    window.closing_on_signal = True
+    # From Qt's own loop, not inside this task: quitting from within a task stops the asyncio
+    # loop under the coroutine that is still waiting for the window to close.
+    QTimer.singleShot(0, window.close)

@@ -1,0 +1,94 @@
+"""SIGTERM/SIGHUP to the window: the run is cancelled (history says so), its work folder goes,
+unsaved work stays in the autosave, and the process ends normally."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+from packhelp import env_with, write_pack
+
+SLOW_PACK = """
+import asyncio
+from studio.api import NodeSpec, Output, PortType
+
+
+async def run(ctx, inputs, params):
+    for i in range(400):
+        ctx.check_cancelled()
+        ctx.progress(i / 400)
+        await asyncio.sleep(0.05)
+    return {"text": "done"}
+
+
+def node_specs():
+    return [NodeSpec(id="slow.step", title="Step", category="Slow", version=1, run=run,
+                     outputs=(Output("text", PortType.TEXT),))]
+"""
+
+WINDOW = """
+import asyncio, os, signal, sys
+from PySide6.QtWidgets import QApplication
+from studio.gui.app import close_async_resources, install_event_loop
+from studio.gui.main_window import MainWindow
+from studio.gui.shutdown import install_stop_signals
+
+app = QApplication([])
+loop = install_event_loop(app)
+window = MainWindow()
+install_stop_signals(loop, window)
+window.show()
+window.add_node("slow.step", (0.0, 0.0))  # an unsaved edit
+window.autosaver.autosave_now()
+sent = []
+
+def on_event(event):
+    if event.kind == "run_started":
+        print(json.dumps({"run": event.run_id}), flush=True)
+    if event.kind == "progress" and not sent:
+        sent.append(True)
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+
+import json
+window.runner.event_received.connect(on_event)
+window.run_all()
+closed = asyncio.Event()
+app.aboutToQuit.connect(closed.set)
+app.lastWindowClosed.connect(app.quit)
+with loop:
+    loop.run_until_complete(closed.wait())
+    loop.run_until_complete(close_async_resources())
+print("closed", flush=True)
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_cancels_the_run_and_keeps_the_unsaved_work(tmp_path, name):
+    site = write_pack(tmp_path / "site", "slow_gui_pack", SLOW_PACK)
+    done = subprocess.run(
+        [sys.executable, "-c", WINDOW, name],
+        env=env_with(site),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "closed", done.stdout + done.stderr
+    run_id = json.loads(lines[0])["run"]
+
+    from studio.engine.cache import default_cache
+    from studio.engine.history import History
+    from studio.gui.autosave import pending_recoveries
+
+    history = History()
+    try:
+        assert history.run(run_id)["status"] == "cancelled"
+    finally:
+        history.close()
+    assert not list(default_cache().tmp_dir().glob("run-*")), "work folder left behind"
+    assert len(pending_recoveries()) == 1, "the unsaved graph is offered back at the next start"
+    assert getattr(signal, name)  # the platform has the signal (skips nothing silently)
