@@ -30,11 +30,13 @@ def install_stop_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) ->
         if signum is None:
             continue
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(
-                signum, lambda name=name: spawn(stop(window, name), f"stopping on {name}")
-            )
+            loop.add_signal_handler(signum, _on_signal, window, name)
             installed.append(signum)
     return installed
+
+
+def _on_signal(window: MainWindow, name: str) -> None:
+    spawn(stop(window, name), f"stopping on {name}")
 
 
 async def stop(window: MainWindow, reason: str) -> None:
