@@ -46,7 +46,7 @@ SPEC = NodeSpec(
     id="audio.music",
     title="Music",
     category="Audio",
-    version=1,
+    version=2,
     run=run,
     help='Composes music from mood words ("calm, hopeful", "tense", "joyful"), a brief\'s '
     "mood and style, and optionally a picture: bright, warm pictures sound happier, saturated "

@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 MAX_SECONDS = 600.0
+# Integrated loudness (BS.1770 LUFS since the meter follows the standard; it read ~3 dB low
+# before, so pieces made now are that much quieter than older cached ones: audio.music v2).
 TARGET_LOUDNESS_DB = -18.0
 Note = tuple[float, float, Any]  # start seconds, length seconds, MIDI note (or a chord's notes)
 
@@ -251,7 +253,7 @@ def render_music(
 
 
 def _normalise(mix: np.ndarray) -> np.ndarray:
-    """Bring the piece to TARGET_LOUDNESS_DB (gated RMS), never letting a peak pass -1 dBFS.
+    """Bring the piece to TARGET_LOUDNESS_DB (LUFS), never letting a peak pass -1 dBFS.
 
     The soft clip before it bounds the peaks, so a plain gain is enough: no limiter needed.
     """
