@@ -26,3 +26,23 @@ def env_with(site: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+# A pack with one slow node type, `slow.step` (20 s unless cancelled), for cancel and signal tests.
+SLOW_PACK = """
+import asyncio
+from studio.api import NodeSpec, Output, PortType
+
+
+async def run(ctx, inputs, params):
+    for i in range(400):
+        ctx.check_cancelled()
+        ctx.progress(i / 400)
+        await asyncio.sleep(0.05)
+    return {"text": "done"}
+
+
+def node_specs():
+    return [NodeSpec(id="slow.step", title="Step", category="Slow", version=1, run=run,
+                     outputs=(Output("text", PortType.TEXT),))]
+"""

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from packhelp import env_with, write_pack
+from packhelp import SLOW_PACK, env_with, write_pack
 from PIL import Image
 
 from studio.cli import main
@@ -260,23 +260,6 @@ def test_max_cost_refuses_unknown_prices_unless_allowed(paid_pack, capsys):
 
 
 # -- signals --------------------------------------------------------------------------------------
-SLOW_PACK = """
-import asyncio
-from studio.api import NodeSpec, Output, Param, PortType
-
-
-async def run(ctx, inputs, params):
-    for i in range(200):
-        ctx.check_cancelled()
-        ctx.progress(i / 200)
-        await asyncio.sleep(0.05)
-    return {"text": "done"}
-
-
-def node_specs():
-    return [NodeSpec(id="slow.step", title="Step", category="Slow", version=1, run=run,
-                     outputs=(Output("text", PortType.TEXT),))]
-"""
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])

@@ -9,25 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from packhelp import env_with, write_pack
-
-SLOW_PACK = """
-import asyncio
-from studio.api import NodeSpec, Output, PortType
-
-
-async def run(ctx, inputs, params):
-    for i in range(400):
-        ctx.check_cancelled()
-        ctx.progress(i / 400)
-        await asyncio.sleep(0.05)
-    return {"text": "done"}
-
-
-def node_specs():
-    return [NodeSpec(id="slow.step", title="Step", category="Slow", version=1, run=run,
-                     outputs=(Output("text", PortType.TEXT),))]
-"""
+from packhelp import SLOW_PACK, env_with, write_pack
 
 WINDOW = """
 import asyncio, os, signal, sys

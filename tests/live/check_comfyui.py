@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "providers"), str(HERE)]
 
 from fakes.context import FakeContext  # noqa: E402
-from record_comfyui import pipeline, png_bytes  # noqa: E402
+from record_comfyui import pipeline, png_bytes, still_to_video  # noqa: E402
 
 from studio.errors import Cancelled, ProviderError  # noqa: E402
 from studio.providers.base import ImageRequest, VideoRequest  # noqa: E402
@@ -300,30 +300,7 @@ async def case_upload(live: Live) -> str:
 
     still = live.folder / "still.png"
     still.write_bytes(png_bytes(80, 60))
-    graph = {
-        "1": {"class_type": "LoadImage", "inputs": {"image": "x.png"}},
-        "2": {
-            "class_type": "ImageScale",
-            "inputs": {
-                "image": ["1", 0],
-                "upscale_method": "bilinear",
-                "width": 64,
-                "height": 48,
-                "crop": "disabled",
-            },
-        },
-        "3": {"class_type": "RepeatImageBatch", "inputs": {"image": ["2", 0], "amount": 8}},
-        "4": {"class_type": "CreateVideo", "inputs": {"images": ["3", 0], "fps": 8.0}},
-        "5": {
-            "class_type": "SaveVideo",
-            "inputs": {
-                "video": ["4", 0],
-                "filename_prefix": "video/studio-live-i2v",
-                "format": "mp4",
-                "codec": "h264",
-            },
-        },
-    }
+    graph = still_to_video("x.png")
     name = live.workflow(graph)
     provider = ComfyUIProvider()
     logs = []

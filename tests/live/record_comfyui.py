@@ -41,6 +41,34 @@ FIXTURES = HERE.parent / "providers" / "fixtures" / "comfyui"
 LIVE_NODE = "StudioLiveSteps"
 
 
+def still_to_video(image_name: str) -> dict[str, Any]:
+    """A model-free workflow: an uploaded still, scaled to 64x48, repeated 8 times, an MP4."""
+    return {
+        "1": {"class_type": "LoadImage", "inputs": {"image": image_name}},
+        "2": {
+            "class_type": "ImageScale",
+            "inputs": {
+                "image": ["1", 0],
+                "upscale_method": "bilinear",
+                "width": 64,
+                "height": 48,
+                "crop": "disabled",
+            },
+        },
+        "3": {"class_type": "RepeatImageBatch", "inputs": {"image": ["2", 0], "amount": 8}},
+        "4": {"class_type": "CreateVideo", "inputs": {"images": ["3", 0], "fps": 8.0}},
+        "5": {
+            "class_type": "SaveVideo",
+            "inputs": {
+                "video": ["4", 0],
+                "filename_prefix": "video/studio-live-i2v",
+                "format": "mp4",
+                "codec": "h264",
+            },
+        },
+    }
+
+
 def pipeline(steps: int, seconds: float, *, fail_at: int = 0, prefix: str = "studio-live") -> dict:
     """EmptyImage (64×48) → StudioLiveSteps → ImageInvert → SaveImage; a fresh colour each time,
     so ComfyUI's own cache never skips the work."""
@@ -363,30 +391,7 @@ async def case_upload(s: Session) -> None:
     await s.request("HEAD", "/view", params={"filename": name, "type": "input", "subfolder": ""})
     await s.open_socket()
     await s.wait_for(lambda m: m["type"] == "status")
-    workflow = {
-        "1": {"class_type": "LoadImage", "inputs": {"image": name}},
-        "2": {
-            "class_type": "ImageScale",
-            "inputs": {
-                "image": ["1", 0],
-                "upscale_method": "bilinear",
-                "width": 64,
-                "height": 48,
-                "crop": "disabled",
-            },
-        },
-        "3": {"class_type": "RepeatImageBatch", "inputs": {"image": ["2", 0], "amount": 8}},
-        "4": {"class_type": "CreateVideo", "inputs": {"images": ["3", 0], "fps": 8.0}},
-        "5": {
-            "class_type": "SaveVideo",
-            "inputs": {
-                "video": ["4", 0],
-                "filename_prefix": "video/studio-live-i2v",
-                "format": "mp4",
-                "codec": "h264",
-            },
-        },
-    }
+    workflow = still_to_video(name)
     await s.post_prompt(workflow)
     await s.wait_for(s.is_end)
     entry = await s.history_until_done()
