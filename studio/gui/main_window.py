@@ -39,6 +39,7 @@ from studio.gui.run_queue import RunQueue, RunQueuePanel
 from studio.gui.search import NodeSearch
 from studio.gui.settings import GuiSettings
 from studio.gui.shortcuts import ShortcutOverlay
+from studio.gui.window_state import restore_window_state, save_window_state
 
 GRAPH_FILTER = "Graphs and bundles (*.json *.studiopack);;Bundles (*.studiopack);;All files (*)"
 
@@ -59,7 +60,6 @@ class MainWindow(QMainWindow):
 
             registry = load_registry()
         self.registry = registry
-        self.resize(1600, 1000)
         self.states = NodeStates(self)
         self.options = CanvasOptions(self)
         self.queue = RunQueue(parent=self)
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking, keep the autosave
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = build_menus(self)
+        restore_window_state(self)  # size, place, docks: as left, fitted to this screen
         self._connect()
         self.set_document(self.document)
         self._report_settings_problems()
@@ -282,6 +283,7 @@ class MainWindow(QMainWindow):
             spawn(warm_up(self.runner), "preparing the engines")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        save_window_state(self)
         if self.closing_on_signal:
             self.autosaver.timer.stop()  # the autosave stays, so the next start offers it back
             self.runner.close()

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from studio.gui.theme import icon
+from studio.gui.window_state import shortcut_tooltips
 
 if TYPE_CHECKING:
     from studio.gui.main_window import MainWindow
@@ -169,6 +170,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             toolbar.addSeparator()
         else:
             toolbar.addAction(actions[name])
+    shortcut_tooltips(toolbar)
     fill_recent_menu(window)
     return actions
 

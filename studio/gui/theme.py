@@ -15,6 +15,7 @@ QToolBar {{ background: #24272e; border: none; spacing: 4px; padding: 3px; }}
 QToolButton {{ color: #dfe3ea; padding: 4px 6px; border-radius: 4px; }}
 QToolButton:hover {{ background: #333842; }}
 QToolButton:checked {{ background: #2c4a6e; }}
+QToolButton:disabled {{ color: #5d636e; }}
 QStatusBar {{ background: #24272e; color: #aab1bd; }}
 QLabel#Hint {{ color: #8a919d; }}
 QLabel#Error {{ color: #ff7b7b; }}
@@ -34,7 +35,9 @@ QPushButton {{ background: #2d3139; color: #e6e9ee; border: 1px solid #3b414c;
                border-radius: 4px; padding: 4px 10px; }}
 QPushButton:hover {{ background: #363b45; }}
 QPushButton:disabled {{ background: #24272d; color: #5d636e; border-color: #2c3038; }}
-QLineEdit:disabled, QPlainTextEdit:disabled {{ color: #5d636e; background: #1c1e22; }}
+QLineEdit:disabled, QPlainTextEdit:disabled, QSpinBox:disabled, QDoubleSpinBox:disabled,
+QComboBox:disabled {{ color: #5d636e; background: #1c1e22; border-color: #2a2e36; }}
+QCheckBox:disabled, QRadioButton:disabled, QLabel:disabled {{ color: #5d636e; }}
 QPushButton:default {{ border-color: {ACCENT}; }}
 QListWidget {{ background: #1b1d22; color: #dfe3ea; border: 1px solid #2c3038; }}
 QListWidget::item:selected {{ background: #2c4a6e; }}
