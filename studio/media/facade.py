@@ -74,6 +74,49 @@ def render_ken_burns(
     )
 
 
+WAVEFORM_STYLES = ("spectrum", "wave")
+
+
+def render_waveform(
+    audio: Path,
+    out: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    style: str = "spectrum",
+    colour: str = "#4fd1c5",
+    background_colour: str = "#101820",
+    background: Path | None = None,
+    dim: float = 0.35,
+    bars: int = 48,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+) -> dict[str, Any]:
+    """The sound drawn as a spectrum or a wave, as an MP4 with the sound (see media.waveform).
+    Returns a dict: path, width, height, fps, frames, duration, warnings (damage in the sound)."""
+    from dataclasses import asdict
+
+    from studio.media.waveform import render_waveform as render
+
+    result = render(
+        Path(audio),
+        Path(out),
+        width=width,
+        height=height,
+        fps=fps,
+        style=style,
+        colour=colour,
+        background_colour=background_colour,
+        background=Path(background) if background else None,
+        dim=dim,
+        bars=bars,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    return asdict(result)
+
+
 def probe_video(path: Path) -> dict[str, Any]:
     """Validate a video and describe it as artifact metadata (display size, fps, duration...)."""
     from studio.media.video_io import probe_video as probe
