@@ -8,6 +8,7 @@ from typing import Any
 
 from studio.engine.events import (
     Event,
+    NodeBypassed,
     NodeCached,
     NodeCancelled,
     NodeFailed,
@@ -85,8 +86,9 @@ class ProgressPrinter:
                     completed=event.fraction,
                     status=event.message[:30],
                 )
-        elif isinstance(event, (NodeFinished, NodeCached, NodeFailed, NodeCancelled)):
+        elif isinstance(event, (NodeFinished, NodeCached, NodeFailed, NodeCancelled, NodeBypassed)):
             status = {
+                NodeBypassed: "bypassed",
                 NodeFinished: "done",
                 NodeCached: "cached",
                 NodeFailed: "failed",

@@ -55,6 +55,8 @@ def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any]) -> RunEstimate
 
     estimate = RunEstimate()
     for plan in plans:
+        if getattr(plan, "bypass", False):
+            continue  # a bypassed node calls nothing
         capability = next(
             (p.capability for p in plan.spec.params if p.kind == "provider" and p.capability),
             None,

@@ -86,6 +86,14 @@ class NodeFinished(Event):
 
 
 @dataclass(frozen=True)
+class NodeBypassed(Event):
+    """A bypassed node passed its inputs on without running: `outputs` are those inputs."""
+
+    node: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class NodeFailed(Event):
     node: str
     error: str
@@ -117,6 +125,7 @@ _KINDS = {
     NodeWarning: "warning",
     NodeCached: "cached",
     NodeFinished: "finished",
+    NodeBypassed: "bypassed",
     NodeFailed: "failed",
     NodeCancelled: "cancelled",
     RunFinished: "run_finished",

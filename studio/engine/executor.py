@@ -27,6 +27,7 @@ from studio.engine.context import CancelToken, NodeContext
 from studio.engine.events import (
     Event,
     EventSink,
+    NodeBypassed,
     NodeCached,
     NodeCancelled,
     NodeFailed,
@@ -38,10 +39,10 @@ from studio.engine.events import (
     RunStarted,
 )
 from studio.engine.registry import NodeRegistry
-from studio.errors import Cancelled, GraphErrors, NodeError, StudioError
-from studio.graph.model import Graph
+from studio.errors import Cancelled, GraphError, GraphErrors, NodeError, StudioError
+from studio.graph.model import BYPASS, MUTE, Graph
 from studio.graph.types import PortType
-from studio.graph.validate import effective_params, validate_graph
+from studio.graph.validate import effective_params, passthrough_input, validate_graph
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class RunResult:
     failures: dict[str, str] = field(default_factory=dict)
     executed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
+    bypassed: list[str] = field(default_factory=list)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -83,6 +85,7 @@ class NodePlan:
     spec: NodeSpec
     params: dict[str, Any]
     provider: str | None
+    bypass: bool = False  # passes its inputs on; its own run, params and provider are not used
 
 
 @dataclass(frozen=True)
@@ -143,14 +146,20 @@ class Executor:
     def plan(
         self, graph: Graph, targets: Iterable[str] | None = None, graph_dir: Path | None = None
     ) -> list[NodePlan]:
-        """Validate and order the nodes a run needs. Raises GraphErrors listing every problem."""
+        """Validate and order the nodes a run needs. Raises GraphErrors listing every problem.
+
+        Muted nodes and everything downstream of them are left out; asking to run up to one of
+        them is an error naming the muted node.
+        """
         targets = list(targets or [])
         for target in targets:
             if target not in graph.nodes:
-                from studio.errors import GraphError
-
                 raise GraphErrors([GraphError("no such node to run up to", node=target)])
-        wanted = graph.ancestors(targets) if targets else set(graph.nodes)
+        silenced = graph.silenced()
+        muted_targets = [_muted_target(graph, t) for t in targets if t in silenced]
+        if muted_targets:
+            raise GraphErrors(muted_targets)
+        wanted = (graph.ancestors(targets) if targets else set(graph.nodes)) - silenced
         problems = validate_graph(graph, self.registry, graph_dir, only=wanted)
         if problems:
             raise GraphErrors(problems)
@@ -159,9 +168,22 @@ class Executor:
             node = graph.nodes[node_id]
             spec = self.registry.get(node.type)
             assert spec is not None  # validated above
+            if node.mode == BYPASS:  # its params are not checked, so not read either
+                plans.append(NodePlan(node_id, spec, {}, None, bypass=True))
+                continue
             params = effective_params(node, spec)
             plans.append(NodePlan(node_id, spec, params, spec.provider_of(params)))
         return plans
+
+    @staticmethod
+    def passthrough(graph: Graph, plan: NodePlan, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A bypassed node's outputs: each is its first connected input of the same type."""
+        outputs = {}
+        for port in plan.spec.outputs:
+            source = passthrough_input(graph, plan.node_id, plan.spec, port.type)
+            if source is not None:
+                outputs[port.name] = inputs[source]
+        return outputs
 
     # -- running --------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -249,6 +271,12 @@ class Executor:
                     upstream[parent] = await futures[parent]
                 stage.name = "gathering its inputs"
                 inputs = self._gather_inputs(graph, plan, upstream)
+                if plan.bypass:
+                    outputs = self.passthrough(graph, plan, inputs)
+                    result.bypassed.append(node_id)
+                    self._emit(NodeBypassed(run_id, node_id, outputs))
+                    future.set_result(outputs)
+                    return
                 outputs = await self._run_one(
                     plan,
                     inputs,
@@ -454,11 +482,18 @@ class Executor:
         """
         loop = asyncio.get_running_loop()
         found: dict[str, CachedResult] = {}
+        known: dict[str, dict[str, Any]] = {}  # outputs of the hits, and of bypassed nodes
         for plan in plans:
             parents = {e.src for e in graph.edges_into(plan.node_id)}
-            if plan.spec.always_run or any(p not in found for p in parents):
+            if any(p not in known for p in parents):
                 continue
-            upstream = {p: found[p].outputs for p in parents}
+            upstream = {p: known[p] for p in parents}
+            if plan.bypass:
+                gathered = self._gather_inputs(graph, plan, upstream)
+                known[plan.node_id] = self.passthrough(graph, plan, gathered)
+                continue
+            if plan.spec.always_run:
+                continue
             try:
                 key = await self._cache_key(
                     plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
@@ -473,6 +508,7 @@ class Executor:
                 continue
             if hit is not None:
                 found[plan.node_id] = CachedResult(key, hit[0], hit[1])
+                known[plan.node_id] = hit[0]
         return found
 
     async def _run_one(
@@ -601,6 +637,14 @@ class Executor:
                     if problem:
                         raise NodeError(f"{spec.id} {problem}")
         return {port.name: outputs[port.name] for port in spec.outputs}
+
+
+def _muted_target(graph: Graph, target: str) -> GraphError:
+    muted = sorted(a for a in graph.ancestors([target]) if graph.nodes[a].mode == MUTE)
+    if muted == [target]:
+        return GraphError("is muted: unmute it to run it", node=target)
+    names = ", ".join(repr(m) for m in muted if m != target)
+    return GraphError(f"cannot run: it is downstream of muted node {names}", node=target)
 
 
 class _NodeFailure(Exception):

@@ -1,13 +1,19 @@
 """The graph file: versioned JSON, deterministic on save, strict and precise on load.
 
-Layout of version 2::
+Layout of version 3::
 
-    {"format": "multimodal-studio.graph", "version": 2,
+    {"format": "multimodal-studio.graph", "version": 3,
      "nodes": {"<id>": {"type": "image.generate", "type_version": 1, "pack": "...",
-                        "params": {...}, "title": "..."}},
+                        "params": {...}, "title": "...", "mode": "bypass" | "mute"}},
      "edges": [{"from": "<id>", "out": "<port>", "to": "<id>", "in": "<port>", "order": 0}],
-     "layout": {"positions": {"<id>": [x, y]}, "groups": [{"title", "nodes", "color"}]},
+     "layout": {"positions": {"<id>": [x, y]}, "groups": [{"title", "nodes", "color"}],
+                "collapsed": ["<id>"], "colors": {"<id>": "#rrggbb"},
+                "reroutes": [{"from", "out", "to", "in", "order", "points": [[x, y]]}]},
      "meta": {...}}
+
+A node without "mode" runs normally. Version 3 added "mode" (a studio that ignored it would run
+a bypassed or muted node, so older studios must refuse these files) and the layout's collapsed
+nodes, colours and reroute dots.
 
 No field is ever imported or executed: type ids are looked up in the registry, nothing more.
 """
@@ -23,10 +29,20 @@ from typing import Any
 
 from studio.atomic import write_text_atomic
 from studio.errors import GraphError
-from studio.graph.model import NODE_ID_PATTERN, Edge, Graph, Group, Node
+from studio.graph.model import (
+    BYPASS,
+    COLOUR_PATTERN,
+    MUTE,
+    NODE_ID_PATTERN,
+    NORMAL,
+    Edge,
+    Graph,
+    Group,
+    Node,
+)
 
 FORMAT = "multimodal-studio.graph"
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a real graph is kilobytes; refuse junk before parsing it
 
 
@@ -55,7 +71,16 @@ def _migrate_1_to_2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _migrate_1_to_2}
+def _migrate_2_to_3(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 only added optional fields (node modes, more layout): every node runs."""
+    doc["version"] = 3
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+}
 
 
 # -- loading --------------------------------------------------------------------------------------
@@ -166,8 +191,15 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
         title = _expect(entry, "title", str, where, default=None)
         type_version = _expect(entry, "type_version", int, where, default=1)
         pack = _expect(entry, "pack", str, where, default=None)
+        mode = _expect(entry, "mode", str, where, default=NORMAL)
+        if mode not in (NORMAL, BYPASS, MUTE):
+            raise GraphError(
+                f"'mode' must be {BYPASS!r} or {MUTE!r}, got {mode!r}",
+                node=node_id,
+                path=f"{where}.mode",
+            )
         graph.nodes[node_id] = Node(
-            node_id, type_id, dict(params), title, type_version, pack, raw=dict(entry)
+            node_id, type_id, dict(params), title, type_version, pack, raw=dict(entry), mode=mode
         )
 
     edges = _expect(doc, "edges", list, "$", default=[])
@@ -212,10 +244,53 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
                 color=_expect(group, "color", str, where, default="#3a3f4b"),
             )
         )
+    _read_node_looks(graph, layout)
+    _read_reroutes(graph, layout)
     # "_" keys are runtime state (like "_path", where a save goes): never taken from a file.
     meta = _expect(doc, "meta", dict, "$", default={})
     graph.meta = {k: v for k, v in meta.items() if not k.startswith("_")}
     return graph
+
+
+def _read_node_looks(graph: Graph, layout: dict[str, Any]) -> None:
+    """Collapsed nodes and header colours; entries of nodes that no longer exist are dropped."""
+    for i, node_id in enumerate(_expect(layout, "collapsed", list, "$.layout", default=[])):
+        if not isinstance(node_id, str):
+            raise GraphError("a collapsed node is named by its id", path=f"$.layout.collapsed[{i}]")
+        if node_id in graph.nodes:
+            graph.collapsed.add(node_id)
+    for node_id, colour in _expect(layout, "colors", dict, "$.layout", default={}).items():
+        if not isinstance(colour, str) or not COLOUR_PATTERN.match(colour):
+            raise GraphError(
+                'a colour is "#rrggbb"', node=node_id, path=f"$.layout.colors.{node_id}"
+            )
+        if node_id in graph.nodes:
+            graph.colours[node_id] = colour.lower()
+
+
+def _read_reroutes(graph: Graph, layout: dict[str, Any]) -> None:
+    """The dots each wire is routed through; those of a wire that no longer exists are dropped."""
+    for i, entry in enumerate(_expect(layout, "reroutes", list, "$.layout", default=[])):
+        where = f"$.layout.reroutes[{i}]"
+        if not isinstance(entry, dict):
+            raise GraphError("a reroute entry must be an object", path=where)
+        edge = Edge(
+            dst=_expect(entry, "to", str, where),
+            dst_port=_expect(entry, "in", str, where),
+            order=_expect(entry, "order", int, where, default=0),
+            src=_expect(entry, "from", str, where),
+            src_port=_expect(entry, "out", str, where),
+        )
+        points = _expect(entry, "points", list, where)
+        for point in points:
+            if not (
+                isinstance(point, list)
+                and len(point) == 2
+                and all(_is_finite_number(v) for v in point)
+            ):
+                raise GraphError("a reroute point is [x, y]", path=f"{where}.points")
+        if edge in graph.edges and points:
+            graph.reroutes[edge] = [(float(x), float(y)) for x, y in points]
 
 
 def _is_finite_number(value: Any) -> bool:
@@ -252,13 +327,17 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
     nodes: dict[str, Any] = {}
     for node_id, node in graph.nodes.items():
         if node.unknown and node.raw is not None:
-            entry = dict(node.raw)
+            entry = dict(node.raw)  # kept as read; only what the canvas edits is written over it
+            entry.pop("mode", None)
+            entry.pop("title", None)
         else:
             entry = {"type": node.type, "type_version": node.type_version, "params": node.params}
-            if node.title:
-                entry["title"] = node.title
             if node.pack:
                 entry["pack"] = node.pack
+        if node.title:
+            entry["title"] = node.title
+        if node.mode != NORMAL:
+            entry["mode"] = node.mode
         nodes[node_id] = entry
     edges = [
         {"from": e.src, "out": e.src_port, "to": e.dst, "in": e.dst_port, "order": e.order}
@@ -270,13 +349,34 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         if n in graph.nodes
     }
     groups = [{"title": g.title, "nodes": sorted(g.nodes), "color": g.color} for g in graph.groups]
+    layout: dict[str, Any] = {"positions": positions, "groups": groups}
+    collapsed = sorted(n for n in graph.collapsed if n in graph.nodes)
+    if collapsed:
+        layout["collapsed"] = collapsed
+    colours = {n: c for n, c in graph.colours.items() if n in graph.nodes}
+    if colours:
+        layout["colors"] = colours
+    reroutes = [
+        {
+            "from": e.src,
+            "out": e.src_port,
+            "to": e.dst,
+            "in": e.dst_port,
+            "order": e.order,
+            "points": [[round(float(x), 1), round(float(y), 1)] for x, y in graph.reroutes[e]],
+        }
+        for e in sorted(graph.reroutes)
+        if e in graph.edges and graph.reroutes[e]
+    ]
+    if reroutes:
+        layout["reroutes"] = reroutes
     meta = {k: v for k, v in graph.meta.items() if not k.startswith("_")}
     return {
         "format": FORMAT,
         "version": CURRENT_VERSION,
         "nodes": nodes,
         "edges": edges,
-        "layout": {"positions": positions, "groups": groups},
+        "layout": layout,
         "meta": meta,
     }
 

@@ -10,6 +10,13 @@ from typing import Any
 from studio.errors import GraphError
 
 NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")  # \Z: no trailing newline
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}\Z")
+
+# How a node takes part in a run: "normal" runs it; "bypass" passes its first input of each
+# output's type straight through (the node itself does nothing); "mute" runs neither the node
+# nor anything downstream of it.
+NORMAL, BYPASS, MUTE = "normal", "bypass", "mute"
+NODE_MODES = (NORMAL, BYPASS, MUTE)
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Node:
     # back untouched.
     raw: dict[str, Any] | None = None
     unknown: bool = False
+    mode: str = NORMAL  # one of NODE_MODES
 
 
 @dataclass(frozen=True, order=True)
@@ -63,6 +71,11 @@ class Graph:
         self.edges: list[Edge] = []
         self.positions: dict[str, tuple[float, float]] = {}
         self.groups: list[Group] = []
+        # Layout only (the canvas), like positions: folded nodes, header colours, and the dots a
+        # wire is routed through.
+        self.collapsed: set[str] = set()
+        self.colours: dict[str, str] = {}
+        self.reroutes: dict[Edge, list[tuple[float, float]]] = {}
         self.meta: dict[str, Any] = {}
         self._listeners: list[Listener] = []
 
@@ -104,6 +117,8 @@ class Graph:
         for edge in removed:
             self.remove_edge(edge)
         self.positions.pop(node_id, None)
+        self.collapsed.discard(node_id)
+        self.colours.pop(node_id, None)
         for group in self.groups:
             if node_id in group.nodes:
                 group.nodes.remove(node_id)
@@ -129,6 +144,7 @@ class Graph:
 
     def remove_edge(self, edge: Edge) -> None:
         self.edges.remove(edge)
+        self.reroutes.pop(edge, None)
         self._emit("edge_removed", edge=edge)
 
     def set_param(self, node_id: str, name: str, value: Any) -> None:
@@ -138,6 +154,45 @@ class Graph:
     def move_node(self, node_id: str, position: tuple[float, float]) -> None:
         self.positions[node_id] = position
         self._emit("node_moved", node=node_id, position=position)
+
+    def set_mode(self, node_id: str, mode: str) -> None:
+        """Run the node normally, bypass it, or mute it (with everything downstream)."""
+        if mode not in NODE_MODES:
+            raise GraphError(f"unknown node mode {mode!r}", node=node_id)
+        self.nodes[node_id].mode = mode
+        self._emit("mode_changed", node=node_id, mode=mode)
+
+    def set_title(self, node_id: str, title: str | None) -> None:
+        """Name a node on the canvas (None or "" shows its type's title again)."""
+        self.nodes[node_id].title = title or None
+        self._emit("title_changed", node=node_id, title=title or None)
+
+    def set_collapsed(self, node_id: str, collapsed: bool) -> None:
+        if collapsed:
+            self.collapsed.add(node_id)
+        else:
+            self.collapsed.discard(node_id)
+        self._emit("collapsed_changed", node=node_id, collapsed=collapsed)
+
+    def set_colour(self, node_id: str, colour: str | None) -> None:
+        """A node's header colour ("#rrggbb"), or None for its category's colour."""
+        if colour is None:
+            self.colours.pop(node_id, None)
+        elif not COLOUR_PATTERN.match(colour):
+            raise GraphError(f"a colour is #rrggbb, not {colour!r}", node=node_id)
+        else:
+            self.colours[node_id] = colour.lower()
+        self._emit("colour_changed", node=node_id, colour=colour)
+
+    def set_reroutes(self, edge: Edge, points: list[tuple[float, float]]) -> None:
+        """The dots a wire passes through, in order from its output to its input."""
+        if edge not in self.edges:
+            raise GraphError("no such edge to route", node=edge.dst, port=edge.dst_port)
+        if points:
+            self.reroutes[edge] = list(points)
+        else:
+            self.reroutes.pop(edge, None)
+        self._emit("reroutes_changed", edge=edge, points=list(points))
 
     # -- queries ---------------------------------------------------------------------------------
     def edges_into(self, node_id: str, port: str | None = None) -> list[Edge]:
@@ -177,6 +232,10 @@ class Graph:
             seen.add(node_id)
             stack.extend(links.get(node_id, ()))
         return seen
+
+    def silenced(self) -> set[str]:
+        """Nodes that do not run: the muted ones and everything downstream of them."""
+        return self.descendants(n for n, node in self.nodes.items() if node.mode == MUTE)
 
     def find_cycle(self) -> list[str] | None:
         """Node ids forming a cycle, or None. Iterative, so deep graphs cannot overflow."""

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import GraphError
-from studio.graph.model import Graph, Node
-from studio.graph.types import can_connect
+from studio.graph.model import BYPASS, Graph, Node
+from studio.graph.types import PortType, can_connect
 
 if TYPE_CHECKING:
     from studio.api import NodeSpec
@@ -22,10 +22,13 @@ def validate_graph(
 ) -> list[GraphError]:
     """Every problem found (empty when the graph can run). Marks nodes of unknown types.
 
-    `only` limits the checks that matter for running to those nodes (run up to a node).
+    `only` limits the checks that matter for running to those nodes (run up to a node). Muted
+    nodes and their descendants never run, so nothing of theirs is checked; a bypassed node's own
+    params and inputs do not matter, only that it has an input to pass on to each output in use.
     """
     problems: list[GraphError] = []
-    wanted = set(graph.nodes) if only is None else only
+    wanted = (set(graph.nodes) if only is None else set(only)) - graph.silenced()
+    bypassed = {n for n in wanted if graph.nodes[n].mode == BYPASS}
     for node_id, node in sorted(graph.nodes.items()):
         spec = registry.get(node.type)
         node.unknown = spec is None
@@ -40,7 +43,7 @@ def validate_graph(
                     )
                 )
             continue
-        if node_id in wanted:
+        if node_id in wanted and node_id not in bypassed:
             problems.extend(_check_params(graph, node, spec, graph_dir))
 
     connected: dict[tuple[str, str], int] = {}
@@ -101,6 +104,9 @@ def validate_graph(
         spec = registry.get(wanted_node.type) if wanted_node else None
         if spec is None:
             continue
+        if node_id in bypassed:
+            problems.extend(_check_bypass(graph, node_id, spec, wanted))
+            continue
         for inp in spec.inputs:
             if not inp.optional and (node_id, inp.name) not in connected:
                 problems.append(
@@ -112,6 +118,36 @@ def validate_graph(
     cycle = graph.find_cycle()
     if cycle:
         problems.append(GraphError("the graph has a cycle: " + " -> ".join(cycle), node=cycle[0]))
+    return problems
+
+
+def passthrough_input(
+    graph: Graph, node_id: str, spec: NodeSpec, port_type: PortType
+) -> str | None:
+    """The input a bypassed node passes on to an output of `port_type`: its first connected input
+    of that very type (in the spec's order), or None."""
+    for inp in spec.inputs:
+        if inp.type == port_type and graph.edges_into(node_id, inp.name):
+            return inp.name
+    return None
+
+
+def _check_bypass(graph: Graph, node_id: str, spec: NodeSpec, wanted: set[str]) -> list[GraphError]:
+    """Each output that a running node reads needs an input of its type to pass through."""
+    problems = []
+    used = sorted({e.src_port for e in graph.edges_from(node_id) if e.dst in wanted})
+    for name in used:
+        out = spec.output(name)
+        if out is None or passthrough_input(graph, node_id, spec, out.type) is not None:
+            continue  # an unknown port is reported with its edge
+        problems.append(
+            GraphError(
+                f"is bypassed, but has no connected {out.type.value} input to pass on to its "
+                f"output {name!r}; connect one, or un-bypass the node",
+                node=node_id,
+                port=name,
+            )
+        )
     return problems
 
 
