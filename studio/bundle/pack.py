@@ -218,9 +218,10 @@ def _cached_results(
 
 
 def runnable_nodes(graph: Graph, registry: Any) -> list[str]:
-    """Nodes whose type and every ancestor's type are installed (a run can reach them)."""
+    """Nodes whose type and every ancestor's type are installed and that are not muted (or below
+    a muted node): the nodes a run can reach."""
     unknown = {n for n, node in graph.nodes.items() if registry.get(node.type) is None}
-    blocked = graph.descendants(unknown)
+    blocked = graph.descendants(unknown) | graph.silenced()
     return sorted(set(graph.nodes) - blocked)
 
 

@@ -220,3 +220,21 @@ def test_packing_is_atomic_and_repeatable(tmp_path, registry):
         assert zf.read("graph.json") == first_graph
     assert first.bytes == second.bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "c", "p.studiopack"]
+
+
+def test_a_graph_with_muted_and_bypassed_nodes_packs_its_cached_results(tmp_path, registry):
+    from studio.graph.model import BYPASS, MUTE
+
+    graph_path = make_project(tmp_path / "a")
+    graph = load_graph(graph_path)
+    graph.set_mode("prompt", BYPASS)  # the brief's text goes straight on to the stamp
+    graph.set_mode("stamp", MUTE)
+    save_graph(graph, graph_path)
+    cache = Cache(tmp_path / "cache")
+    made, _ = run(graph_path, registry, cache)
+    assert sorted(made.executed) == ["brief", "load"] and made.bypassed == ["prompt"]
+    info = pack_graph(
+        graph_path, tmp_path / "p.studiopack", with_results=True, registry=registry, cache=cache
+    )
+    # Muted nodes are no result to carry, and a bypassed node has none of its own.
+    assert info.results == ("brief", "load")

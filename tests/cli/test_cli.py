@@ -161,3 +161,20 @@ def test_the_real_command_runs_as_a_process(tmp_path):
         [sys.executable, "-m", "studio", "render"], capture_output=True, text=True, timeout=60
     )
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_render_skips_muted_nodes_and_passes_through_bypassed_ones(tmp_path, capsys):
+    from studio.graph.fileformat import load_graph
+
+    path = write_graph(tmp_path, template="{nope}")  # would fail if it ran
+    graph = load_graph(path)
+    graph.set_mode("prompt", "mute")
+    save_graph(graph, path)
+    assert main(["render", str(path)]) == 0
+    assert "1 ran" in capsys.readouterr().err
+    graph.set_mode("prompt", "bypass")
+    save_graph(graph, path)
+    assert main(["render", str(path), "--json"]) == 0
+    events = json_events(capsys.readouterr().out)
+    (bypassed,) = [e for e in events if e["event"] == "bypassed"]
+    assert bypassed["node"] == "prompt" and bypassed["outputs"]["text"].startswith("subject:")
