@@ -24,6 +24,10 @@ class NodeStatus:
     seconds: float | None = None
     # The result is usable but degraded (a font replaced, a damaged video shortened): a badge.
     warnings: list[str] = field(default_factory=list)
+    # The graph changed under the shown result (a param or upstream edit): it stays visible,
+    # dimmed, until a run that saw the edit replaces it. `stale_edit` is that edit's number.
+    stale: bool = False
+    stale_edit: int = 0
 
 
 class NodeStates(QObject):
@@ -35,6 +39,8 @@ class NodeStates(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._status: dict[str, NodeStatus] = {}
+        # Edits that made results stale, counted; a run remembers the count its snapshot saw.
+        self.edits = 0
 
     def get(self, node_id: str) -> NodeStatus:
         return self._status.get(node_id) or NodeStatus()
@@ -73,7 +79,25 @@ class NodeStates(QObject):
     def set_result(self, node_id: str, outputs: dict[str, Any]) -> None:
         status = self._status.setdefault(node_id, NodeStatus())
         status.outputs = dict(outputs)
+        if not outputs:
+            status.stale = False  # nothing shown, nothing out of date
         self.result_changed.emit(node_id)
+
+    def mark_stale(self, node_ids: list[str] | set[str]) -> None:
+        """An edit changed what these nodes would produce: their shown results are out of date."""
+        self.edits += 1
+        for node_id in node_ids:
+            status = self._status.get(node_id)
+            if status is not None and status.outputs:
+                status.stale, status.stale_edit = True, self.edits
+                self.status_changed.emit(node_id)
+
+    def clear_stale(self, node_id: str, edits_seen: int) -> None:
+        """A new result arrived from a graph that included every edit up to `edits_seen`."""
+        status = self._status.get(node_id)
+        if status is not None and status.stale and status.stale_edit <= edits_seen:
+            status.stale = False
+            self.status_changed.emit(node_id)
 
     def forget(self, node_id: str) -> None:
         if self._status.pop(node_id, None) is not None:

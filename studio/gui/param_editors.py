@@ -109,6 +109,8 @@ class NumberEditor(ParamEditor):
         self.value_edited.emit(int(value) if self.is_int else float(value), True)
 
     def set_value(self, value: Any) -> None:
+        if value == self.spin.value():
+            return  # the echo of a value being typed: resetting the text would eat "0." of "0.8"
         for widget in (self.spin, self.slider):
             if widget is not None:
                 widget.blockSignals(True)

@@ -76,6 +76,7 @@ class RunController(QObject):
     entry_finished = Signal(str, str)  # queue entry id, status
     event_received = Signal(object)  # every engine event, for anyone who wants it
     providers_ready = Signal()  # the engines are imported and the provider registry is built
+    edited = Signal(list)  # ids of the nodes whose result an edit changed (auto-run listens)
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class RunController(QObject):
         self.confirm_unknown_cost: Callable[[RunEstimate], bool] | None = None
         self._unknown_cost_accepted: set[tuple[str, frozenset[str]]] = set()
         self._cached_ids: set[str] = set()  # cache hits found by the last estimate
+        self._edits_seen: dict[str, int] = {}  # queue entry id -> states.edits at its snapshot
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.timeout.connect(lambda: spawn(self.estimate(), "estimating the run"))
@@ -187,6 +189,7 @@ class RunController(QObject):
             str(doc.path) if doc.path else None,
             sorted(chosen_outputs(doc.graph)),
         )
+        self._edits_seen[entry.id] = self.states.edits
         if self.busy:
             self.queue.add(entry)
             self.log_line.emit("info", f"Queued run ({label}); {len(self.queue.entries)} waiting")
@@ -261,6 +264,7 @@ class RunController(QObject):
             self.busy_changed.emit(False)
             self.run_finished.emit(status)
             self.entry_finished.emit(entry.id, status)
+            self._edits_seen.pop(entry.id, None)
             self.schedule_estimate()
             if self.queue.entries:
                 self.start_queue()
@@ -298,6 +302,7 @@ class RunController(QObject):
             states.set_progress(event.node, event.fraction, event.message)
         elif isinstance(event, NodePreview) and show:
             states.set_result(event.node, {LIVE_PREVIEW: event.value})
+            states.clear_stale(event.node, self._current_edits_seen())
         elif isinstance(event, NodeLog):
             self.log_line.emit("info", f"{node}: {event.message}")
         elif isinstance(event, NodeWarning):
@@ -308,11 +313,13 @@ class RunController(QObject):
             if show:
                 states.set_state(event.node, "cached")
                 states.set_result(event.node, event.outputs)
+                states.clear_stale(event.node, self._current_edits_seen())
             self.log_line.emit("info", f"{node}: from the cache")
         elif isinstance(event, NodeFinished):
             if show:
                 states.set_state(event.node, "done", seconds=event.seconds)
                 states.set_result(event.node, event.outputs)
+                states.clear_stale(event.node, self._current_edits_seen())
             self.log_line.emit("info", f"{node}: done in {event.seconds:.2f} s")
         elif isinstance(event, NodeFailed):
             if show:  # an old result would hide the error: the preview area shows it instead
@@ -341,9 +348,16 @@ class RunController(QObject):
             self._mark_stale(kind, details)
             self.schedule_estimate()
 
+    def _current_edits_seen(self) -> int:
+        return self._edits_seen.get(self.current.id, 0) if self.current is not None else 0
+
     def _mark_stale(self, kind: str, details: dict[str, Any]) -> None:
-        """An edit makes the shown state of the node and its descendants out of date."""
-        if self.busy or self.document is None:
+        """An edit makes the shown results of the node and its descendants out of date.
+
+        They stay visible, marked stale, until a run that includes the edit replaces them; a
+        run going on now took its snapshot before the edit, so its results stay stale too.
+        """
+        if self.document is None:
             return
         graph = self.document.graph
         if kind == "param_changed":
@@ -352,9 +366,13 @@ class RunController(QObject):
             roots = [details["edge"].dst]
         else:
             return
-        for node_id in graph.descendants(roots):
-            if self.states.get(node_id).state != "idle":
-                self.states.set_state(node_id, "idle")
+        affected = graph.descendants(roots)
+        if not self.busy:  # mid-run the states belong to the run
+            for node_id in affected:
+                if self.states.get(node_id).state != "idle":
+                    self.states.set_state(node_id, "idle")
+        self.states.mark_stale(affected)
+        self.edited.emit(sorted(affected))
 
     def schedule_estimate(self) -> None:
         self._estimate_timer.start(ESTIMATE_DELAY_MS)
@@ -368,6 +386,7 @@ class RunController(QObject):
         if doc is None or self.busy:
             return
         graph = doc.graph
+        edits = self.states.edits
         if not graph.nodes:
             self.summary_changed.emit("Empty graph: double-click or press Tab to add a node")
             return
@@ -381,12 +400,14 @@ class RunController(QObject):
             )
             return
         cached = await self.executor.cached_results(graph, plans, doc.graph_dir)
-        if doc is not self.document or self.busy:
-            return
+        if doc is not self.document or self.busy or self.states.edits != edits:
+            return  # an edit came meanwhile: the hits may be for the old graph; it re-estimates
         for node_id, hit in cached.items():
-            if self.states.get(node_id).state == "idle":
+            status = self.states.get(node_id)
+            if status.state == "idle" or status.stale:
                 self.states.set_state(node_id, "cached")
                 self.states.set_result(node_id, hit.outputs)
+                self.states.clear_stale(node_id, edits)
                 for warning in hit.provenance.get("warnings") or []:
                     self.states.add_warning(node_id, str(warning))
         self._cached_ids = set(cached)

@@ -143,3 +143,18 @@ def test_string_with_suggestions_offers_them_and_takes_free_text(qtbot, window):
     editor.line.setText("Rachel")
     editor.line.textEdited.emit("Rachel")  # an ElevenLabs voice, typed
     assert window.document.graph.nodes[node].params["voice"] == "Rachel"
+
+
+def test_typing_a_decimal_into_a_float_editor_keeps_every_key(qtbot, window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    node = window.add_node("image.title_card", (0.0, 0.0))
+    spin = window.inspector.editors["dim"].spin
+    spin.setFocus()
+    QTest.keySequence(spin, QKeySequence.StandardKey.SelectAll)
+    QTest.keyClicks(spin, "0.8")  # "0" is a valid value already: its echo must not eat "."
+    QTest.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.text() == "0.800"
+    assert window.document.graph.nodes[node].params["dim"] == 0.8

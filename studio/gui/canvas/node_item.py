@@ -129,8 +129,14 @@ class NodeItem(QGraphicsItem):
     # -- state and result -------------------------------------------------------------------------
     def set_status(self, status: NodeStatus) -> None:
         self.status = status
+        self._dim_if_stale()
         self._update_tooltip()
         self.update()
+
+    def _dim_if_stale(self) -> None:
+        if self.preview_item is not None:
+            stale = self.status is not None and self.status.stale
+            self.preview_item.setOpacity(style.STALE_PREVIEW_OPACITY if stale else 1.0)
 
     def set_preview(self, item: QGraphicsItem | None, key: Any) -> None:
         """Show a preview item (made by studio.gui.previews) inside the preview area."""
@@ -144,6 +150,7 @@ class NodeItem(QGraphicsItem):
         if item is not None:
             item.setParentItem(self)
             item.setPos(self.preview_rect.topLeft())
+            self._dim_if_stale()
         self.update()
 
     @property
@@ -151,7 +158,12 @@ class NodeItem(QGraphicsItem):
         return self._preview_key
 
     def _update_tooltip(self) -> None:
-        if self.status is not None and self.status.state == "failed" and self.status.error:
+        if self.status is not None and _badge(self.status) == "stale":
+            self.setToolTip(
+                f"<b>{self.title}: stale</b><br>An edit changed this node or its inputs; "
+                "the result shown is from before it. Run to refresh."
+            )
+        elif self.status is not None and self.status.state == "failed" and self.status.error:
             self.setToolTip(f"<b>{self.title} failed</b><br>{_escape(self.status.error)}")
         elif self.status is not None and self.status.warnings:
             lines = "".join(f"<br>⚠ {_escape(w)}" for w in self.status.warnings)
@@ -222,7 +234,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font("small"))
         badge_width = QFontMetricsF(font("small")).horizontalAdvance(badge) + 10 if badge else 0
         if badge:
-            colour = style.STATE_COLOURS[state]
+            colour = style.STATE_COLOURS["stale" if badge == "stale" else state]
             r = QRectF(self.width - badge_width - 6, 6, badge_width, style.HEADER_HEIGHT - 12)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(0, 0, 0, 90))
@@ -336,7 +348,11 @@ def _label(port: PortItem) -> str:
 
 
 def _badge(status: NodeStatus | None) -> str:
-    if status is None or status.state == "idle":
+    if status is None:
+        return ""
+    if status.stale and status.state not in ("queued", "running"):
+        return "stale"
+    if status.state == "idle":
         return ""
     if status.state == "running":
         return f"{round(status.fraction * 100)}%" if status.fraction is not None else "running"

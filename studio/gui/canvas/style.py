@@ -82,7 +82,9 @@ STATE_COLOURS: dict[str, QColor] = {
     "done": QColor("#4caf50"),
     "failed": QColor("#e05252"),
     "cancelled": QColor("#d59b3a"),
+    "stale": QColor("#b8a25a"),  # a result kept from before an edit (not a run state)
 }
+STALE_PREVIEW_OPACITY = 0.4
 
 GROUP_DEFAULT_COLOUR = "#3a3f4b"
 
