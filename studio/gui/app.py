@@ -113,6 +113,9 @@ def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
     # Worker threads (rendering, decoding) hold the GIL in turns of this length; the default
     # 5 ms lets a few busy workers starve the window for tens of milliseconds at a time.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    from studio.gui.collector import collect_on_main_thread
+
+    collect_on_main_thread(app)  # a collection on a worker thread could free Qt objects there
     loop = QEventLoop(app, already_running=already_running)
     loop.set_default_executor(_background_pool())
     asyncio.set_event_loop(loop)

@@ -27,6 +27,9 @@ def qloop(qapp):
         qapp.processEvents()  # let the cancellations run
         time.sleep(0.005)
     asyncio.events._set_running_loop(None)
+    from studio.gui.collector import stop_collecting_on_main_thread
+
+    stop_collecting_on_main_thread()  # tests without a Qt loop get Python's own collection back
     # Not loop.stop(): with no exec() running, its QApplication.exit() would leave Qt's
     # "quit now" flag set and starve the next test's loop. Mark it stopped, then close it.
     loop._QEventLoop__is_running = False
