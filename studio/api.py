@@ -461,3 +461,8 @@ from studio.providers.offline.speech import COMMON_VOICES as OFFLINE_VOICES  # n
 from studio.providers.offline.speech import voice_suggestions as offline_voices  # noqa: E402
 
 __all__ += ["OFFLINE_VOICES", "media", "offline_voices"]
+
+# Languages for translation and voices (`languages.language_name("fr")`, `find_translator`).
+from studio.providers import translation as languages  # noqa: E402
+
+__all__ += ["languages"]

@@ -11,6 +11,7 @@ from studio.api import (
     Param,
     PortType,
     SpeechRequest,
+    languages,
     offline_voices,
 )
 
@@ -20,9 +21,20 @@ async def run(ctx, inputs, params):
     if not text:
         raise NodeError("the text is empty: connect a text with something to say")
     provider = ctx.providers.get(params["provider"], Capability.SPEECH)
+    voice = params["voice"]
+    if params["language"].strip():
+        try:
+            code = languages.normalise_language(params["language"])
+        except languages.LanguageError as exc:
+            raise NodeError(str(exc)) from None
+        if provider.id == "offline":
+            # The offline engine takes a language for a voice: a Piper voice for it when one
+            # is installed, else eSpeak NG; it says which (and warns about eSpeak).
+            voice = languages.speech_language(code)
+        ctx.log(f"speaking {languages.language_name(code)}")
     request = SpeechRequest(
         text=text,
-        voice=params["voice"],
+        voice=voice,
         rate=params["rate"],
         pitch=params["pitch"],
         model=params["model"].strip() or None,
@@ -61,6 +73,15 @@ SPEC = NodeSpec(
             "installed, else eSpeak NG; +f3 is a female eSpeak variant). ElevenLabs: a voice "
             "name or id from your account. OpenAI: alloy, ash, coral, echo, fable, nova, onyx, "
             "sage or shimmer.",
+        ),
+        Param.string(
+            "language",
+            "",
+            suggestions=tuple(languages.LANGUAGES),
+            help="The language the text is in (fr, de, ja...); empty keeps the voice above. "
+            "Offline, it picks the voice: a Piper voice for that language when one is "
+            "installed, else eSpeak NG; the run log says which. ElevenLabs and OpenAI voices "
+            "speak many languages and keep the chosen voice.",
         ),
         Param.float(
             "rate",
