@@ -26,8 +26,10 @@ async def run(ctx, inputs, params):
             "image_motion",
             "quality",
             "loudness",
+            "reframe",
         )
     }
+    settings["clip_reframe"] = params["reframe_clips"]
     out = ctx.scratch / "timeline.mp4"
     try:
         result = await ctx.run_cpu(
@@ -77,12 +79,15 @@ SPEC = NodeSpec(
     id="compose.timeline",
     title="Timeline",
     category="Compose",
-    version=3,
+    version=4,
     run=run,
     help="Puts clips in order (images move with a gentle Ken Burns pan or zoom, videos play) "
     "with cuts or crossfades, lays the narration over music that fades in and out and dips "
     "under speech, and can burn in captions timed to the speech (to each spoken sentence when "
-    "the narration records them, as the offline voices do). Writes an MP4 (H.264 + AAC) "
+    "the narration records them, as the offline voices do). A clip of another shape than the "
+    "frame (a 16:9 clip in a 9:16 video) is cropped by a window that follows its faces or "
+    "its most salient region and glides without jitter (or as `reframe` says); captions keep "
+    "inside the platform's safe area. Writes an MP4 (H.264 + AAC) "
     "and the captions as SubRip (.srt) text.",
     inputs=(
         Input("clips", PortType.VISUAL_LIST, help="Images and videos, in the order they play."),
@@ -124,6 +129,20 @@ SPEC = NodeSpec(
             ("cover", "contain"),
             help="cover fills the frame and crops the overflow; contain shows the "
             "whole clip with black bars.",
+        ),
+        Param.choice(
+            "reframe",
+            "follow",
+            media.REFRAME_MODES,
+            help="How a clip of another shape than the frame is cropped: follow (a window "
+            "that follows faces, else what stands out, gliding smoothly), center, blur_fill "
+            "(the whole clip over a blurred copy of itself) or off (as `fit` says).",
+        ),
+        Param.string(
+            "reframe_clips",
+            "",
+            help="Per-clip reframing, by clip number: e.g. '2: center; 3: blur_fill; "
+            "4: anchor:0.2,0.5' (anchor X,Y from 0 to 1: 0 is the left or top edge).",
         ),
         Param.choice(
             "transition",

@@ -274,6 +274,35 @@ def caption_font_warning(font_path: Path | None = None) -> str | None:
     return resolve_font(24, font_path)[1]
 
 
+# -- safe areas ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SafeArea:
+    """Margins (fractions of the frame) that a platform's own buttons and text may cover."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+# Vertical video (Shorts, Reels, TikTok): the caption and description sit over the bottom fifth
+# and a column of buttons down the right side, so captions keep clear of both.
+VERTICAL_SAFE_AREA = SafeArea(top=0.10, bottom=0.22, left=0.06, right=0.14)
+FEED_SAFE_AREA = SafeArea(top=0.06, bottom=0.10, left=0.06, right=0.06)  # 4:5 and square feeds
+LANDSCAPE_SAFE_AREA = SafeArea(top=0.05, bottom=0.07, left=0.07, right=0.07)
+
+
+def safe_area_for(width: int, height: int) -> SafeArea:
+    """The caption-safe area of a frame of this shape: vertical (9:16 and taller than 2:3),
+    feed (4:5 to square), or landscape."""
+    aspect = width / height
+    if aspect < 0.7:
+        return VERTICAL_SAFE_AREA
+    if aspect < 1.2:
+        return FEED_SAFE_AREA
+    return LANDSCAPE_SAFE_AREA
+
+
 # -- burn-in -------------------------------------------------------------------------------------
 @dataclass
 class _Overlay:
@@ -287,10 +316,21 @@ class _Overlay:
 
 
 class CaptionBurner:
-    """Draws captions into I420 frames of one size; each caption is rendered once and cached."""
+    """Draws captions into I420 frames of one size; each caption is rendered once and cached.
 
-    def __init__(self, width: int, height: int, font_path: Path | None = None) -> None:
+    Captions are wrapped to the safe area's width and sit centred on it, just above its bottom
+    margin (`safe_area_for` the frame's shape unless one is given).
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        font_path: Path | None = None,
+        safe_area: SafeArea | None = None,
+    ) -> None:
         self.width, self.height = width, height
+        self.safe_area = safe_area or safe_area_for(width, height)
         self.font_size = max(10, round(min(width, height) * 0.05))
         self.font = load_font(self.font_size, font_path)
         self._cache: dict[str, _Overlay | None] = {}
@@ -337,11 +377,13 @@ class CaptionBurner:
 
         from studio.media.encode import i420_planes
 
-        lines = self._wrap(text, self.width * 0.86)
-        if not lines:
-            return None
+        safe = self.safe_area
         size = self.font_size
         pad, spacing = size // 2, size // 4
+        # The box (text and its padding) fits the safe width.
+        lines = self._wrap(text, self.width * (1.0 - safe.left - safe.right) - 2 * pad)
+        if not lines:
+            return None
         stroke = max(1, size // 18)
         draw_probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
         box = draw_probe.multiline_textbbox(
@@ -377,8 +419,10 @@ class CaptionBurner:
         a = np.round(alpha * 256 / 255).astype(np.uint16)
         ac = np.round(alpha_c * 256 / 255).astype(np.uint16)
         y_plane, u, v = (p.astype(np.uint16) for p in i420_planes(yuv, ow, oh))
-        x = ((self.width - ow) // 2) & ~1
-        y = max(0, self.height - oh - round(self.height * 0.07)) & ~1
+        # Centred on the safe area (clamped to the frame when a caption is wider than it).
+        middle = self.width * (safe.left + (1.0 - safe.left - safe.right) / 2)
+        x = min(max(0, round(middle - ow / 2)), self.width - ow) & ~1
+        y = max(0, self.height - oh - round(self.height * safe.bottom)) & ~1
         return _Overlay(
             x=x,
             y=y,

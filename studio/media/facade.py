@@ -29,6 +29,8 @@ RESOLUTION_PRESETS = ("1920x1080", "1080x1920", "1080x1080", "1280x720")
 FPS_CHOICES = ("24", "25", "30", "60")
 VIDEO_FORMATS = ("mp4", "webm", "gif")
 QUALITY_PRESETS = ("draft", "standard", "high")
+# How clips of another aspect are fitted (media.reframe); "anchor:X,Y" is also accepted.
+REFRAME_MODES = ("follow", "center", "blur_fill", "off")
 # Named loudness deliveries (media.loudness.DELIVERY_TARGETS): -14, -16 and -23 LUFS.
 LOUDNESS_TARGETS = ("online_video", "podcast", "broadcast")
 
@@ -154,8 +156,10 @@ def render_timeline(
 
     `settings` are the fields of `media.timeline.TimelineSettings` (clip_duration,
     fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
-    music_fade_out, duck_db, burn_captions, image_motion, quality, loudness). `narration_sentences`
-    (the speech artifact's meta "sentences") time the captions exactly. Returns a dict: path,
+    music_fade_out, duck_db, burn_captions, image_motion, quality, loudness, reframe,
+    clip_reframe); `clip_reframe` may be the text "2: center; 3: anchor:0.2,0.5".
+    `narration_sentences` (the speech artifact's meta "sentences") time the captions exactly.
+    Returns a dict: path,
     width, height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the
     user), warnings (damage in a clip, a replaced font, a soundtrack off its target: for
     `ctx.warn`), loudness_lufs and target_lufs.
@@ -164,6 +168,10 @@ def render_timeline(
     from studio.media.timeline import render_timeline as render
 
     width, height = preset_size(preset)
+    if isinstance(settings.get("clip_reframe"), str):
+        from studio.media.reframe import parse_clip_reframe
+
+        settings["clip_reframe"] = parse_clip_reframe(settings["clip_reframe"], len(clips))
     config = TimelineSettings(width=width, height=height, fps=int(fps), **settings)
     result = render(
         [Clip(Path(p), kind) for p, kind in clips],

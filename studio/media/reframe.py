@@ -30,7 +30,7 @@ Frames are streamed, never a whole video in memory; run it off the event loop (`
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,26 @@ class ReframeMode:
         if self.kind == "anchor":
             return f"anchor:{self.anchor[0]:g},{self.anchor[1]:g}"
         return self.kind
+
+
+def parse_clip_reframe(text: str, count: int | None = None) -> tuple[str, ...]:
+    """Per-clip overrides from "2: center; 3: anchor:0.2,0.5" (clip numbers from 1) as a tuple
+    with one entry per clip ("" where the clip keeps the format's reframing)."""
+    chosen: dict[int, str] = {}
+    for part in (text or "").replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        number, sep, mode = part.partition(":")
+        if not sep or not number.strip().isdigit() or int(number) < 1:
+            raise MediaError(
+                f"per-clip reframing is 'clip number: mode', like '2: center; 3: anchor:0.2,0.5' "
+                f"(got {part.strip()!r})"
+            )
+        if count is not None and int(number) > count:
+            raise MediaError(f"per-clip reframing names clip {int(number)}, but there are {count}")
+        chosen[int(number)] = str(ReframeMode.parse(mode))
+    size = max(chosen, default=0)
+    return tuple(chosen.get(n, "") for n in range(1, size + 1))
 
 
 # -- boxes and plans -----------------------------------------------------------------------------
@@ -376,7 +396,7 @@ def reframed_frames(
     fps: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     warnings: list[str] | None = None,
-) -> Iterator[np.ndarray]:
+) -> Generator[np.ndarray, None, None]:
     """The I420 frames (height*3/2, width) of `video` seen through the plan's windows.
 
     Use the same `fps` the plan was made with. Streams: one decoded frame at a time.

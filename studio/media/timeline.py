@@ -5,6 +5,11 @@ flat for any length. Frames are I420 (h*3/2, w) arrays throughout: Ken Burns war
 video clips decode straight to yuv420p, crossfades blend the planes and captions blend into the
 planes; no per-frame RGB conversion anywhere.
 
+Reframing: with `reframe` set (follow, center, blur_fill, anchor:X,Y; see media.reframe), every
+clip whose aspect differs from the output's is cropped by a window that follows its subject
+(or as the mode says) instead of the plain centred `fit`; `clip_reframe` overrides it clip by
+clip. Captions sit inside the safe area of the output's shape (media.captions.safe_area_for).
+
 Layout: clip i occupies frames [start_i, start_i + length_i); with crossfades the next clip starts
 `overlap` frames before the previous one ends, and the two are blended across those frames.
 """
@@ -68,6 +73,16 @@ class TimelineSettings:
     burn_captions: bool = True
     quality: str = "standard"
     loudness: str = "online_video"  # a delivery in media.loudness.DELIVERY_TARGETS
+    # How clips of another aspect are fitted: "off" (the plain `fit`), "follow" (a window that
+    # follows faces or the salient region), "center", "blur_fill" or "anchor:X,Y".
+    reframe: str = "off"
+    clip_reframe: tuple[str, ...] = ()  # per clip (clip 1 first): a mode, or "" for `reframe`
+
+    def reframe_of(self, index: int) -> str:
+        """The reframing of clip `index` (0-based): its own override, else the format's."""
+        if index < len(self.clip_reframe) and self.clip_reframe[index].strip():
+            return self.clip_reframe[index]
+        return self.reframe
 
 
 @dataclass
@@ -154,10 +169,15 @@ def clip_frames(
     A video shorter than its slot holds its last frame; a longer one is cut. Damaged frames of
     a video (skipped, the one before holds) are told in `warnings`.
     """
+    mode = settings.reframe_of(index)
     if clip.kind == "image":
         from studio.media.kenburns import ken_burns_frames, load_rgb
 
         rgb = load_rgb(clip.path)
+        if mode != "off":
+            from studio.media.reframe import reframe_still
+
+            rgb = reframe_still(rgb, width / height, mode)
         if settings.image_motion == "still":
             frames = ken_burns_frames(
                 rgb, width=width, height=height, frames=1, strength=0.0, fit=settings.fit
@@ -179,19 +199,9 @@ def clip_frames(
         return
     if clip.kind != "video":
         raise MediaError(f"a timeline clip must be an image or a video, not {clip.kind!r}")
-    from studio.media.video_io import iter_frames
-
     last = None
     produced = 0
-    frames = iter_frames(
-        clip.path,
-        width=width,
-        height=height,
-        fps=settings.fps,
-        fit=settings.fit,
-        pixel_format="yuv420p",
-        warnings=warnings,
-    )
+    frames = _video_frames(clip, length, settings, mode, width, height, warnings)
     try:
         for frame in frames:
             if produced == length:
@@ -206,6 +216,43 @@ def clip_frames(
     while produced < length:
         produced += 1
         yield last.copy()
+
+
+def _video_frames(
+    clip: Clip,
+    length: int,
+    settings: TimelineSettings,
+    mode: str,
+    width: int,
+    height: int,
+    warnings: list[str] | None,
+) -> Generator[np.ndarray, None, None]:
+    """A video clip's frames at the output size: reframed when its aspect differs and a
+    reframing is set, else fitted as `settings.fit` says."""
+    from studio.media.video_io import iter_frames
+
+    if mode != "off":
+        from studio.media.reframe import reframe_plan, reframed_frames, same_aspect, source_size
+
+        src_w, src_h = source_size(clip.path)
+        if not same_aspect(src_w, src_h, width / height):
+            plan = reframe_plan(
+                clip.path, width / height, mode, fps=settings.fps, max_frames=length
+            )
+            if warnings is not None:
+                warnings.extend(plan.warnings)
+            return reframed_frames(
+                clip.path, plan, width, height, fps=settings.fps, warnings=warnings
+            )
+    return iter_frames(
+        clip.path,
+        width=width,
+        height=height,
+        fps=settings.fps,
+        fit=settings.fit,
+        pixel_format="yuv420p",
+        warnings=warnings,
+    )
 
 
 def timeline_frames(
@@ -407,6 +454,14 @@ def _check_settings(settings: TimelineSettings) -> None:
         )
     if settings.fit not in ("cover", "contain"):
         raise MediaError(f"unknown fit {settings.fit!r} (known: cover, contain)")
+    from studio.media.reframe import ReframeMode
+
+    for index, mode in enumerate((settings.reframe, *settings.clip_reframe)):
+        try:
+            ReframeMode.parse(mode or "off")
+        except MediaError as exc:
+            where = f"clip {index}" if index else "the timeline"
+            raise MediaError(f"{where}: {exc}") from None
     if settings.transition_seconds < 0:
         raise MediaError("transition seconds cannot be negative")
     if settings.width > 7680 or settings.height > 7680:
