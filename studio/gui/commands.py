@@ -19,6 +19,7 @@ Position = tuple[float, float]
 
 MERGE_MOVE = 1
 MERGE_PARAM = 2
+MERGE_REROUTE = 3
 
 
 class NodeAddCommand(QUndoCommand):
@@ -43,6 +44,9 @@ class NodeRemoveCommand(QUndoCommand):
         self.position: Position | None = None
         self.edges: list[Edge] = []
         self.memberships: list[tuple[Group, int]] = []
+        self.reroutes: dict[Edge, list[Position]] = {}
+        self.collapsed = False
+        self.colour: str | None = None
 
     def redo(self) -> None:
         graph = self.document.graph
@@ -50,6 +54,11 @@ class NodeRemoveCommand(QUndoCommand):
         self.memberships = [
             (g, g.nodes.index(self.node_id)) for g in graph.groups if self.node_id in g.nodes
         ]
+        self.reroutes = {
+            e: list(p) for e, p in graph.reroutes.items() if self.node_id in (e.src, e.dst)
+        }
+        self.collapsed = self.node_id in graph.collapsed
+        self.colour = graph.colours.get(self.node_id)
         self.node, self.edges = graph.remove_node(self.node_id)
         if self.memberships:
             self.document.groups_changed.emit()
@@ -58,8 +67,14 @@ class NodeRemoveCommand(QUndoCommand):
         graph = self.document.graph
         assert self.node is not None
         graph.add_node(self.node, self.position)
+        if self.collapsed:
+            graph.set_collapsed(self.node_id, True)
+        if self.colour:
+            graph.set_colour(self.node_id, self.colour)
         for edge in sorted(self.edges):
             graph.connect(edge.src, edge.src_port, edge.dst, edge.dst_port, edge.order)
+            if edge in self.reroutes:
+                graph.set_reroutes(edge, self.reroutes[edge])
         for group, index in self.memberships:
             group.nodes.insert(index, self.node_id)
         if self.memberships:
@@ -95,13 +110,17 @@ class EdgeRemoveCommand(QUndoCommand):
     def __init__(self, document: Document, edge: Edge) -> None:
         super().__init__(f"Disconnect {edge.src}.{edge.src_port} → {edge.dst}.{edge.dst_port}")
         self.document, self.edge = document, edge
+        self.points: list[Position] = []
 
     def redo(self) -> None:
+        self.points = list(self.document.graph.reroutes.get(self.edge, []))
         self.document.graph.remove_edge(self.edge)
 
     def undo(self) -> None:
         e = self.edge
         self.document.graph.connect(e.src, e.src_port, e.dst, e.dst_port, e.order)
+        if self.points:
+            self.document.graph.set_reroutes(e, self.points)
 
 
 _ABSENT = object()
@@ -238,3 +257,106 @@ class GroupRenameCommand(QUndoCommand):
     def undo(self) -> None:
         self.group.title = self.old
         self.document.groups_changed.emit()
+
+
+class NodeModeSetCommand(QUndoCommand):
+    """Bypass, mute or run nodes normally (one step for the whole selection)."""
+
+    def __init__(self, document: Document, node_ids: list[str], mode: str) -> None:
+        words = {"bypass": "Bypass", "mute": "Mute", "normal": "Enable"}
+        count = len(node_ids)
+        super().__init__(f"{words.get(mode, mode)} {count} node{'s' if count != 1 else ''}")
+        self.document, self.mode = document, mode
+        self.old = {n: document.graph.nodes[n].mode for n in node_ids}
+
+    def redo(self) -> None:
+        for node_id in self.old:
+            self.document.graph.set_mode(node_id, self.mode)
+
+    def undo(self) -> None:
+        for node_id, mode in self.old.items():
+            self.document.graph.set_mode(node_id, mode)
+
+
+class NodeRenameCommand(QUndoCommand):
+    def __init__(self, document: Document, node_id: str, title: str | None) -> None:
+        super().__init__(f"Rename {node_id}")
+        self.document, self.node_id = document, node_id
+        self.title, self.old = title or None, document.graph.nodes[node_id].title
+
+    def redo(self) -> None:
+        self.document.graph.set_title(self.node_id, self.title)
+
+    def undo(self) -> None:
+        self.document.graph.set_title(self.node_id, self.old)
+
+
+class NodeCollapseCommand(QUndoCommand):
+    """Fold nodes to their title bar, or unfold them."""
+
+    def __init__(self, document: Document, node_ids: list[str], collapsed: bool) -> None:
+        super().__init__(f"{'Collapse' if collapsed else 'Expand'} {len(node_ids)} node(s)")
+        self.document, self.collapsed = document, collapsed
+        self.old = {n: n in document.graph.collapsed for n in node_ids}
+
+    def redo(self) -> None:
+        for node_id in self.old:
+            self.document.graph.set_collapsed(node_id, self.collapsed)
+
+    def undo(self) -> None:
+        for node_id, was in self.old.items():
+            self.document.graph.set_collapsed(node_id, was)
+
+
+class NodeColourSetCommand(QUndoCommand):
+    """Give nodes a header colour ("#rrggbb"), or None for their category's colour."""
+
+    def __init__(self, document: Document, node_ids: list[str], colour: str | None) -> None:
+        super().__init__(f"Colour {len(node_ids)} node(s)")
+        self.document, self.colour = document, colour
+        self.old = {n: document.graph.colours.get(n) for n in node_ids}
+
+    def redo(self) -> None:
+        for node_id in self.old:
+            self.document.graph.set_colour(node_id, self.colour)
+
+    def undo(self) -> None:
+        for node_id, colour in self.old.items():
+            self.document.graph.set_colour(node_id, colour)
+
+
+class EdgeRerouteCommand(QUndoCommand):
+    """Set the dots a wire passes through; the moves of one dot drag merge into one step."""
+
+    def __init__(
+        self,
+        document: Document,
+        edge: Edge,
+        points: list[Position],
+        text: str = "Move reroute dot",
+        drag_id: int | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.document, self.edge, self.drag_id = document, edge, drag_id
+        self.points = list(points)
+        self.old = list(document.graph.reroutes.get(edge, []))
+
+    def id(self) -> int:
+        return MERGE_REROUTE
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (
+            isinstance(other, EdgeRerouteCommand)
+            and self.drag_id is not None
+            and other.drag_id == self.drag_id
+            and other.edge == self.edge
+        ):
+            return False
+        self.points = list(other.points)
+        return True
+
+    def redo(self) -> None:
+        self.document.graph.set_reroutes(self.edge, self.points)
+
+    def undo(self) -> None:
+        self.document.graph.set_reroutes(self.edge, self.old)

@@ -12,6 +12,12 @@ from studio.gui.canvas.node_item import NodeItem
 NODE_ACTIONS: tuple[str | None, ...] = (
     "run_to",
     None,
+    "bypass",
+    "mute",
+    "collapse",
+    "rename",
+    "colour",
+    None,
     "copy",
     "cut",
     "duplicate",
@@ -49,13 +55,18 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
     for name in names:
         if name is None:
             menu.addSeparator()
+        elif name == "colour":
+            menu.addMenu(window.colour_menu)
         elif name in actions:
             menu.addAction(actions[name])
     return menu
 
 
 def _node_at(view: Any, pos: QPoint) -> NodeItem | None:
-    item = view.itemAt(pos)
-    while item is not None and not isinstance(item, NodeItem):
-        item = item.parentItem()
-    return item
+    """The node under `pos`, also when a wire (drawn above nodes) crosses it there."""
+    for item in view.items(pos):
+        while item is not None and not isinstance(item, NodeItem):
+            item = item.parentItem()
+        if item is not None:
+            return item
+    return None

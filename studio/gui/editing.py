@@ -14,9 +14,12 @@ from studio.gui.canvas import style
 from studio.gui.commands import (
     EdgeAddCommand,
     EdgeRemoveCommand,
+    EdgeRerouteCommand,
     GroupAddCommand,
     GroupRemoveCommand,
     NodeAddCommand,
+    NodeCollapseCommand,
+    NodeColourSetCommand,
     NodeMoveCommand,
     NodeRemoveCommand,
 )
@@ -103,6 +106,9 @@ def selection_to_json(document: Document, node_ids: list[str]) -> str:
         if node_id in graph.positions:
             part.positions[node_id] = graph.positions[node_id]
     part.edges = [e for e in graph.edges if e.src in chosen and e.dst in chosen]
+    part.collapsed = graph.collapsed & chosen
+    part.colours = {n: c for n, c in graph.colours.items() if n in chosen}
+    part.reroutes = {e: list(p) for e, p in graph.reroutes.items() if e in part.edges}
     part.groups = [
         Group(g.title, list(g.nodes), g.color)
         for g in graph.groups
@@ -155,20 +161,23 @@ def paste_json(
             node.pack,
             raw=dict(node.raw) if node.raw else None,
             unknown=document.registry.get(node.type) is None,
+            mode=node.mode,
         )
         x, y = part.positions.get(old_id, (0.0, 0.0))
         stack.push(NodeAddCommand(document, copy, (x + dx, y + dy)))
+        if old_id in part.collapsed:
+            stack.push(NodeCollapseCommand(document, [new_ids[old_id]], True))
+        if old_id in part.colours:
+            stack.push(NodeColourSetCommand(document, [new_ids[old_id]], part.colours[old_id]))
     for edge in sorted(part.edges):
-        stack.push(
-            EdgeAddCommand(
-                document,
-                new_ids[edge.src],
-                edge.src_port,
-                new_ids[edge.dst],
-                edge.dst_port,
-                edge.order,
-            )
+        add = EdgeAddCommand(
+            document, new_ids[edge.src], edge.src_port, new_ids[edge.dst], edge.dst_port, edge.order
         )
+        stack.push(add)
+        points = part.reroutes.get(edge)
+        if points and add.edge is not None:
+            moved = [(x + dx, y + dy) for x, y in points]
+            stack.push(EdgeRerouteCommand(document, add.edge, moved, "Paste reroute dots"))
     for group in part.groups:
         stack.push(
             GroupAddCommand(

@@ -225,10 +225,13 @@ class Inspector(QScrollArea):
         if status.state == "failed":
             self.error_label.setObjectName("Error")
             self.error_label.setText(f"Failed: {status.error}")
+        elif status.state == "skipped":  # not this node's fault: told, not in red
+            self.error_label.setObjectName("Warning")
+            self.error_label.setText(status.error[:1].upper() + status.error[1:])
         else:
             self.error_label.setObjectName("Warning")
             self.error_label.setText("\n".join(f"⚠ {w}" for w in status.warnings))
         # The theme's colour follows the object name only after a re-polish.
         self.error_label.style().unpolish(self.error_label)
         self.error_label.style().polish(self.error_label)
-        self.error_label.setVisible(status.state == "failed" or bool(status.warnings))
+        self.error_label.setVisible(status.state in ("failed", "skipped") or bool(status.warnings))

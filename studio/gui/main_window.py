@@ -46,6 +46,8 @@ GRAPH_FILTER = "Graphs and bundles (*.json *.studiopack);;Bundles (*.studiopack)
 
 class MainWindow(QMainWindow):
     recent_menu: QMenu  # made by build_menus
+    colour_menu: QMenu  # made by studio.gui.node_actions
+    finder: Any = None  # the Ctrl+F popup (studio.gui.find), made on first use
 
     def __init__(
         self,
@@ -370,8 +372,10 @@ class MainWindow(QMainWindow):
     def paste(self) -> None:
         from studio.errors import GraphError
 
+        pointer = self.view.pointer_scene_pos()  # at the mouse; else beside where it was copied
+        at = (pointer.x(), pointer.y()) if pointer is not None else None
         try:
-            created = editing.paste_json(self.document, QApplication.clipboard().text())
+            created = editing.paste_json(self.document, QApplication.clipboard().text(), at=at)
         except GraphError as exc:
             self.show_message(f"Nothing to paste: {exc}")
             return
@@ -381,6 +385,8 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes(editing.duplicate(self.document, self.scene.selected_node_ids()))
 
     def delete_selection(self) -> None:
+        if self.scene.selected_reroutes():
+            self.scene.remove_reroutes(self.scene.selected_reroutes())
         editing.delete(
             self.document,
             self.scene.selected_node_ids(),
@@ -440,8 +446,11 @@ class MainWindow(QMainWindow):
 
     def escape(self) -> None:
         """Esc: close the search, drop a dragged edge, or cancel the run."""
-        if self.search.isVisible():
+        finder = self.finder
+        if self.search.isVisible() or (finder is not None and finder.isVisible()):
             self.search.hide()
+            if finder is not None:
+                finder.hide()
         elif self.overlay.isVisible():
             self.overlay.hide()
         elif self.scene.edge_drag_active:

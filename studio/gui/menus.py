@@ -103,6 +103,10 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             act(f"distribute_{axis}", axis.capitalize(), lambda a=axis: window.distribute(a))
         )
 
+    from studio.gui.node_actions import install_node_actions
+
+    install_node_actions(window, actions, menu)
+
     menu = window.menuBar().addMenu("&View")
     menu.addAction(
         act("fit", "&Fit Selection (or All)", window.view.fit_selection, "F", "fit", context=CANVAS)
@@ -127,6 +131,9 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     snap = act("snap", "&Snap to Grid", window.options.set_snap, None, "grid", checkable=True)
     window.options.snap_changed.connect(snap.setChecked)
     menu.addAction(snap)
+    minimap = act("minimap", "&Minimap", window.view.minimap.setVisible, None, checkable=True)
+    minimap.setChecked(True)
+    menu.addAction(minimap)
     menu.addSeparator()
     for dock in window.docks.values():
         menu.addAction(dock.toggleViewAction())
@@ -143,8 +150,12 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             "run-to",
         )
     )
-    menu.addAction(act("cancel", "&Cancel", window.escape, "Esc", "stop"))
-    actions["cancel"].setEnabled(True)  # Esc also closes popups; the run part checks itself
+    # Cancel is enabled only while a run goes; Esc (which also closes popups) is its own action.
+    menu.addAction(act("cancel", "&Cancel Run\tEsc", window.runner.cancel, None, "stop"))
+    actions["cancel"].setIconText("Cancel")
+    actions["cancel"].setEnabled(window.runner.busy)
+    window.runner.busy_changed.connect(actions["cancel"].setEnabled)
+    window.addAction(act("escape", "Escape", window.escape, "Esc"))
     menu.addAction(act("start_queue", "Start &Queue", window.runner.start_queue))
     actions["run_to"].setEnabled(False)
 
@@ -171,6 +182,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         else:
             toolbar.addAction(actions[name])
     shortcut_tooltips(toolbar)
+    actions["cancel"].setToolTip("Cancel the run (Esc)")
     fill_recent_menu(window)
     return actions
 

@@ -11,7 +11,20 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-STATES = ("idle", "queued", "running", "cached", "done", "failed", "cancelled")
+STATES = (
+    "idle",
+    "queued",
+    "running",
+    "cached",
+    "done",
+    "failed",
+    "cancelled",
+    "skipped",  # not run because a node before it failed
+    "bypassed",  # passed its input on without running
+)
+# Progress can arrive after a node was cancelled (a worker thread's last report): it must not
+# bring the node back to "running".
+_CAN_PROGRESS = ("idle", "queued", "running")
 
 
 @dataclass
@@ -72,6 +85,8 @@ class NodeStates(QObject):
 
     def set_progress(self, node_id: str, fraction: float | None, message: str = "") -> None:
         status = self._status.setdefault(node_id, NodeStatus())
+        if status.state not in _CAN_PROGRESS:
+            return
         status.state = "running"
         status.fraction, status.message = fraction, message or status.message
         self.status_changed.emit(node_id)
@@ -98,6 +113,14 @@ class NodeStates(QObject):
         if status is not None and status.stale and status.stale_edit <= edits_seen:
             status.stale = False
             self.status_changed.emit(node_id)
+
+    def settle(self) -> list[str]:
+        """A run ended: nodes still queued or running did not finish; they become "cancelled".
+        Returns their ids."""
+        left = [n for n, s in self._status.items() if s.state in ("queued", "running")]
+        for node_id in left:
+            self.set_state(node_id, "cancelled")
+        return left
 
     def forget(self, node_id: str) -> None:
         if self._status.pop(node_id, None) is not None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from studio.engine.events import (
+    NodeBypassed,
     NodeCached,
     NodeCancelled,
     NodeFailed,
@@ -321,15 +322,24 @@ class RunController(QObject):
                 states.set_result(event.node, event.outputs)
                 states.clear_stale(event.node, self._current_edits_seen())
             self.log_line.emit("info", f"{node}: done in {event.seconds:.2f} s")
+        elif isinstance(event, NodeBypassed):
+            if show:
+                states.set_state(event.node, "bypassed")
+                states.set_result(event.node, event.outputs)
+                states.clear_stale(event.node, self._current_edits_seen())
         elif isinstance(event, NodeFailed):
             if show:  # an old result would hide the error: the preview area shows it instead
-                states.set_state(event.node, "failed", error=event.error)
+                # Skipped (a node before it failed) is not this node's failure.
+                state = "skipped" if event.upstream else "failed"
+                states.set_state(event.node, state, error=event.error)
                 states.set_result(event.node, {})
             self.log_line.emit("warning" if event.upstream else "error", f"{node}: {event.error}")
         elif isinstance(event, NodeCancelled):
             if show:
                 states.set_state(event.node, "cancelled")
         elif isinstance(event, RunFinished):
+            if show:
+                states.settle()  # nothing stays "running" once the run is over
             level = (
                 "info"
                 if event.status == "succeeded"
@@ -344,7 +354,14 @@ class RunController(QObject):
 
     # -- estimate: nodes to run, cache hits, cost; also shows cached results ----------------------
     def _on_model(self, kind: str, details: dict[str, Any]) -> None:
-        if kind in ("node_added", "node_removed", "edge_added", "edge_removed", "param_changed"):
+        if kind in (
+            "node_added",
+            "node_removed",
+            "edge_added",
+            "edge_removed",
+            "param_changed",
+            "mode_changed",  # bypass and mute change what the node and those after it make
+        ):
             self._mark_stale(kind, details)
             self.schedule_estimate()
 
@@ -360,7 +377,7 @@ class RunController(QObject):
         if self.document is None:
             return
         graph = self.document.graph
-        if kind == "param_changed":
+        if kind in ("param_changed", "mode_changed"):
             roots = [details["node"]]
         elif kind in ("edge_added", "edge_removed"):
             roots = [details["edge"].dst]

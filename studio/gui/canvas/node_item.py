@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem
 
 from studio.graph.types import PortType
+from studio.gui.canvas import node_looks as looks
 from studio.gui.canvas import style
 from studio.gui.canvas.port_item import PortItem
 from studio.gui.canvas.scene_of import graph_scene
@@ -40,6 +41,7 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.node = node
         self.spec = spec
+        self.graph = graph
         self.status: NodeStatus | None = None
         self.preview_item: QGraphicsItem | None = None
         self._preview_key: Any = None
@@ -60,11 +62,16 @@ class NodeItem(QGraphicsItem):
         self.preview_rect = QRectF(
             m, ports_bottom, self.width - 2 * m, style.PREVIEW_HEIGHT if has_preview else 0
         )
-        self.height = ports_bottom + (style.PREVIEW_HEIGHT + m if has_preview else 0)
+        self.full_height = ports_bottom + (style.PREVIEW_HEIGHT + m if has_preview else 0)
+        self.height = self.full_height
         self._bounds = QRectF(0, 0, self.width, self.height).adjusted(-2, -2, 2, 2)
         self._category_colour = (
             style.category_colour(spec.category) if spec else style.NODE_BODY_UNKNOWN
         )
+        self.collapsed = False
+        self.detailed = True
+        self.set_collapsed(node.id in graph.collapsed)
+        self.refresh_looks()
         self._update_tooltip()
 
     # -- structure --------------------------------------------------------------------------------
@@ -121,10 +128,38 @@ class NodeItem(QGraphicsItem):
         return [*self.inputs.values(), *self.outputs.values()]
 
     def set_detail(self, detailed: bool) -> None:
+        self.detailed = detailed
         for port in self.ports():
-            port.setVisible(detailed)
+            port.setVisible(detailed and not self.collapsed)
         if self.preview_item is not None:
-            self.preview_item.setVisible(detailed)
+            self.preview_item.setVisible(detailed and not self.collapsed)
+
+    # -- looks the user chose: mode, colour, folded -----------------------------------------------
+    @property
+    def header_colour(self) -> QColor:
+        chosen = self.graph.colours.get(self.node.id)
+        return QColor(chosen) if chosen else self._category_colour
+
+    def refresh_looks(self) -> None:
+        """Follow the model's mode, title and colour (bypassed and muted nodes are dimmed)."""
+        self.setOpacity(looks.MODE_OPACITY.get(self.node.mode, 1.0))
+        self._update_tooltip()
+        self.update()
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Fold to the title bar: ports gather at its ends, so wires stay attached."""
+        self.prepareGeometryChange()
+        self.collapsed = collapsed
+        self.height = style.HEADER_HEIGHT if collapsed else self.full_height
+        self._bounds = QRectF(0, 0, self.width, self.height).adjusted(-2, -2, 2, 2)
+        for ports, x in ((self.inputs, 0.0), (self.outputs, self.width)):
+            for i, port in enumerate(ports.values()):
+                port.setPos(x, style.HEADER_HEIGHT / 2 if collapsed else self._row_y(i))
+        self.set_detail(self.detailed)
+        for port in self.ports():
+            for edge in port.edges:
+                edge.refresh()
+        self.update()
 
     # -- state and result -------------------------------------------------------------------------
     def set_status(self, status: NodeStatus) -> None:
@@ -163,8 +198,9 @@ class NodeItem(QGraphicsItem):
                 f"<b>{self.title}: stale</b><br>An edit changed this node or its inputs; "
                 "the result shown is from before it. Run to refresh."
             )
-        elif self.status is not None and self.status.state == "failed" and self.status.error:
-            self.setToolTip(f"<b>{self.title} failed</b><br>{_escape(self.status.error)}")
+        elif self.status is not None and self.status.state in ("failed", "skipped"):
+            what = "failed" if self.status.state == "failed" else "was skipped"
+            self.setToolTip(f"<b>{self.title} {what}</b><br>{_escape(self.status.error)}")
         elif self.status is not None and self.status.warnings:
             lines = "".join(f"<br>⚠ {_escape(w)}" for w in self.status.warnings)
             self.setToolTip(f"<b>{self.title}: the result is usable, but</b>{lines}")
@@ -172,7 +208,10 @@ class NodeItem(QGraphicsItem):
             pack = f" from pack “{self.node.pack}”" if self.node.pack else ""
             self.setToolTip(f"{self.node.type}{pack} is not installed; the node is kept as is.")
         else:
-            self.setToolTip(f"<b>{self.spec.title}</b> ({self.spec.id})<br>{self.spec.help}")
+            self.setToolTip(
+                f"<b>{_escape(self.title)}</b> ({self.spec.id})<br>{self.spec.help}"
+                + looks.mode_note(self.node.mode)
+            )
 
     # -- painting ---------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -193,7 +232,8 @@ class NodeItem(QGraphicsItem):
         state = self.status.state if self.status else "idle"
         if lod < style.DETAIL_ZOOM:  # far out: a block in the category colour, nothing to read
             painter.fillRect(rect, style.NODE_BODY if self.spec else style.NODE_BODY_UNKNOWN)
-            painter.fillRect(QRectF(0, 0, self.width, style.HEADER_HEIGHT), self._category_colour)
+            painter.fillRect(QRectF(0, 0, self.width, style.HEADER_HEIGHT), self.header_colour)
+            looks.paint_mode(painter, rect, self.node.mode)
             if state != "idle" or self.isSelected():
                 colour = (
                     style.NODE_BORDER_SELECTED if self.isSelected() else style.STATE_COLOURS[state]
@@ -213,12 +253,18 @@ class NodeItem(QGraphicsItem):
         )
         clip = QPainterPath()
         clip.addRect(QRectF(0, 0, self.width, style.HEADER_HEIGHT))
-        painter.setBrush(self._category_colour)
+        painter.setBrush(self.header_colour)
+        if self.collapsed:  # the title bar is the whole node
+            header = QPainterPath()
+            header.addRoundedRect(rect, style.CORNER_RADIUS, style.CORNER_RADIUS)
+            clip = header
         painter.drawPath(header.intersected(clip))
+        looks.paint_mode(painter, rect, self.node.mode)
         self._paint_header_text(painter, state)
         self._paint_progress(painter, state)
-        self._paint_port_labels(painter)
-        if self.preview_rect.height() > 0 and self.preview_item is None:
+        if not self.collapsed:
+            self._paint_port_labels(painter)
+        if self.preview_rect.height() > 0 and self.preview_item is None and not self.collapsed:
             self._paint_empty_preview(painter, state)
         border, width = style.NODE_BORDER, 1.0
         if self.isSelected():
@@ -254,9 +300,10 @@ class NodeItem(QGraphicsItem):
             painter.setPen(style.WARNING_BADGE_TEXT)
             painter.drawText(r, Qt.AlignmentFlag.AlignCenter, mark)
             badge_width += mark_width + 4
+        pill = looks.paint_mode_pill(painter, 8.0, self.node.mode)  # "bypassed" / "muted"
         painter.setFont(font("title"))
         painter.setPen(style.NODE_TITLE_TEXT if self.spec else style.UNKNOWN_TEXT)
-        title_rect = QRectF(10, 0, self.width - 20 - badge_width, style.HEADER_HEIGHT)
+        title_rect = QRectF(10 + pill, 0, self.width - 20 - badge_width - pill, style.HEADER_HEIGHT)
         metrics = QFontMetricsF(font("title"))
         text = metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, title_rect.width())
         painter.drawText(
@@ -303,8 +350,8 @@ class NodeItem(QGraphicsItem):
         if self.spec is None:
             pack = f"pack “{self.node.pack}”" if self.node.pack else "its pack"
             text = f"{self.node.type}\nfrom {pack}, not installed.\nKept as is on save."
-        elif state == "failed" and self.status is not None:
-            painter.setPen(style.STATE_COLOURS["failed"].lighter(120))
+        elif state in ("failed", "skipped") and self.status is not None:
+            painter.setPen(style.STATE_COLOURS[state].lighter(120))
             text = self.status.error
         elif state == "running" and self.status is not None:
             text = self.status.message or "running…"

@@ -15,7 +15,13 @@ from studio.gui.canvas.edge_drag import EdgeDrag
 from studio.gui.canvas.edge_item import EdgeItem
 from studio.gui.canvas.group_item import GroupItem
 from studio.gui.canvas.node_item import NodeItem
-from studio.gui.commands import EdgeAddCommand, EdgeRemoveCommand, NodeMoveCommand
+from studio.gui.canvas.reroute_item import RerouteItem, insertion_index
+from studio.gui.commands import (
+    EdgeAddCommand,
+    EdgeRemoveCommand,
+    EdgeRerouteCommand,
+    NodeMoveCommand,
+)
 
 if TYPE_CHECKING:
     from studio.graph.model import Edge, Group
@@ -110,7 +116,7 @@ class GraphScene(QGraphicsScene):
         dst = dst_item.ensure_port(edge.dst_port, False)
         if src is None or dst is None:  # a port the spec no longer has: validation reports it
             return
-        item = EdgeItem(edge, src, dst)
+        item = EdgeItem(edge, src, dst, self.document.graph.reroutes.get(edge, []))
         self.addItem(item)
         self.edges[edge] = item
         src.update()
@@ -142,6 +148,19 @@ class GraphScene(QGraphicsScene):
                 x, y = details["position"]
                 item.setPos(x, y)
                 self._refresh_groups(details["node"])
+        elif kind in ("mode_changed", "title_changed", "colour_changed"):
+            item = self.nodes.get(details["node"])
+            if item is not None:
+                item.refresh_looks()
+        elif kind == "collapsed_changed":
+            item = self.nodes.get(details["node"])
+            if item is not None:
+                item.set_collapsed(details["collapsed"])
+                self._refresh_groups(details["node"])
+        elif kind == "reroutes_changed":
+            edge_item = self.edges.get(details["edge"])
+            if edge_item is not None:
+                edge_item.set_points(details["points"])
 
     def _rebuild_groups(self) -> None:
         for item in self.groups:
@@ -187,6 +206,11 @@ class GraphScene(QGraphicsScene):
 
     def selected_groups(self) -> list[Group]:
         return [i.graph_group for i in self.selectedItems() if isinstance(i, GroupItem)]
+
+    def selected_reroutes(self) -> list[tuple[Edge, int]]:
+        return [
+            (i.edge_item.edge, i.index) for i in self.selectedItems() if isinstance(i, RerouteItem)
+        ]
 
     def select_nodes(self, node_ids: list[str]) -> None:
         self.clearSelection()
@@ -292,6 +316,40 @@ class GraphScene(QGraphicsScene):
         stack.push(EdgeAddCommand(self.document, src, src_port, dst, dst_port))
         stack.endMacro()
         return True
+
+    # -- reroute dots (one undo step each; the moves of one drag merge) ---------------------------
+    def add_reroute(self, edge: Edge, at: QPointF) -> None:
+        item = self.edges.get(edge)
+        if item is None:
+            return
+        points = list(self.document.graph.reroutes.get(edge, []))
+        index = insertion_index(item.points(), at)
+        points.insert(index, (at.x(), at.y()))
+        self.document.push(EdgeRerouteCommand(self.document, edge, points, "Add reroute dot"))
+        self.clearSelection()
+        self.edges[edge].dots[index].setSelected(True)
+
+    def move_reroute(self, edge: Edge, index: int, to: QPointF, drag_id: int) -> None:
+        points = list(self.document.graph.reroutes.get(edge, []))
+        if index >= len(points) or points[index] == (to.x(), to.y()):
+            return
+        points[index] = (to.x(), to.y())
+        self.document.push(
+            EdgeRerouteCommand(self.document, edge, points, "Move reroute dot", drag_id)
+        )
+        self.edges[edge].dots[index].setSelected(True)
+
+    def remove_reroutes(self, dots: list[tuple[Edge, int]]) -> None:
+        by_edge: dict[Edge, set[int]] = {}
+        for edge, index in dots:
+            by_edge.setdefault(edge, set()).add(index)
+        stack = self.document.undo_stack
+        stack.beginMacro("Remove reroute dots")
+        for edge, indexes in by_edge.items():
+            points = self.document.graph.reroutes.get(edge, [])
+            kept = [p for i, p in enumerate(points) if i not in indexes]
+            stack.push(EdgeRerouteCommand(self.document, edge, kept, "Remove reroute dot"))
+        stack.endMacro()
 
     # -- background -------------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:

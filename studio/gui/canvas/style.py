@@ -25,9 +25,10 @@ ZOOM_MIN, ZOOM_MAX = 0.05, 4.0
 
 # -- z-order ----------------------------------------------------------------------------------
 Z_GROUP = -20.0
-Z_EDGE = -10.0
 Z_NODE = 0.0
 Z_NODE_SELECTED = 1.0
+# Wires above nodes (and group frames): a node dragged over a wire never hides it.
+Z_EDGE = 2.0
 Z_DRAGGED_EDGE = 50.0
 
 # -- colours ----------------------------------------------------------------------------------
@@ -83,6 +84,8 @@ STATE_COLOURS: dict[str, QColor] = {
     "failed": QColor("#e05252"),
     "cancelled": QColor("#d59b3a"),
     "stale": QColor("#b8a25a"),  # a result kept from before an edit (not a run state)
+    "skipped": QColor("#8b93a1"),  # not run because a node before it failed
+    "bypassed": QColor("#a855f7"),
 }
 STALE_PREVIEW_OPACITY = 0.4
 

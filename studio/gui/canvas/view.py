@@ -52,6 +52,11 @@ class GraphView(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._space_down = False
         self._last_mouse = QPointF()
+        self._pointer_inside = False
+        self.title_editor: QWidget | None = None  # the open rename editor (F2), if any
+        from studio.gui.canvas.minimap import Minimap
+
+        self.minimap = Minimap(self)
         self.set_scene(scene)
 
     def set_scene(self, scene: GraphScene) -> None:
@@ -60,6 +65,7 @@ class GraphView(QGraphicsView):
         self.resetTransform()
         self.centerOn(scene.nodes_rect().center() if scene.nodes else QPointF(0, 0))
         scene.set_detail(True)
+        self.minimap.attach(scene)
 
     def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
@@ -78,6 +84,7 @@ class GraphView(QGraphicsView):
         self.resetCachedContent()
         self.graph_scene().set_detail(self.zoom >= style.DETAIL_ZOOM)
         self.zoom_changed.emit(self.zoom)
+        self.minimap.schedule()
 
     def fit(self, rect: QRectF) -> None:
         if rect.isEmpty():
@@ -98,6 +105,31 @@ class GraphView(QGraphicsView):
         self.fit(
             self.graph_scene().nodes_rect(selected) if selected else self.graph_scene().nodes_rect()
         )
+
+    def frame(self, node_ids: list[str]) -> None:
+        """Bring nodes to the middle, zoomed so they are readable with some room around them."""
+        rect = self.graph_scene().nodes_rect(node_ids)
+        if rect.isEmpty():
+            return
+        self.fit(rect.adjusted(-240, -160, 240, 160))
+
+    def pointer_scene_pos(self) -> QPointF | None:
+        """Where the mouse is over the canvas, or None when it is elsewhere."""
+        if self._pointer_inside and self.viewport().rect().contains(self._last_mouse.toPoint()):
+            return self.mapToScene(self._last_mouse.toPoint())
+        return None
+
+    def leaveEvent(self, event) -> None:
+        self._pointer_inside = False
+        super().leaveEvent(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.schedule()
 
     def cursor_scene_pos(self) -> QPointF:
         local = self.mapFromGlobal(self.cursor().pos())
@@ -144,6 +176,7 @@ class GraphView(QGraphicsView):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         self._last_mouse = event.position()
+        self._pointer_inside = True
         if self._pan_from is not None:
             delta = event.position().toPoint() - self._pan_from
             self._pan_from = event.position().toPoint()
