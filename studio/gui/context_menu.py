@@ -59,6 +59,8 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
             menu.addMenu(window.colour_menu)
         elif name in actions:
             menu.addAction(actions[name])
+    if node is not None and getattr(window, "viewer", None) is not None:
+        window.viewer.add_node_actions(menu, node.node_id)  # view, reveal, save a copy, path
     return menu
 
 

@@ -82,6 +82,9 @@ class MainWindow(QMainWindow):
         self.warmed_up = False
         self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking, keep the autosave
         self._build_layout()
+        from studio.gui.viewer import install_viewer
+
+        self.viewer = install_viewer(self)  # before the menus: the View menu lists its dock
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         restore_window_state(self)  # size, place, docks: as left, fitted to this screen
         self._connect()

@@ -36,7 +36,10 @@ class AudioPreview(PreviewItem):
         self.start_fraction = 0.0  # where playback starts if the user clicked before playing
         self.wave_rect = QRectF(4, 4, size.width() - 8, size.height() - CONTROL_HEIGHT - 8)
         self.bar = PlaybackBar(size.width(), size.height() - CONTROL_HEIGHT)
-        self.setToolTip(f"{artifact.path.name}\nClick ▶ to play; click the waveform to seek.")
+        self.setToolTip(
+            f"{artifact.path.name}\nClick ▶ to play; click the waveform to seek; "
+            "double-click for the viewer."
+        )
         loader.load(
             ("wave", artifact.digest, BUCKETS),
             loader.waveform,

@@ -1,20 +1,17 @@
-"""Image preview: a thumbnail decoded off the event loop; double-click opens the full image."""
+"""Image preview: a thumbnail decoded off the event loop (a double-click opens the viewer)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSizeF, Qt
+from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 
 from studio.gui.previews import loader
 from studio.gui.previews.base import PreviewItem
 
 if TYPE_CHECKING:
     from studio.api import Artifact
-
-_viewers: list = []  # open full-size windows (kept alive until closed)
 
 
 class ImagePreview(PreviewItem):
@@ -23,7 +20,7 @@ class ImagePreview(PreviewItem):
         self.artifact = artifact
         self.count = count
         self.pixmap: QPixmap | None = None
-        self.setToolTip(_describe(artifact, count) + "\nDouble-click to open the full image.")
+        self.setToolTip(_describe(artifact, count) + "\nDouble-click to view it full size.")
         w, h = int(size.width() * 2), int(size.height() * 2)  # sharp on high-DPI screens
         loader.load(
             ("thumb", artifact.digest, w, h),
@@ -52,39 +49,6 @@ class ImagePreview(PreviewItem):
             self.paint_caption(
                 painter, f"1 of {self.count}", QRectF(4, self.size.height() - 18, 60, 16)
             )
-
-    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        open_full_view(self.artifact)
-        event.accept()
-
-
-def open_full_view(artifact: Artifact) -> None:
-    """A window showing the image at full size (scrollable), loaded off the event loop."""
-    from PySide6.QtWidgets import QLabel, QScrollArea
-
-    area = QScrollArea()
-    area.setWindowTitle(f"{artifact.path.name} — Multimodal Studio")
-    label = QLabel("loading…")
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    area.setWidget(label)
-    area.setWidgetResizable(True)
-    area.resize(900, 700)
-    area.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    _viewers.append(area)
-    area.destroyed.connect(lambda *_: _viewers.remove(area) if area in _viewers else None)
-
-    def show(image: QImage) -> None:
-        label.setPixmap(QPixmap.fromImage(image))
-        area.resize(min(image.width() + 24, 1400), min(image.height() + 24, 1000))
-
-    loader.load(
-        ("full", artifact.digest),
-        loader.full_image,
-        artifact.path,
-        on_done=show,
-        what=f"opening {artifact.path.name}",
-    )
-    area.show()
 
 
 def _fit(width: int, height: int, box: QRectF) -> QRectF:

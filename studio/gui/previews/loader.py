@@ -32,10 +32,12 @@ def load(
     on_done: Callable[[Any], None],
     what: str,
     on_error: Callable[[str], None] | None = None,
+    keep: bool = True,
 ) -> None:
     """Compute `function(*args)` in the preview pool (or take it from the cache), then `on_done`.
 
     A failure calls `on_error` (the preview shows it) and is also reported in the run log.
+    `keep=False` for big results (a full-size image): they are not kept in the cache.
     """
     if key in _CACHE:
         _CACHE.move_to_end(key)
@@ -50,9 +52,10 @@ def load(
             if on_error is not None:
                 on_error(str(exc) or type(exc).__name__)
             raise
-        _CACHE[key] = result
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        if keep:
+            _CACHE[key] = result
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
         on_done(result)
 
     spawn(work(), what)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,23 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Slot
 
 _unavailable: str | None = None
+_now_playing: weakref.ref[Any] | None = None
+
+
+def take_turn(player: Any) -> None:
+    """`player` starts playing: the one that played before pauses (one plays at a time).
+
+    Anything that plays (inline previews, the viewer) calls this first and has a
+    `pause_playback()` method.
+    """
+    global _now_playing
+    previous = _now_playing() if _now_playing is not None else None
+    if previous is not None and previous is not player:
+        try:
+            previous.pause_playback()
+        except RuntimeError:  # its Qt side is gone already: nothing plays there
+            pass
+    _now_playing = weakref.ref(player)
 
 
 def multimedia_error() -> str | None:
@@ -85,7 +103,11 @@ class Player(QObject):
         if self.playing:
             self.player.pause()
         else:
+            take_turn(self)
             self.player.play()
+
+    def pause_playback(self) -> None:
+        self.player.pause()
 
     def seek(self, fraction: float, duration_s: float) -> None:
         duration = self.player.duration() or int(duration_s * 1000)

@@ -27,7 +27,10 @@ class VideoPreview(PreviewItem):
         self.player: Player | None = None
         self.bar = PlaybackBar(size.width(), size.height() - CONTROL_HEIGHT)
         self.picture = QRectF(0, 0, size.width(), size.height() - CONTROL_HEIGHT)
-        self.setToolTip(f"{artifact.path.name}\nClick ▶ to play; click the bar to seek.")
+        self.setToolTip(
+            f"{artifact.path.name}\nClick ▶ to play; click the bar to seek; "
+            "double-click for the viewer."
+        )
         w, h = int(size.width() * 2), int(self.picture.height() * 2)
         loader.load(
             ("poster", artifact.digest, w, h),

@@ -1,0 +1,94 @@
+"""What a right-click offers on a result file: reveal it, save a copy elsewhere, copy its path."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QProcess, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
+
+# Asks where to save a copy: (parent, suggested path) -> chosen path or "" (tests replace it).
+AskPath = Callable[[QWidget | None, Path], str]
+
+
+def ask_save_path(parent: QWidget | None, suggested: Path) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, "Save a copy as", str(suggested))
+    return path
+
+
+class ResultActions:
+    """Builds the menu entries and does the work; `ask_path` and `notify` are the window's."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        notify: Callable[[str], None],
+        ask_path: AskPath = ask_save_path,
+    ) -> None:
+        self.parent = parent
+        self.notify = notify
+        self.ask_path = ask_path
+        self.copy_folder: Path | None = None  # where "save a copy" proposes first
+
+    def add_to(self, menu: QMenu, path: Path) -> None:
+        menu.addAction("Reveal in Folder", lambda: self.reveal(path))
+        menu.addAction("Save a Copy As…", lambda: self.save_copy(path))
+        menu.addAction("Copy Path", lambda: self.copy_path(path))
+
+    def reveal(self, path: Path) -> None:
+        """Show the file in the system's file manager (selected where the system can)."""
+        if sys.platform == "win32":
+            QProcess.startDetached("explorer.exe", [f"/select,{path}"])
+        elif sys.platform == "darwin":
+            QProcess.startDetached("open", ["-R", str(path)])
+        else:  # freedesktop has no portable "select this file": open its folder
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+        self.notify(f"Showing {path.parent}")
+
+    def copy_path(self, path: Path) -> None:
+        QApplication.clipboard().setText(str(path))
+        self.notify(f"Copied {path}")
+
+    def save_copy(self, path: Path) -> None:
+        """Ask where, then copy off the event loop (a video can be gigabytes)."""
+        folder = self.copy_folder or Path.home()
+        chosen = self.ask_path(self.parent, folder / path.name)
+        if not chosen:
+            return
+        target = Path(chosen)
+        if not target.suffix and path.suffix:
+            target = target.with_suffix(path.suffix)
+        self.copy_folder = target.parent
+        from studio.gui.app import in_background, spawn
+
+        async def copy() -> None:
+            await in_background(copy_file_atomic, path, target)
+            self.notify(f"Saved a copy as {target}")
+
+        spawn(copy(), f"saving a copy of {path.name} as {target}")
+
+
+def copy_file_atomic(source: Path, target: Path) -> None:
+    """Copy into a temp file beside the target, sync it, then rename: never a half file."""
+    from studio.atomic import fsync_dir
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        shutil.copymode(source, tmp)  # mkstemp made it private; a copy reads like its source
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(target.parent)
