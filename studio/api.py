@@ -51,6 +51,7 @@ __all__ = [
     "NodeSpec",
     "Output",
     "Param",
+    "PartStore",
     "PortType",
     "ProviderError",
     "RunContext",
@@ -351,6 +352,22 @@ class NodeSpec:
         }
 
 
+class PartStore(Protocol):
+    """Pieces of a node's work kept in the result cache under keys the node computes itself, so
+    a re-run after a small edit reuses the unchanged pieces (an export's encoded segments).
+
+    The key must name everything the piece depends on (a digest of the node's inputs and
+    settings for that piece, and a version of the code that makes it). Blocking calls: use them
+    from work running in `ctx.run_cpu`. `studio cache clear` empties it with the rest.
+    """
+
+    def get(self, key: str) -> Path | None:
+        """The stored file for `key` (checked against its digest), or None when absent."""
+
+    def put(self, key: str, path: Path) -> Path:
+        """Move the finished file at `path` into the cache under `key`; returns where it lives."""
+
+
 class RunContext(Protocol):
     """What a running node gets from the studio: its only channel to the app."""
 
@@ -398,6 +415,10 @@ class RunContext(Protocol):
 
     def resolve_path(self, relative: str) -> Path:
         """Resolve a file param against the graph's folder (refusing paths that escape it)."""
+
+    @property
+    def parts(self) -> PartStore:
+        """The keyed store for pieces of this node's work (see `PartStore`)."""
 
 
 # -- helpers shared by text nodes ------------------------------------------------------------------

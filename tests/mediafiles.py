@@ -44,13 +44,15 @@ def write_counter_video(
     fmt: str | None = None,
     width: int = 160,
     height: int = 96,
+    first: int = 0,
 ) -> Path:
-    """`count` frames at a constant `rate`, frame i showing the number i."""
+    """`count` frames at a constant `rate`, frame i showing the number first + i (mod 256)."""
     with av.open(str(path), "w", format=fmt) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for index in range(count):
-            frame = av.VideoFrame.from_ndarray(counter_image(index, width, height), "rgb24")
+            number = (first + index) % 256
+            frame = av.VideoFrame.from_ndarray(counter_image(number, width, height), "rgb24")
             frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))

@@ -6,7 +6,9 @@ from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, medi
 
 
 async def run(ctx, inputs, params):
-    clips = [(artifact.path, artifact.kind) for artifact in inputs.get("clips") or []]
+    clips = [
+        (artifact.path, artifact.kind, artifact.digest) for artifact in inputs.get("clips") or []
+    ]
     if not clips:
         raise NodeError("the timeline has no clips: connect at least one image or video")
     narration, music = inputs.get("narration"), inputs.get("music")
@@ -37,6 +39,9 @@ async def run(ctx, inputs, params):
             clips,
             out,
             scratch=ctx.scratch,
+            # Segments of the picture are kept in the cache: after an edit, only the segments it
+            # touches are encoded again (smart render).
+            parts=ctx.parts,
             narration=narration.path if narration else None,
             music=music.path if music else None,
             captions_text=inputs.get("captions"),
@@ -53,9 +58,14 @@ async def run(ctx, inputs, params):
     ctx.check_cancelled()
     for note in result["notes"]:
         ctx.log(note)
+    reused = result["segments"] - result["segments_encoded"]
+    ctx.log(
+        f"picture: {result['segments']} segments, {result['segments_encoded']} encoded, "
+        f"{reused} reused from the cache"
+    )
     for warning in result.get("warnings", ()):  # a damaged clip mended, sound dropped
         # The media layer names the cache file; the user knows the clip by its place.
-        names = {path.name: f"clip {n}" for n, (path, _kind) in enumerate(clips, start=1)}
+        names = {clip[0].name: f"clip {n}" for n, clip in enumerate(clips, start=1)}
         names.update(
             {a.path.name: label for label, a in (("narration", narration), ("music", music)) if a}
         )
@@ -66,6 +76,7 @@ async def run(ctx, inputs, params):
         key: result[key] for key in ("width", "height", "fps", "frames", "duration", "captions")
     }
     meta["quality"] = params["quality"]
+    meta["cues"] = result["cues"]  # the export writes them as .srt and .vtt beside the video
     # The export measures the delivered file against this target.
     meta["loudness_target"] = params["loudness"]
     meta["loudness_target_lufs"] = result["target_lufs"]
@@ -79,7 +90,7 @@ SPEC = NodeSpec(
     id="compose.timeline",
     title="Timeline",
     category="Compose",
-    version=4,
+    version=5,
     run=run,
     help="Puts clips in order (images move with a gentle Ken Burns pan or zoom, videos play) "
     "with cuts or crossfades, lays the narration over music that fades in and out and dips "
@@ -88,7 +99,9 @@ SPEC = NodeSpec(
     "frame (a 16:9 clip in a 9:16 video) is cropped by a window that follows its faces or "
     "its most salient region and glides without jitter (or as `reframe` says); captions keep "
     "inside the platform's safe area. Writes an MP4 (H.264 + AAC) "
-    "and the captions as SubRip (.srt) text.",
+    "and the captions as SubRip (.srt) text; an export writes them beside the video as .srt "
+    "and .vtt files. The picture is made in segments kept in the cache, so after an edit only "
+    "the seconds it touches are encoded again.",
     inputs=(
         Input("clips", PortType.VISUAL_LIST, help="Images and videos, in the order they play."),
         Input("narration", PortType.AUDIO, optional=True, help="The voice track."),

@@ -53,6 +53,7 @@ async def run(ctx, inputs, params):
     if result.get("note"):
         ctx.log(result["note"])
     ctx.log(f"wrote {target}")
+    subtitles = await write_subtitles(ctx, target, video.meta.get("cues"))
     loudness = result.get("loudness")
     if loudness is not None:
         _report_loudness(ctx, loudness, video.meta)
@@ -74,12 +75,28 @@ async def run(ctx, inputs, params):
         "duration": round(result["duration"], 3),
         "reencoded": result["reencoded"],
     }
+    if subtitles:
+        meta["subtitles"] = [str(path) for path in subtitles]
     if loudness is not None:
         meta["loudness_lufs"] = loudness["integrated_lufs"]
         meta["true_peak_dbtp"] = loudness["true_peak_dbtp"]
     exported = await ctx.store(stored, "video", meta)
     ctx.preview(exported)
     return {"video": exported}
+
+
+async def write_subtitles(ctx, target, cues):
+    """The timeline's captions as .srt and .vtt beside the exported file (none without cues)."""
+    if not cues:
+        return []
+    try:
+        written = await ctx.run_cpu(media.write_subtitles, target, cues)
+    except OSError as exc:
+        raise NodeError(
+            f"cannot write the subtitles beside {target.name}: {exc.strerror or exc}"
+        ) from None
+    ctx.log("subtitles: " + ", ".join(path.name for path in written))
+    return written
 
 
 def _report_loudness(ctx, loudness, source_meta):
@@ -109,13 +126,14 @@ SPEC = NodeSpec(
     id="export.video",
     title="Export Video",
     category="Export",
-    version=2,
+    version=3,
     run=run,
     always_run=True,
     help="Saves the video where you choose: MP4 (H.264 + AAC, plays everywhere), WebM (VP9 + "
     "Opus, for the web) or an animated GIF (small, no sound). The file appears only when it "
-    "is complete: a failed or cancelled export leaves nothing half-written behind. The "
-    "saved file's sound is measured (integrated loudness in LUFS and true peak, ITU-R "
+    "is complete: a failed or cancelled export leaves nothing half-written behind. When the "
+    "video has captions, they are written beside it as subtitle files (.srt and .vtt, same "
+    "name). The saved file's sound is measured (integrated loudness in LUFS and true peak, ITU-R "
     "BS.1770) and reported.",
     inputs=(Input("video", PortType.VIDEO, help="The video to save."),),
     outputs=(Output("video", PortType.VIDEO, "The exported file."),),

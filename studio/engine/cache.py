@@ -220,6 +220,34 @@ class Cache:
         return removed
 
 
+class CacheParts:
+    """The `PartStore` a node gets as `ctx.parts`: files kept under keys the node computes.
+
+    Each part is an ordinary cache entry (its file in `objects/`, checked against its digest on
+    every lookup) whose key is namespaced apart from node results, so nothing a node names can
+    collide with a result's key.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    @staticmethod
+    def _entry_key(key: str) -> str:
+        return hashlib.sha256(f"part\0{key}".encode()).hexdigest()
+
+    def get(self, key: str) -> Path | None:
+        hit = self._cache.lookup(self._entry_key(key))
+        if hit is None:
+            return None
+        stored = hit[0].get("file")
+        return stored.path if isinstance(stored, Artifact) else None
+
+    def put(self, key: str, path: Path) -> Path:
+        artifact = self._cache.ingest(Path(path), "part")
+        self._cache.put(self._entry_key(key), {"file": artifact}, {})
+        return artifact.path
+
+
 _DAMAGED = object()
 
 
@@ -236,4 +264,12 @@ def default_cache() -> Cache:
     return Cache(cache_dir() / "results")
 
 
-__all__ = ["Cache", "cache_key", "default_cache", "file_digest", "text_digest", "value_digest"]
+__all__ = [
+    "Cache",
+    "CacheParts",
+    "cache_key",
+    "default_cache",
+    "file_digest",
+    "text_digest",
+    "value_digest",
+]

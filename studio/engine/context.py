@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.api import Artifact
-from studio.engine.cache import Cache
+from studio.engine.cache import Cache, CacheParts
 from studio.engine.events import Event, NodeLog, NodePreview, NodeProgress, NodeWarning
 from studio.errors import Cancelled, GraphError, NodeError
 
@@ -161,6 +161,10 @@ class NodeContext:
         return await self._loop.run_in_executor(
             self._pool, self._cache.ingest, Path(path), kind, merged
         )
+
+    @property
+    def parts(self) -> CacheParts:
+        return CacheParts(self._cache)
 
     def resolve_path(self, relative: str) -> Path:
         from studio.graph.fileformat import resolve_asset

@@ -122,8 +122,10 @@ def cues_from_sentences(
     """Cues for `text` timed by the spoken sentences [(start, end, text), ...] of its narration.
 
     The caption text and the spoken text are matched character by character (spaces aside), so
-    the two may be split into sentences differently. Returns None when they are not the same
-    text (captions written apart from the narration): the caller times them another way.
+    the two may be split into sentences differently. Captions edited apart from the narration
+    (a typo fixed, a word shortened) but with as many sentences as were spoken are matched
+    sentence by sentence: each keeps its spoken sentence's time, so an edit moves no other
+    caption. Returns None when neither matches: the caller times them another way.
     """
     spans: list[tuple[float, float, int, int]] = []  # start, end, first char, char count
     chars = 0
@@ -137,8 +139,10 @@ def cues_from_sentences(
         spoken.append(letters)
         chars += len(letters)
     phrases = split_phrases(text)
-    if not spans or "".join(spoken) != "".join("".join(phrases).split()) or duration <= 0:
+    if not spans or duration <= 0:
         return None
+    if "".join(spoken) != "".join("".join(phrases).split()):
+        return _cues_by_sentence(text, [(s, e) for s, e, _, _ in spans], duration)
 
     def clock(position: int, is_end: bool) -> float:
         # The sentence holding this character (for an end, the one holding the character before).
@@ -157,6 +161,30 @@ def cues_from_sentences(
         start, end = min(start, duration), min(end, duration)
         if end > start:
             cues.append(Cue(round(start, 3), round(max(end, start + 0.05), 3), phrase))
+    return cues
+
+
+def _cues_by_sentence(
+    text: str, spans: Sequence[tuple[float, float]], duration: float
+) -> list[Cue] | None:
+    """Each written sentence over its spoken sentence's time (phrases share it by characters),
+    or None when the two do not have as many sentences."""
+    written = [part.strip() for part in _SENTENCE_END.split(" ".join(text.split()))]
+    written = [part for part in written if part]
+    if len(written) != len(spans):
+        return None
+    cues = []
+    for sentence, (start, end) in zip(written, spans, strict=True):
+        phrases = split_phrases(sentence)
+        total = sum(len(p) for p in phrases) or 1
+        done = 0
+        for phrase in phrases:
+            a = start + (end - start) * done / total
+            done += len(phrase)
+            b = start + (end - start) * done / total
+            a, b = min(a, duration), min(b, duration)
+            if b > a:
+                cues.append(Cue(round(a, 3), round(max(b, a + 0.05), 3), phrase))
     return cues
 
 

@@ -22,19 +22,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from studio.atomic import fsync_dir
 from studio.errors import Cancelled
+from studio.media.audio_feed import AUDIO_CHANNELS, AUDIO_RATE, AudioFeeder, samples_at
 from studio.media.errors import MediaError
 
 if TYPE_CHECKING:
     import numpy as np
-    from av.audio.stream import AudioStream
 
 FORMATS = ("mp4", "webm", "gif")
-AUDIO_RATE = 48000
-AUDIO_CHANNELS = 2
+__all__ = ["AUDIO_CHANNELS", "AUDIO_RATE"]  # re-exported: where callers have long found them
 
 
 @dataclass(frozen=True)
@@ -127,6 +126,50 @@ def temp_path_beside(target: Path) -> Path:
             return tmp
 
 
+def add_video_stream(
+    container: Any,
+    format: str,
+    quality: Quality,
+    fps: Fraction,
+    width: int,
+    height: int,
+    *,
+    forced_keyframes: bool = False,
+) -> Any:
+    """The video encoder stream of a container: H.264 (mp4), VP9 (webm) or GIF, at `quality`.
+
+    With `forced_keyframes`, a frame marked `pict_type = I` starts a new closed GOP (an IDR
+    frame for H.264): where an export's segments begin.
+    """
+    q = quality
+    if format == "mp4":
+        stream = container.add_stream("libx264", rate=fps)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"crf": str(q.h264_crf), "preset": q.h264_preset}
+        if forced_keyframes:
+            stream.options = {**stream.options, "forced-idr": "1"}
+        stream.thread_type = "FRAME"  # x264 frame threads: see the module docstring
+        stream.thread_count = 0
+    elif format == "webm":
+        stream = container.add_stream("libvpx-vp9", rate=fps)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {
+            "crf": str(q.vp9_crf),
+            "b": "0",
+            "deadline": "good",
+            "cpu-used": str(q.vp9_speed),
+            "row-mt": "1",
+        }
+        stream.thread_count = os.cpu_count() or 2
+    else:
+        stream = container.add_stream("gif", rate=fps)
+        stream.pix_fmt = "pal8"
+    stream.width, stream.height = width, height
+    if format != "gif":
+        _tag_bt601(stream.codec_context)
+    return stream
+
+
 class VideoEncoder:
     """Encode frames one by one into `path`; `close()` finishes and renames into place.
 
@@ -170,54 +213,22 @@ class VideoEncoder:
             self._container = av.open(
                 str(self._tmp), "w", format=muxer, container_options=container_options
             )
-            self._video = self._add_video_stream()
-            self._audio: AudioStream | None = None
-            self._audio_source: Iterator[np.ndarray] | None = None
+            self._video = add_video_stream(
+                self._container, self.format, self.quality, self.fps, self.width, self.height
+            )
+            self._audio: AudioFeeder | None = None
             if audio is not None and format != "gif":
-                self._audio = self._add_audio_stream()
-                self._audio_source = _audio_chunks(audio, audio_rate)
+                self._audio = AudioFeeder(
+                    self._container,
+                    format=format,
+                    kbps=self.quality.audio_kbps,
+                    aac_coder=self.quality.aac_coder,
+                    audio=audio,
+                    audio_rate=audio_rate,
+                )
         except BaseException:
             self._discard()
             raise
-        self._audio_pending: np.ndarray | None = None
-        self._audio_samples = 0  # samples already sent to the audio encoder
-
-    # -- setup ----------------------------------------------------------------------------------
-    def _add_video_stream(self) -> Any:
-        q = self.quality
-        if self.format == "mp4":
-            stream = self._container.add_stream("libx264", rate=self.fps)
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(q.h264_crf), "preset": q.h264_preset}
-            stream.thread_type = "FRAME"  # x264 frame threads: see the module docstring
-            stream.thread_count = 0
-        elif self.format == "webm":
-            stream = self._container.add_stream("libvpx-vp9", rate=self.fps)
-            stream.pix_fmt = "yuv420p"
-            stream.options = {
-                "crf": str(q.vp9_crf),
-                "b": "0",
-                "deadline": "good",
-                "cpu-used": str(q.vp9_speed),
-                "row-mt": "1",
-            }
-            stream.thread_count = os.cpu_count() or 2
-        else:
-            stream = self._container.add_stream("gif", rate=self.fps)
-            stream.pix_fmt = "pal8"
-        stream.width, stream.height = self.width, self.height
-        if self.format != "gif":
-            _tag_bt601(stream.codec_context)
-        return stream
-
-    def _add_audio_stream(self) -> AudioStream:
-        codec: Literal["aac", "libopus"] = "aac" if self.format == "mp4" else "libopus"
-        stream = self._container.add_stream(codec, rate=AUDIO_RATE)
-        stream.layout = "stereo"
-        stream.bit_rate = self.quality.audio_kbps * 1000
-        if codec == "aac":
-            stream.options = {"aac_coder": self.quality.aac_coder}
-        return stream
 
     # -- writing --------------------------------------------------------------------------------
     def write(self, frame: np.ndarray) -> None:
@@ -254,39 +265,7 @@ class VideoEncoder:
         if self._audio is not None:
             # Keep audio interleaved with video so the file plays while it streams and the
             # muxer never has to buffer minutes of one stream.
-            self._feed_audio(self._samples_at(self.frames_written))
-
-    def _samples_at(self, frames: int) -> int:
-        return round(frames / self.fps * AUDIO_RATE)
-
-    def _feed_audio(self, until: int) -> None:
-        import av
-        import numpy as np
-
-        stream = self._audio
-        if stream is None:  # callers feed sound only to a movie that has a sound stream
-            return
-        while self._audio_samples < until:
-            chunk = self._audio_pending
-            self._audio_pending = None
-            if chunk is None:
-                chunk = next(self._audio_source, None) if self._audio_source else None
-            if chunk is None:  # the soundtrack is shorter than the video: pad with silence
-                chunk = np.zeros(
-                    (AUDIO_CHANNELS, min(until - self._audio_samples, 4096)), np.float32
-                )
-                self._audio_source = None
-            need = until - self._audio_samples
-            if chunk.shape[1] > need:
-                chunk, self._audio_pending = chunk[:, :need], chunk[:, need:]
-            audio_frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(chunk), format="fltp", layout="stereo"
-            )
-            audio_frame.sample_rate = AUDIO_RATE
-            audio_frame.pts = self._audio_samples
-            audio_frame.time_base = Fraction(1, AUDIO_RATE)
-            self._container.mux(stream.encode(audio_frame))
-            self._audio_samples += chunk.shape[1]
+            self._audio.feed(samples_at(self.frames_written, self.fps))
 
     def close(self) -> Path:
         """Flush the encoders, finish the file and move it to `path`. Returns `path`."""
@@ -298,8 +277,7 @@ class VideoEncoder:
         try:
             self._container.mux(self._video.encode(None))
             if self._audio is not None:
-                self._feed_audio(self._samples_at(self.frames_written))
-                self._container.mux(self._audio.encode(None))
+                self._audio.finish(samples_at(self.frames_written, self.fps))
             self._container.close()
             with open(self._tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
@@ -466,61 +444,3 @@ def _gif_frame(rgb: np.ndarray) -> Any:
     # PyAV takes pal8 as (indices, palette); its stub only admits a single array.
     frame = (np.asarray(image), palette)
     return av.VideoFrame.from_ndarray(frame, format="pal8")  # type: ignore[arg-type]
-
-
-def _audio_chunks(
-    audio: Path | np.ndarray | Iterator[np.ndarray], rate: int
-) -> Iterator[np.ndarray]:
-    """Planar float32 stereo chunks (2, n) at 48 kHz, read lazily from a file or an array, or
-    taken as they come from an iterator of such chunks (a caller that decodes in its own way)."""
-    import numpy as np
-
-    if isinstance(audio, (str, Path)):
-        yield from _decode_audio_chunks(Path(audio))
-        return
-    if isinstance(audio, Iterator):
-        yield from audio
-        return
-    samples = np.asarray(audio, np.float32)
-    if samples.ndim == 1:
-        samples = samples[:, None]
-    if samples.shape[1] == 1:
-        samples = np.repeat(samples, 2, axis=1)
-    samples = samples[:, :2]
-    if rate != AUDIO_RATE:
-        samples = _resample_linear(samples, rate, AUDIO_RATE)
-    for start in range(0, len(samples), 48000):
-        yield np.ascontiguousarray(samples[start : start + 48000].T)
-
-
-def _resample_linear(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
-    import numpy as np
-
-    n_out = round(len(samples) * dst / src)
-    positions = np.arange(n_out) * (src / dst)
-    idx = np.arange(len(samples))
-    return np.stack(
-        [np.interp(positions, idx, samples[:, c]) for c in range(samples.shape[1])], axis=1
-    ).astype(np.float32)
-
-
-def _decode_audio_chunks(path: Path) -> Iterator[np.ndarray]:
-    import av
-
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot read the soundtrack {path.name}: {exc}") from None
-    with container:
-        if not container.streams.audio:
-            raise MediaError(f"{path.name} has no audio stream")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-        try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    yield out.to_ndarray()
-            for out in resampler.resample(None):
-                yield out.to_ndarray()
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"cannot decode the soundtrack {path.name}: {exc}") from None

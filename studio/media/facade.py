@@ -138,10 +138,11 @@ def load_video(
 
 
 def render_timeline(
-    clips: Sequence[tuple[Path, str]],
+    clips: Sequence[tuple[Path, str] | tuple[Path, str, str]],
     out: Path,
     *,
     scratch: Path,
+    parts: Any = None,
     narration: Path | None = None,
     music: Path | None = None,
     captions_text: str | None = None,
@@ -152,7 +153,7 @@ def render_timeline(
     should_stop: ShouldStop = None,
     **settings: Any,
 ) -> dict[str, Any]:
-    """Render clips [(path, 'image'|'video'), ...] + sound + captions into an MP4 at `out`.
+    """Render clips [(path, 'image'|'video'[, digest]), ...] + sound + captions into an MP4.
 
     `settings` are the fields of `media.timeline.TimelineSettings` (clip_duration,
     fit_to_narration, fit, transition, transition_seconds, music_volume_db, music_fade_in,
@@ -162,7 +163,9 @@ def render_timeline(
     Returns a dict: path,
     width, height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the
     user), warnings (damage in a clip, a replaced font, a soundtrack off its target: for
-    `ctx.warn`), loudness_lufs and target_lufs.
+    `ctx.warn`), loudness_lufs, target_lufs, cues ([[start, end, text], ...] for subtitle files),
+    segments and segments_encoded. With `parts` (`ctx.parts`), the picture's segments are kept
+    there and an unchanged one is reused, not encoded again (smart render).
     """
     from studio.media.timeline import Clip, TimelineSettings
     from studio.media.timeline import render_timeline as render
@@ -173,10 +176,13 @@ def render_timeline(
 
         settings["clip_reframe"] = parse_clip_reframe(settings["clip_reframe"], len(clips))
     config = TimelineSettings(width=width, height=height, fps=int(fps), **settings)
+    from studio.media.subtitles import cues_to_meta
+
     result = render(
-        [Clip(Path(p), kind) for p, kind in clips],
+        [Clip(Path(clip[0]), clip[1], clip[2] if len(clip) > 2 else "") for clip in clips],
         out,
         settings=config,
+        parts=parts,
         narration=narration,
         music=music,
         captions_text=captions_text,
@@ -196,8 +202,11 @@ def render_timeline(
         "notes": result.notes,
         "warnings": result.warnings,
         "captions": len(result.cues),
+        "cues": cues_to_meta(result.cues),
         "loudness_lufs": result.loudness_lufs,
         "target_lufs": result.target_lufs,
+        "segments": result.segments,
+        "segments_encoded": result.segments_encoded,
     }
 
 
@@ -224,6 +233,15 @@ def export_video(
         progress=progress,
         should_stop=should_stop,
     )
+
+
+def write_subtitles(target: Path, cues: Any) -> list[Path]:
+    """Write `target`.srt and `target`.vtt from cues [[start, end, text], ...] (a timeline's
+    `cues` meta), atomically; returns the files written ([] when there are no cues)."""
+    from studio.media.subtitles import cues_from_meta
+    from studio.media.subtitles import write_subtitles as write
+
+    return write(Path(target), cues_from_meta(cues))
 
 
 def clone_file(source: Path, target: Path) -> Path:

@@ -113,10 +113,12 @@ def ken_burns_frames(
     strength: float = 0.5,
     easing: str = "ease_in_out",
     fit: str = "cover",
+    first: int = 0,
 ) -> Iterator[np.ndarray]:
     """Yield `frames` I420 frames (height*3/2, width) of the camera moving over an RGB picture.
 
-    Width and height must be even. Strength 0 gives a still picture.
+    Width and height must be even. Strength 0 gives a still picture. With `first`, the move
+    starts there: frames first..frames-1 come out (an export re-making one of its segments).
     """
     import cv2
     import numpy as np
@@ -135,7 +137,7 @@ def ken_burns_frames(
         for p in i420_planes(canvas, cw, ch)
     ]
     ease = EASINGS[easing]
-    for index in range(frames):
+    for index in range(first, frames):
         t = ease(index / (frames - 1)) if frames > 1 else 0.0
         a, tx, ty = _camera(t, motion, cw, ch, width, height, extra)
         out = np.empty((height * 3 // 2, width), np.uint8)

@@ -396,10 +396,12 @@ def reframed_frames(
     fps: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     warnings: list[str] | None = None,
+    skip: int = 0,
 ) -> Generator[np.ndarray, None, None]:
     """The I420 frames (height*3/2, width) of `video` seen through the plan's windows.
 
-    Use the same `fps` the plan was made with. Streams: one decoded frame at a time.
+    Use the same `fps` the plan was made with. Streams: one decoded frame at a time. With
+    `skip`, the frames start there (an export re-making a segment inside the clip).
     """
     from studio.media.video_io import iter_frames
 
@@ -414,9 +416,10 @@ def reframed_frames(
         pixel_format="yuv420p",
         should_stop=should_stop,
         warnings=warnings,
+        skip=skip,
     )
     try:
-        for index, frame in enumerate(frames):
+        for index, frame in enumerate(frames, start=skip):
             if plan.mode.kind == "blur_fill":
                 yield blur_fill_i420(frame, src_w, src_h, width, height)
             else:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from studio.media.captions import Cue
+    from studio.media.segments import Parts
 
 RESOLUTION_PRESETS: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
@@ -52,6 +53,7 @@ class Clip:
 
     path: Path
     kind: str  # "image" or "video"
+    digest: str = ""  # sha256 of the file when the caller knows it (an artifact's digest)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class TimelineResult:
     warnings: list[str] = field(default_factory=list)  # degraded-but-usable: for ctx.warn
     loudness_lufs: float | None = None  # the soundtrack's integrated loudness, as measured
     target_lufs: float | None = None
+    segments: int = 0  # the picture's segments (smart render) ...
+    segments_encoded: int = 0  # ... and how many were encoded now, not reused
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,10 @@ def clip_frames(
     width: int,
     height: int,
     warnings: list[str] | None = None,
+    offset: int = 0,
 ) -> Generator[np.ndarray, None, None]:
-    """Exactly `length` fresh I420 frames of one clip at the output size and frame rate.
+    """Exactly `length - offset` fresh I420 frames of one clip at the output size and rate:
+    its frames offset..length-1 (`offset` > 0 when an export re-makes a segment inside it).
 
     A video shorter than its slot holds its last frame; a longer one is cut. Damaged frames of
     a video (skipped, the one before holds) are told in `warnings`.
@@ -183,7 +189,7 @@ def clip_frames(
                 rgb, width=width, height=height, frames=1, strength=0.0, fit=settings.fit
             )
             still = next(frames)
-            for _ in range(length):
+            for _ in range(offset, length):
                 yield still.copy()
             return
         yield from ken_burns_frames(
@@ -191,17 +197,22 @@ def clip_frames(
             width=width,
             height=height,
             frames=length,
-            motion=MOTION_CYCLE[index % len(MOTION_CYCLE)],
+            motion=clip_motion(index),
             strength=settings.motion_strength,
             easing="ease_in_out",
             fit=settings.fit,
+            first=offset,
         )
         return
     if clip.kind != "video":
         raise MediaError(f"a timeline clip must be an image or a video, not {clip.kind!r}")
+
+    def decoded(skip: int) -> Generator[np.ndarray, None, None]:
+        return _video_frames(clip, length, settings, mode, width, height, warnings, skip)
+
     last = None
-    produced = 0
-    frames = _video_frames(clip, length, settings, mode, width, height, warnings)
+    produced = offset
+    frames = decoded(offset)
     try:
         for frame in frames:
             if produced == length:
@@ -211,6 +222,13 @@ def clip_frames(
             yield frame
     finally:
         frames.close()
+    if last is None and offset:  # the segment lies in the held end of a short video
+        frames = decoded(0)
+        try:
+            for last in frames:  # noqa: B007 - the last frame decoded is the one that holds
+                pass
+        finally:
+            frames.close()
     if last is None:
         raise MediaError(f"{clip.path.name} has no frames to show")
     while produced < length:
@@ -226,9 +244,10 @@ def _video_frames(
     width: int,
     height: int,
     warnings: list[str] | None,
+    skip: int = 0,
 ) -> Generator[np.ndarray, None, None]:
     """A video clip's frames at the output size: reframed when its aspect differs and a
-    reframing is set, else fitted as `settings.fit` says."""
+    reframing is set, else fitted as `settings.fit` says; the first `skip` left out."""
     from studio.media.video_io import iter_frames
 
     if mode != "off":
@@ -242,7 +261,7 @@ def _video_frames(
             if warnings is not None:
                 warnings.extend(plan.warnings)
             return reframed_frames(
-                clip.path, plan, width, height, fps=settings.fps, warnings=warnings
+                clip.path, plan, width, height, fps=settings.fps, warnings=warnings, skip=skip
             )
     return iter_frames(
         clip.path,
@@ -252,7 +271,13 @@ def _video_frames(
         fit=settings.fit,
         pixel_format="yuv420p",
         warnings=warnings,
+        skip=skip,
     )
+
+
+def clip_motion(index: int) -> str:
+    """The Ken Burns move of the still at place `index`."""
+    return MOTION_CYCLE[index % len(MOTION_CYCLE)]
 
 
 def timeline_frames(
@@ -264,12 +289,15 @@ def timeline_frames(
     width: int | None = None,
     height: int | None = None,
     warnings: list[str] | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[np.ndarray]:
-    """The timeline's I420 frames in order: clips, crossfades and burned-in captions."""
+    """The timeline's I420 frames start..stop-1 in order: clips, crossfades, burned captions."""
     import cv2
 
     width = width or settings.width
     height = height or settings.height
+    stop = total if stop is None else min(stop, total)
     burner = None
     if cues and settings.burn_captions:
         from studio.media.captions import CaptionBurner
@@ -278,19 +306,24 @@ def timeline_frames(
     from studio.media.captions import cue_at
 
     open_sources: dict[int, Generator[np.ndarray, None, None]] = {}
+    # Clips that ended before `start` are never opened; one under way is opened part-way in.
     next_clip = 0
+    while next_clip < len(slots) and slots[next_clip].start + slots[next_clip].length <= start:
+        next_clip += 1
     cue_hint = 0
     try:
-        for g in range(total):
+        for g in range(start, stop):
             while next_clip < len(slots) and slots[next_clip].start <= g:
+                slot = slots[next_clip]
                 open_sources[next_clip] = clip_frames(
                     clips[next_clip],
                     next_clip,
-                    slots[next_clip].length,
+                    slot.length,
                     settings,
                     width,
                     height,
                     warnings,
+                    offset=g - slot.start,
                 )
                 next_clip += 1
             active = sorted(open_sources)
@@ -299,9 +332,13 @@ def timeline_frames(
                 frame = frames[0]
             else:  # a crossfade: the later clip fades in over the earlier one
                 a, b = active[-2], active[-1]
-                overlap = slots[a].start + slots[a].length - slots[b].start
-                alpha = (g - slots[b].start + 1) / (overlap + 1)
-                frame = cv2.addWeighted(frames[-2], 1.0 - alpha, frames[-1], alpha, 0.0)
+                frame = cv2.addWeighted(
+                    frames[-2],
+                    1.0 - crossfade_alpha(slots, a, b, g),
+                    frames[-1],
+                    crossfade_alpha(slots, a, b, g),
+                    0.0,
+                )
             for i in active:
                 if g + 1 >= slots[i].start + slots[i].length:
                     open_sources.pop(i).close()
@@ -315,6 +352,12 @@ def timeline_frames(
             source.close()
 
 
+def crossfade_alpha(slots: Sequence[Slot], a: int, b: int, g: int) -> float:
+    """How far clip `b` has faded in over clip `a` at frame `g`."""
+    overlap = slots[a].start + slots[a].length - slots[b].start
+    return (g - slots[b].start + 1) / (overlap + 1)
+
+
 # -- rendering -------------------------------------------------------------------------------------
 def render_timeline(
     clips: Sequence[Clip],
@@ -326,6 +369,7 @@ def render_timeline(
     captions_text: str | None = None,
     narration_sentences: Sequence[Sequence[Any]] | None = None,
     scratch: Path | None = None,
+    parts: Parts | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TimelineResult:
@@ -335,13 +379,19 @@ def render_timeline(
     captions exactly; without them, or for a caption text that is not the narration's, captions
     follow the narration's loudness.
 
+    The picture is made in segments (`media.picture`): with `parts` (the engine's part store),
+    a segment whose content is already there is reused and only changed ones are encoded; the
+    file is assembled by stream copy with the soundtrack encoded whole.
+
     Raises MediaError for bad input (no clips, a broken file, a bad duration) and Cancelled when
     `should_stop()` turns true; no file is left at `out` in either case.
     """
-    from studio.media.captions import cues_from_sentences, time_captions, to_srt
-    from studio.media.encode import Prefetch, VideoEncoder, even_size
+    from studio.media.captions import to_srt
+    from studio.media.encode import even_size
     from studio.media.loudness import delivery_target
-    from studio.media.mixing import build_soundtrack
+    from studio.media.picture import picture_segments, render_picture
+    from studio.media.segments import assemble
+    from studio.media.sound import mix_and_time
 
     _check_settings(settings)
     target = delivery_target(settings.loudness)
@@ -368,62 +418,55 @@ def render_timeline(
     duration = total / settings.fps
     report(0.0, "mixing the soundtrack")
     soundtrack_path = scratch / f".{out.stem}.soundtrack.wav"
+    made_here: list[Path] = []
     try:
-        soundtrack = build_soundtrack(
+        sound = mix_and_time(
             soundtrack_path,
             duration=duration,
+            settings=settings,
             narration=narration,
             music=music,
-            music_volume_db=settings.music_volume_db,
-            fade_in=settings.music_fade_in,
-            fade_out=settings.music_fade_out,
-            duck_db=settings.duck_db,
-            target_lufs=target.lufs,
+            captions_text=captions_text,
+            narration_sentences=narration_sentences,
             progress=lambda f: report(0.1 * f, "mixing the soundtrack"),
             check=check,
         )
-        warnings = list(soundtrack.warnings)
-        cues: list[Cue] | None = None
-        if captions_text and captions_text.strip():
-            if narration is not None and narration_sentences:
-                cues = cues_from_sentences(captions_text, narration_sentences, duration)
-                if cues is None:
-                    notes.append(
-                        "the captions are not the narration's text, so they follow the "
-                        "narration's loudness rather than its spoken sentences"
-                    )
-            if cues is None:
-                segments = soundtrack.speech_segments if narration is not None else None
-                cues = time_captions(captions_text, duration, segments)
-        cues = cues or []
-        if cues and settings.burn_captions:
-            from studio.media.captions import caption_font_warning
-
-            font_warning = caption_font_warning()
-            if font_warning:
-                warnings.append(font_warning)
-        frames = Prefetch(
-            timeline_frames(clips, slots, total, settings, cues, width, height, warnings)
+        notes += sound.notes
+        warnings = list(sound.warnings)
+        cues = sound.cues
+        segments = picture_segments(
+            clips, slots, total, settings, cues, width, height, keyed=parts is not None
         )
-        with VideoEncoder(
+        pictures = render_picture(
+            segments,
+            clips,
+            slots,
+            total,
+            settings,
+            cues,
+            width,
+            height,
+            scratch=scratch,
+            parts=parts,
+            warnings=warnings,
+            check=check,
+            progress=lambda f, m: report(None if f is None else 0.1 + 0.85 * f, m),
+        )
+        made_here = pictures.made_here
+        report(0.95, "joining the segments")
+        assemble(
+            segments,
+            pictures.paths,
             out,
-            width=width,
-            height=height,
             fps=settings.fps,
+            audio=sound.path,
             quality=settings.quality,
-            audio=soundtrack.path,
-        ) as encoder:
-            try:
-                for index, frame in enumerate(frames):
-                    if index % 5 == 0:
-                        check()
-                        if index % 15 == 0:
-                            report(0.1 + 0.9 * index / total, f"frame {index} of {total}")
-                    encoder.write(frame)
-            finally:
-                frames.close()
+            check=check,
+        )
     finally:
         soundtrack_path.unlink(missing_ok=True)
+        for path in made_here:
+            path.unlink(missing_ok=True)
     report(1.0, "done")
     return TimelineResult(
         path=out,
@@ -436,8 +479,10 @@ def render_timeline(
         srt=to_srt(cues),
         notes=notes,
         warnings=warnings,
-        loudness_lufs=soundtrack.loudness.integrated if soundtrack.loudness else None,
+        loudness_lufs=sound.loudness_lufs,
         target_lufs=target.lufs,
+        segments=len(segments),
+        segments_encoded=pictures.encoded,
     )
 
 

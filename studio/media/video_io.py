@@ -297,6 +297,7 @@ def iter_frames(
     pixel_format: str = "rgb24",
     should_stop: Callable[[], bool] | None = None,
     warnings: list[str] | None = None,
+    skip: int = 0,
 ) -> Generator[np.ndarray, None, None]:
     """Decode a video into upright, square-pixel frames, one at a time.
 
@@ -308,6 +309,8 @@ def iter_frames(
 
     A frame that fails to decode is skipped (the one before holds its time when resampling) and,
     once the video is read, told in `warnings`; a file that breaks off ends the frames there.
+    With `skip`, the first `skip` frames (of the output rate, with `fps`) are decoded but
+    neither converted nor yielded: a timeline re-making a segment in the middle of a clip.
     """
     if pixel_format not in PIXEL_FORMATS:
         raise MediaError(f"unknown pixel format {pixel_format!r}")
@@ -344,7 +347,9 @@ def iter_frames(
                 start = t
             t -= start
             if fps is None:
-                yield converter(frame)
+                if out_index >= skip:
+                    yield converter(frame)
+                out_index += 1
                 continue
             if pending is not None:
                 if t > pending_time:
@@ -352,8 +357,9 @@ def iter_frames(
                 shown = None
                 # Slots before the one this frame rounds to show the pending frame.
                 while out_index < nearest_slot(t, fps):
-                    shown = converter(pending) if shown is None else shown.copy()
-                    yield shown
+                    if out_index >= skip:
+                        shown = converter(pending) if shown is None else shown.copy()
+                        yield shown
                     out_index += 1
             pending, pending_time = frame, t
         if damage.count and warnings is not None:
@@ -364,8 +370,9 @@ def iter_frames(
             shown = None
             # The clip lasts `end` seconds: that many frames at the new rate, rounded the same way.
             while out_index < max(1, nearest_slot(end, fps)):
-                shown = converter(pending) if shown is None else shown.copy()
-                yield shown
+                if out_index >= skip:
+                    shown = converter(pending) if shown is None else shown.copy()
+                    yield shown
                 out_index += 1
         if converter is None:
             raise MediaError(f"{path.name} has no frames that decode")

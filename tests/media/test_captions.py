@@ -126,6 +126,27 @@ def test_captions_that_are_not_the_narration_are_not_timed_by_it() -> None:
     assert clipped is not None and max(c.end for c in clipped) == 8.0
 
 
+def test_captions_edited_apart_from_the_narration_keep_each_sentence_time() -> None:
+    """A typo fixed or a sentence reworded in the captions moves no other caption."""
+    spoken = [
+        (0.2, 1.9, "The lighthouse wakes at dusk."),
+        (2.4, 6.1, "Its beam sweeps the water."),
+        (6.6, 9.0, "Then night."),
+    ]
+    said = " ".join(text for _, _, text in spoken)
+    before = cues_from_sentences(said, spoken, 10.0)
+    edited = cues_from_sentences(said.replace("sweeps the water", "crosses the sea"), spoken, 10.0)
+    assert before is not None and edited is not None
+    assert [(c.start, c.end) for c in edited] == [(c.start, c.end) for c in before]
+    assert [c.text for c in edited] == [
+        "The lighthouse wakes at dusk.",
+        "Its beam crosses the sea.",
+        "Then night.",
+    ]
+    # A sentence more or less than was spoken: the sentences cannot be paired.
+    assert cues_from_sentences(said + " And dawn.", spoken, 10.0) is None
+
+
 def test_srt_is_numbered_with_comma_milliseconds(tmp_path: Path) -> None:
     cues = [Cue(0.0, 1.5, "Hello."), Cue(3661.25, 3662.0, "An hour later.")]
     expected = (
