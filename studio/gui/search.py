@@ -1,16 +1,84 @@
-"""Node search (double-click or Tab): fuzzy match over title, category and port types."""
+"""Node search (double-click or Tab): words of titles, help texts and synonyms, best first.
+
+"tts", "voice" or "narration" find Speech; "ken burns" finds Image to Video; "srt" finds the
+Timeline (it writes subtitles). Every word of the query must match the node somewhere; a match in
+the title counts most, then its id, category and port types, then its help texts. On a dropped
+wire, nodes whose first input takes it (or whose first output gives it) come first. When nothing
+matches, the closest node titles are offered instead.
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
 if TYPE_CHECKING:
     from studio.api import NodeSpec
     from studio.gui.canvas.edge_drag import PortFilter
+
+# What people type -> words the node texts use. Keys may be phrases ("ken burns").
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "tts": ("speech", "speaks"),
+    "text to speech": ("speech",),
+    "voice": ("speech",),
+    "voiceover": ("speech", "narration"),
+    "narration": ("speech",),
+    "narrate": ("speech", "narration"),
+    "read aloud": ("speech",),
+    "ken burns": ("image to video", "ken burns"),
+    "animate": ("image to video", "motion"),
+    "img2vid": ("image to video",),
+    "i2v": ("image to video",),
+    "caption": ("captions", "subtitles"),
+    "captions": ("subtitles",),
+    "subtitle": ("subtitles", "captions"),
+    "srt": ("subtitles", "captions"),
+    "mp4": ("export video", "mp4"),
+    "webm": ("export video",),
+    "gif": ("export video",),
+    "render": ("export",),
+    "save": ("export",),
+    "upscale": ("frame size", "resolution"),
+    "resize": ("frame size", "resolution"),
+    "soundtrack": ("music",),
+    "bgm": ("music",),
+    "score": ("music",),
+    "song": ("music",),
+    "llm": ("language model",),
+    "gpt": ("language model",),
+    "alt text": ("describe image",),
+    "vision": ("describe image",),
+    "txt2img": ("generate image",),
+    "text to image": ("generate image",),
+    "t2i": ("generate image",),
+    "picture": ("image",),
+    "photo": ("image",),
+    "audiogram": ("sound to video",),
+    "visualiser": ("sound to video",),
+    "visualizer": ("sound to video",),
+    "spectrum": ("sound to video",),
+    "slideshow": ("timeline",),
+    "montage": ("timeline",),
+    "sequence": ("timeline",),
+    "edit": ("timeline",),
+    "lower third": ("title card",),
+    "text overlay": ("title card",),
+    "import": ("load",),
+    "open": ("load",),
+    "translation": ("translate",),
+}
+PORT_WORDS = ("text", "image", "video", "audio", "visual")
+TITLE_WORD, TITLE_PREFIX, TITLE_PART = 100.0, 85.0, 60.0
+NAME_MATCH, HELP_MATCH = 50.0, 25.0
+SYNONYM_WEIGHT = 0.85
+FIRST_PORT_BONUS = 1000.0
 
 
 def fuzzy_score(query: str, text: str) -> float | None:
@@ -44,20 +112,161 @@ def search_text(spec: NodeSpec) -> str:
     return f"{spec.title} {spec.category} {spec.id} in {ins} out {outs}"
 
 
-def search_specs(
+@dataclass(frozen=True)
+class _Index:
+    """A spec's texts, lower-cased, as the search reads them."""
+
+    title: str
+    title_words: tuple[str, ...]
+    id: str
+    name: str  # id, category and port types
+    help: str
+    ins: frozenset[str]
+    outs: frozenset[str]
+
+
+@lru_cache(maxsize=4096)
+def _index(spec: NodeSpec) -> _Index:
+    helps = [spec.help]
+    helps += [f"{p.name} {p.title} {p.help}" for p in spec.params]
+    helps += [f"{p.name} {p.help}" for p in (*spec.inputs, *spec.outputs)]
+    title = spec.title.lower()
+    return _Index(
+        title=title,
+        title_words=tuple(re.findall(r"[a-z0-9]+", title)),
+        id=spec.id.lower(),
+        name=search_text(spec).lower().replace(spec.title.lower(), "", 1),
+        help=" ".join(helps).lower(),
+        ins=frozenset(p.type.value.rstrip("[]") for p in spec.inputs),
+        outs=frozenset(p.type.value.rstrip("[]") for p in spec.outputs),
+    )
+
+
+def _term_score(term: str, index: _Index) -> tuple[float, str]:
+    """How well one word (or phrase) matches a spec, and where: "title", "name", "help" or
+    "fuzzy" ((0, "") when it does not match)."""
+    if not term:
+        return 0.0, ""
+    if term == index.title:
+        return TITLE_WORD + 30, "title"
+    if " " not in term:
+        start = 15.0 if index.title.startswith(term) else 0.0  # "Prompt" before "Enhance Prompt"
+        if term in index.title_words:
+            return TITLE_WORD + start, "title"
+        if any(w.startswith(term) for w in index.title_words):
+            return TITLE_PREFIX + start, "title"
+    if term in index.title:
+        return TITLE_PART, "title"
+    if term in index.name:
+        return NAME_MATCH, "name"
+    if len(term) >= 3:
+        hits = len(re.findall(r"\b" + re.escape(term), index.help))
+        if hits:  # a word the help uses often says more about the node
+            return HELP_MATCH + min(hits - 1, 5), "help"
+    if len(term) >= 4 and " " not in term:  # "imgen": letters of the title or id, in order
+        fuzzy = max(
+            (f for f in (fuzzy_score(term, index.title), fuzzy_score(term, index.id)) if f),
+            default=0.0,
+        )
+        if fuzzy >= 2 * len(term):  # mostly runs of letters, not letters strewn about
+            return min(40.0, fuzzy), "fuzzy"
+    return 0.0, ""
+
+
+def _query_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The query's words (phrases that have synonyms kept whole), each with its synonyms."""
+    text = " ".join(query.lower().split())
+    terms: list[tuple[str, tuple[str, ...]]] = []
+    for phrase in sorted((k for k in SYNONYMS if " " in k), key=len, reverse=True):
+        if re.search(r"\b" + re.escape(phrase) + r"\b", text):
+            terms.append((phrase, SYNONYMS[phrase]))
+            text = re.sub(r"\b" + re.escape(phrase) + r"\b", " ", text)
+    terms += [(word, SYNONYMS.get(word, ())) for word in text.split()]
+    return terms
+
+
+def _port_constraints(terms: list[tuple[str, tuple[str, ...]]]) -> tuple[list, list]:
+    """'in image' / 'out audio' in the query: the node must take / give that type."""
+    words = [t for t, _ in terms]
+    wanted_in, wanted_out, rest = [], [], []
+    i = 0
+    while i < len(terms):
+        word = words[i]
+        if word in ("in", "out") and i + 1 < len(terms) and words[i + 1] in PORT_WORDS:
+            (wanted_in if word == "in" else wanted_out).append(words[i + 1])
+            i += 2
+            continue
+        rest.append(terms[i])
+        i += 1
+    return rest, [wanted_in, wanted_out]
+
+
+def score_spec(spec: NodeSpec, query: str) -> tuple[float, str] | None:
+    """(score, what matched beyond the title) for a query, or None when a word finds nothing."""
+    index = _index(spec)
+    terms, (wanted_in, wanted_out) = _port_constraints(_query_terms(query))
+    if any(t not in index.ins for t in wanted_in) or any(t not in index.outs for t in wanted_out):
+        return None
+    total = 50.0 * (len(wanted_in) + len(wanted_out))
+    because = ""
+    for term, synonyms in terms:
+        direct, where = _term_score(term, index)
+        scores = [(direct, term if where == "help" else "")]
+        scores += [(_term_score(s, index)[0] * SYNONYM_WEIGHT, s) for s in synonyms]
+        scores.sort(reverse=True)
+        best, via = scores[0]
+        if best <= 0:
+            return None
+        # The best reading counts; each further synonym that also fits adds a little.
+        total += best + 0.2 * sum(score for score, _ in scores[1:])
+        because = because or via
+    return total, because
+
+
+def _first_port_fits(spec: NodeSpec, port_filter: PortFilter) -> bool:
+    ports = spec.inputs if port_filter.from_output else spec.outputs
+    return bool(ports) and port_filter.accepts(ports[0].type)
+
+
+def rank_specs(
     specs: list[NodeSpec], query: str, port_filter: PortFilter | None = None
-) -> list[NodeSpec]:
-    """Specs matching the query (best first), limited to those that fit a dragged edge."""
+) -> list[tuple[NodeSpec, float, str]]:
+    """(spec, score, why) of the specs matching the query, best first, limited to those that fit
+    a dragged edge (those whose first port takes it first)."""
     found = []
     for spec in specs:
+        bonus = 0.0
         if port_filter is not None:
             ports = spec.inputs if port_filter.from_output else spec.outputs
             if not any(port_filter.accepts(p.type) for p in ports):
                 continue
-        score = fuzzy_score(query, search_text(spec))
-        if score is not None:
-            found.append((-score, spec.category, spec.title, spec))
-    return [entry[-1] for entry in sorted(found, key=lambda e: e[:3])]
+            bonus = FIRST_PORT_BONUS if _first_port_fits(spec, port_filter) else 0.0
+        scored = score_spec(spec, query) if query.strip() else (0.0, "")
+        if scored is None:
+            continue
+        score, why = scored
+        found.append((-(score + bonus), spec.category, spec.title, spec, why))
+    found.sort(key=lambda e: e[:3])
+    return [(spec, -neg, why) for neg, _c, _t, spec, why in found]
+
+
+def search_specs(
+    specs: list[NodeSpec], query: str, port_filter: PortFilter | None = None
+) -> list[NodeSpec]:
+    """Specs matching the query (best first), limited to those that fit a dragged edge."""
+    return [spec for spec, _score, _why in rank_specs(specs, query, port_filter)]
+
+
+def closest_specs(specs: list[NodeSpec], query: str, limit: int = 3) -> list[NodeSpec]:
+    """The specs whose titles (or title words) are spelled most like the query."""
+    query = query.lower().strip()
+
+    def likeness(spec: NodeSpec) -> float:
+        candidates = [spec.title.lower(), *_index(spec).title_words, spec.id.lower()]
+        return max(difflib.SequenceMatcher(None, query, c).ratio() for c in candidates)
+
+    ranked = sorted(specs, key=lambda s: (-likeness(s), s.title))
+    return [s for s in ranked[:limit] if likeness(s) > 0.3]
 
 
 class NodeSearch(QFrame):
@@ -75,8 +284,9 @@ class NodeSearch(QFrame):
         layout.setContentsMargins(6, 6, 6, 6)
         self.hint = QLabel()
         self.hint.setObjectName("SearchHint")
+        self.hint.setWordWrap(True)
         self.field = QLineEdit()
-        self.field.setPlaceholderText("Search nodes: title, category or port type…")
+        self.field.setPlaceholderText("Search nodes: a title, a word of its help, e.g. narration")
         self.results = QListWidget()
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -92,11 +302,6 @@ class NodeSearch(QFrame):
 
     def popup(self, at: QPoint, port_filter: PortFilter | None = None) -> None:
         self.port_filter = port_filter
-        if port_filter is None:
-            self.hint.setText("Add a node")
-        else:
-            side = "input" if port_filter.from_output else "output"
-            self.hint.setText(f"Nodes with an {side} for {port_filter.port_type.value}")
         parent = self.parentWidget()
         x = max(0, min(at.x(), parent.width() - self.width())) if parent else at.x()
         y = max(0, min(at.y(), parent.height() - self.height())) if parent else at.y()
@@ -107,17 +312,48 @@ class NodeSearch(QFrame):
         self.raise_()
         self.field.setFocus()
 
+    def _default_hint(self) -> str:
+        if self.port_filter is None:
+            return "Add a node"
+        side = "input" if self.port_filter.from_output else "output"
+        return f"Nodes with an {side} for {self.port_filter.port_type.value}"
+
     def refresh(self) -> None:
         self.results.clear()
-        for spec in search_specs(self.specs, self.field.text(), self.port_filter):
-            ins = ", ".join(p.type.value for p in spec.inputs) or "—"
-            outs = ", ".join(p.type.value for p in spec.outputs) or "—"
-            item = QListWidgetItem(f"{spec.title}    ·  {spec.category}   ({ins} → {outs})")
-            item.setData(Qt.ItemDataRole.UserRole, spec.id)
-            item.setToolTip(spec.help)
-            self.results.addItem(item)
+        query = self.field.text()
+        ranked = rank_specs(self.specs, query, self.port_filter)
+        for spec, _score, why in ranked:
+            self.results.addItem(self._item(spec, why))
+        self.hint.setText(self._default_hint())
+        if not ranked and query.strip():
+            pool = self.specs
+            if self.port_filter is not None:
+                pool = [s for s, _, _ in rank_specs(self.specs, "", self.port_filter)]
+            close = closest_specs(pool, query)
+            names = ", ".join(s.title for s in close)
+            self.hint.setText(
+                f"No node matches “{query.strip()}”."
+                + (f" Closest: {names}." if names else " Try a shorter word.")
+            )
+            for spec in close:
+                item = self._item(spec, "")
+                item.setText("≈ " + item.text())
+                item.setForeground(QColor("#9aa0aa"))
+                self.results.addItem(item)
         if self.results.count():
             self.results.setCurrentRow(0)
+
+    @staticmethod
+    def _item(spec: NodeSpec, why: str) -> QListWidgetItem:
+        ins = ", ".join(p.type.value for p in spec.inputs) or "—"
+        outs = ", ".join(p.type.value for p in spec.outputs) or "—"
+        text = f"{spec.title}    ·  {spec.category}   ({ins} → {outs})"
+        if why:
+            text += f"   — “{why}”"
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, spec.id)
+        item.setToolTip(spec.help)
+        return item
 
     def _activate(self, item: QListWidgetItem) -> None:
         self.hide()
