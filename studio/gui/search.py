@@ -129,7 +129,8 @@ class _Index:
 def _index(spec: NodeSpec) -> _Index:
     helps = [spec.help]
     helps += [f"{p.name} {p.title} {p.help}" for p in spec.params]
-    helps += [f"{p.name} {p.help}" for p in (*spec.inputs, *spec.outputs)]
+    helps += [f"{p.name} {p.help}" for p in spec.inputs]
+    helps += [f"{p.name} {p.help}" for p in spec.outputs]
     title = spec.title.lower()
     return _Index(
         title=title,
@@ -185,10 +186,15 @@ def _query_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
     return terms
 
 
-def _port_constraints(terms: list[tuple[str, tuple[str, ...]]]) -> tuple[list, list]:
+Terms = list[tuple[str, tuple[str, ...]]]
+
+
+def _port_constraints(terms: Terms) -> tuple[Terms, list[list[str]]]:
     """'in image' / 'out audio' in the query: the node must take / give that type."""
     words = [t for t, _ in terms]
-    wanted_in, wanted_out, rest = [], [], []
+    wanted_in: list[str] = []
+    wanted_out: list[str] = []
+    rest: Terms = []
     i = 0
     while i < len(terms):
         word = words[i]
