@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from studio.gui.commands import ParamSetCommand
 from studio.gui.param_editors import EDITORS, ParamEditor
+from studio.gui.param_links import ParamLinks
 
 if TYPE_CHECKING:
     from studio.api import Param
@@ -118,6 +119,7 @@ class Inspector(QScrollArea):
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         self.error_label: QLabel | None = None
+        self.links: ParamLinks | None = None
         states.status_changed.connect(self._status_changed)
         self._show_empty()
 
@@ -136,10 +138,12 @@ class Inspector(QScrollArea):
         self.setWidget(label)
         self.editors = {}
         self.error_label = None
+        self.links = None
 
     def show_node(self, node_id: str | None) -> None:
         """Build the editors for a node (None clears the inspector)."""
         self.node_id = node_id
+        self.links = None
         if node_id is None or self.document is None or node_id not in self.document.graph.nodes:
             self.node_id = None
             self._show_empty()
@@ -194,6 +198,8 @@ class Inspector(QScrollArea):
             column.addWidget(QLabel("This node has no settings."))
         column.addStretch(1)
         self.setWidget(page)
+        self.links = ParamLinks(self.document.graph, node_id, spec, self.editors)
+        self.links.refresh()  # sizes follow a preset; template variables are checked
         self._status_changed(node_id)
 
     def _make_editor(self, param: Param) -> ParamEditor:
@@ -215,6 +221,11 @@ class Inspector(QScrollArea):
             editor = self.editors.get(details["name"])
             if editor is not None:
                 editor.set_value(details["value"])
+        if self.links is not None and (
+            (kind == "param_changed" and details["node"] == self.node_id)
+            or (kind in ("edge_added", "edge_removed") and details["edge"].dst == self.node_id)
+        ):
+            self.links.refresh()
         elif kind == "node_removed" and details["node"].id == self.node_id:
             self.show_node(None)
 

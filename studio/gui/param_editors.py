@@ -33,6 +33,8 @@ from studio.gui.theme import icon
 SLIDER_STEPS = 1000
 VARIABLE = re.compile(r"(?<!\{)\{[A-Za-z_][A-Za-z0-9_]*\}(?!\})")
 VARIABLE_COLOUR = QColor("#e6c35c")
+UNKNOWN_VARIABLE_COLOUR = QColor("#ff6b6b")
+UNSET_VARIABLE_COLOUR = QColor("#e0a040")
 FILE_FILTERS = {
     "image": "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)",
     "video": "Videos (*.mp4 *.mov *.mkv *.webm *.avi *.m4v)",
@@ -175,13 +177,23 @@ class StringEditor(ParamEditor):
 
 
 class VariableHighlighter(QSyntaxHighlighter):
-    """Colours `{variables}` in a prompt template ({{ and }} are literal braces, not variables)."""
+    """Colours `{variables}` in a prompt template ({{ and }} are literal braces, not variables);
+    a name no input gives is red with a wavy underline, one whose input is not connected amber."""
+
+    unknown: frozenset[str] = frozenset()
+    unset: frozenset[str] = frozenset()
 
     def highlightBlock(self, text: str) -> None:
-        style = QTextCharFormat()
-        style.setForeground(VARIABLE_COLOUR)
-        style.setFontWeight(700)
         for match in VARIABLE.finditer(text):
+            name = match.group()[1:-1]
+            style = QTextCharFormat()
+            style.setFontWeight(700)
+            style.setForeground(VARIABLE_COLOUR)
+            if name in self.unknown or name in self.unset:
+                colour = UNKNOWN_VARIABLE_COLOUR if name in self.unknown else UNSET_VARIABLE_COLOUR
+                style.setForeground(colour)
+                style.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+                style.setUnderlineColor(colour)
             self.setFormat(match.start(), match.end() - match.start(), style)
 
 
@@ -198,8 +210,13 @@ class TextEditor(ParamEditor):
         self.highlighter = VariableHighlighter(self.edit.document())
         self.uses = QLabel()
         self.uses.setObjectName("Hint")
+        self.problems = QLabel()  # template variables that no input gives (see param_links)
+        self.problems.setObjectName("Error")
+        self.problems.setWordWrap(True)
+        self.problems.hide()
         column.addWidget(self.edit)
         column.addWidget(self.uses)
+        column.addWidget(self.problems)
         self._layout.addLayout(column)
         self.edit.textChanged.connect(self._changed)
 
@@ -218,6 +235,19 @@ class TextEditor(ParamEditor):
             self.edit.setPlainText(str(value))
             self.edit.blockSignals(False)
         self._show_uses(str(value))
+
+    def set_issues(self, issues: list[Any]) -> None:
+        """Mark the variables no input gives (red) or whose input is not connected (amber)."""
+        unknown = frozenset(i.name for i in issues if i.unknown)
+        unset = frozenset(i.name for i in issues if not i.unknown)
+        if (unknown, unset) != (self.highlighter.unknown, self.highlighter.unset):
+            self.highlighter.unknown, self.highlighter.unset = unknown, unset
+            self.highlighter.rehighlight()
+        self.problems.setText("\n".join(f"⚠ {i.message}" for i in issues))
+        self.problems.setObjectName("Error" if unknown else "Warning")
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+        self.problems.setVisible(bool(issues))
 
 
 class ChoiceEditor(ParamEditor):
