@@ -256,14 +256,11 @@ def write_srt(path: Path, cues: Sequence[Cue]) -> Path:
 
 # -- fonts ---------------------------------------------------------------------------------------
 def find_font() -> Path | None:
-    """The caption font shipped in `resources/fonts/` (None when the folder has none)."""
-    from studio.paths import resources_dir
+    """The caption font shipped in `resources/fonts/` (None when it is not there)."""
+    from studio.media.fonts import primary_font
 
-    folder = resources_dir() / "fonts"
-    if not folder.is_dir():
-        return None
-    fonts = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".ttf", ".otf"))
-    return fonts[0] if fonts else None
+    font = primary_font()
+    return font if font.is_file() else None
 
 
 def load_font(size: int, font_path: Path | None = None) -> Any:
@@ -277,6 +274,33 @@ def resolve_font(size: int, font_path: Path | None = None) -> tuple[Any, str | N
     A font that fails to load is replaced by the shipped DejaVu Sans, and a damaged or missing
     shipped font by Pillow's plain built-in font: captions still show, and the user is told.
     """
+    font, _path, warning = _resolve(size, font_path)
+    return font, warning
+
+
+def caption_chain(size: int, font_path: Path | None = None) -> Any:
+    """The `fonts.FontChain` captions are drawn with: the resolved font, then the system's
+    and the bundled fallbacks for the characters it lacks."""
+    from studio.media.fonts import FontChain
+
+    font, path, _ = _resolve(size, font_path)
+    return FontChain(size, path, font=font)
+
+
+def missing_glyphs_warning(texts: Sequence[str], font_path: Path | None = None) -> str | None:
+    """A sentence naming the characters of `texts` no font here can draw (None when all can)."""
+    missing = sorted(caption_chain(24, font_path).missing("".join(texts)))
+    if not missing:
+        return None
+    shown = " ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
+    return (
+        f"no font on this machine can draw {len(missing)} character(s) of the captions, so "
+        f"they show as boxes: {shown} (install a font for that script; the studio looks for "
+        "fonts through fontconfig)"
+    )
+
+
+def _resolve(size: int, font_path: Path | None) -> tuple[Any, Path | None, str | None]:
     from PIL import ImageFont
 
     failed: list[str] = []
@@ -288,12 +312,20 @@ def resolve_font(size: int, font_path: Path | None = None) -> tuple[Any, str | N
             failed.append(Path(path).name)
             continue
         if not failed:
-            return font, None
-        return font, f"the caption font {failed[0]} could not be loaded: captions use {path.name}"
+            return font, Path(path), None
+        return (
+            font,
+            Path(path),
+            f"the caption font {failed[0]} could not be loaded: captions use {path.name}",
+        )
     wanted = failed[0] if failed else "shipped in resources/fonts"
-    return ImageFont.load_default(size), (
-        f"the caption font {wanted} could not be loaded: captions use Pillow's plain built-in "
-        "font (reinstall the studio to get DejaVu Sans back)"
+    return (
+        ImageFont.load_default(size),
+        None,
+        (
+            f"the caption font {wanted} could not be loaded: captions use Pillow's plain built-in "
+            "font (reinstall the studio to get DejaVu Sans back)"
+        ),
     )
 
 
@@ -360,7 +392,7 @@ class CaptionBurner:
         self.width, self.height = width, height
         self.safe_area = safe_area or safe_area_for(width, height)
         self.font_size = max(10, round(min(width, height) * 0.05))
-        self.font = load_font(self.font_size, font_path)
+        self.fonts = caption_chain(self.font_size, font_path)
         self._cache: dict[str, _Overlay | None] = {}
 
     def burn(self, frame: np.ndarray, text: str) -> np.ndarray:
@@ -385,18 +417,7 @@ class CaptionBurner:
         return frame
 
     def _wrap(self, text: str, max_width: float) -> list[str]:
-        lines: list[str] = []
-        current = ""
-        for word in text.split():
-            candidate = f"{current} {word}".strip()
-            if current and self.font.getlength(candidate) > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-        if current:
-            lines.append(current)
-        return lines
+        return [line for line in self.fonts.wrap(" ".join(text.split()), max_width) if line]
 
     def _render(self, text: str) -> _Overlay | None:
         import cv2
@@ -408,21 +429,17 @@ class CaptionBurner:
         safe = self.safe_area
         size = self.font_size
         pad, spacing = size // 2, size // 4
-        # The box (text and its padding) fits the safe width.
-        lines = self._wrap(text, self.width * (1.0 - safe.left - safe.right) - 2 * pad)
+        stroke = max(1, size // 18)
+        # The box (text, outline and padding) fits the safe width.
+        room = self.width * (1.0 - safe.left - safe.right) - 2 * (pad + stroke)
+        lines = self._wrap(text, room)
         if not lines:
             return None
-        stroke = max(1, size // 18)
-        draw_probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-        box = draw_probe.multiline_textbbox(
-            (0, 0),
-            "\n".join(lines),
-            font=self.font,
-            spacing=spacing,
-            align="center",
-            stroke_width=stroke,
-        )
-        text_w, text_h = math.ceil(box[2] - box[0]), math.ceil(box[3] - box[1])
+        ascent, descent = self.fonts.metrics()
+        line_height = ascent + descent
+        widths = [self.fonts.getlength(line) for line in lines]
+        text_w = math.ceil(max(widths)) + 2 * stroke
+        text_h = line_height * len(lines) + spacing * (len(lines) - 1) + 2 * stroke
         ow = min(self.width, text_w + 2 * pad)
         oh = min(self.height, text_h + 2 * pad)
         ow, oh = ow + ow % 2, oh + oh % 2
@@ -430,16 +447,16 @@ class CaptionBurner:
         image = Image.new("RGBA", (ow, oh), (0, 0, 0, 0))
         draw = ImageDraw.Draw(image)
         draw.rounded_rectangle((0, 0, ow - 1, oh - 1), radius=pad // 2, fill=(0, 0, 0, 150))
-        draw.multiline_text(
-            (ow / 2 - box[0] - text_w / 2, pad - box[1]),
-            "\n".join(lines),
-            font=self.font,
-            fill=(255, 255, 255, 255),
-            spacing=spacing,
-            align="center",
-            stroke_width=stroke,
-            stroke_fill=(0, 0, 0, 255),
-        )
+        top = (oh - text_h) / 2 + stroke
+        for index, (line, width) in enumerate(zip(lines, widths, strict=True)):
+            self.fonts.draw(
+                draw,
+                ((ow - width) / 2, top + index * (line_height + spacing)),
+                line,
+                fill=(255, 255, 255, 255),
+                stroke_width=stroke,
+                stroke_fill=(0, 0, 0, 255),
+            )
         rgba = np.asarray(image)
         yuv = cv2.cvtColor(np.ascontiguousarray(rgba[:, :, :3]), cv2.COLOR_RGB2YUV_I420)
         alpha = rgba[:, :, 3].astype(np.float32)

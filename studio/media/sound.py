@@ -74,11 +74,14 @@ def mix_and_time(
             cues = time_captions(captions_text, duration, segments)
     cues = cues or []
     if cues and settings.burn_captions:
-        from studio.media.captions import caption_font_warning
+        from studio.media.captions import caption_font_warning, missing_glyphs_warning
 
         font_warning = caption_font_warning()
         if font_warning:
             warnings.append(font_warning)
+        glyphs_warning = missing_glyphs_warning([cue.text for cue in cues])
+        if glyphs_warning:
+            warnings.append(glyphs_warning)
     return Sound(
         path=soundtrack.path,
         cues=cues,

@@ -2,7 +2,10 @@
 
 The text is wrapped to the frame's width and, when it would not fit, shrunk until it does; it can
 sit at the top, centre or bottom, left, centre or right, with a soft shadow and an outline so it
-stays readable over any background. The default font ships in `resources/fonts/` with its licence.
+stays readable over any background. The default font ships in `resources/fonts/` with its licence;
+characters it lacks (Chinese, Japanese, Hindi, emoji...) come from the system's fonts or the
+bundled fallbacks, right-to-left lines read in order, and lines without spaces break between
+ideographs (`studio.media.fonts`).
 """
 
 from __future__ import annotations
@@ -60,8 +63,10 @@ def _hex(colour: str) -> tuple[int, int, int]:
         ) from None
 
 
-def _load_font(path: Path, size: int):  # -> ImageFont.FreeTypeFont
+def _load_font(path: Path, size: int):  # -> studio.media.fonts.FontChain
     from PIL import ImageFont
+
+    from studio.media.fonts import FontChain
 
     if not path.is_file():
         raise ProviderError(
@@ -70,7 +75,7 @@ def _load_font(path: Path, size: int):  # -> ImageFont.FreeTypeFont
             provider="offline",
         )
     try:
-        return ImageFont.truetype(str(path), size)
+        return FontChain(size, path, font=ImageFont.truetype(str(path), size))
     except OSError:
         raise ProviderError(
             f"the font {path.name} could not be read: it is not a TrueType or OpenType font",
@@ -109,20 +114,8 @@ def _background(card: TitleCard):  # -> Image.Image
     return Image.fromarray(np.round(pixels).astype(np.uint8))
 
 
-def _wrap(text: str, font, max_width: float) -> list[str]:
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        words = paragraph.split()
-        line = ""
-        for word in words:
-            candidate = f"{line} {word}".strip()
-            if not line or font.getlength(candidate) <= max_width:
-                line = candidate
-            else:
-                lines.append(line)
-                line = word
-        lines.append(line)
-    return lines
+def _wrap(text: str, fonts, max_width: float) -> list[str]:
+    return fonts.wrap(text, max_width)
 
 
 def _layout(card: TitleCard, font_path: Path, box: tuple[float, float]):
@@ -160,7 +153,7 @@ def render_title_card(card: TitleCard, out: Path) -> Path:
     canvas = _background(card)
     margin = card.margin * min(card.width, card.height)
     box = (card.width - 2 * margin, card.height - 2 * margin)
-    font, lines, size = _layout(card, Path(card.font or default_font()), box)
+    fonts, lines, size = _layout(card, Path(card.font or default_font()), box)
     line_height = size * LINE_SPACING
     block_height = line_height * len(lines)
     top = {
@@ -170,7 +163,7 @@ def render_title_card(card: TitleCard, out: Path) -> Path:
     }[card.vertical]
     positions = []
     for i, line in enumerate(lines):
-        width = font.getlength(line)
+        width = fonts.getlength(line)
         x = {
             "left": margin,
             "centre": (card.width - width) / 2,
@@ -183,17 +176,17 @@ def render_title_card(card: TitleCard, out: Path) -> Path:
         draw = ImageDraw.Draw(shadow)
         offset = max(2, size // 18)
         for (x, y), line in positions:
-            draw.text((x + offset, y + offset), line, font=font, fill=200)
+            fonts.draw(draw, (x + offset, y + offset), line, fill=200)
         shadow = shadow.filter(ImageFilter.GaussianBlur(max(1, size // 14)))
         canvas.paste((0, 0, 0), mask=shadow)
     draw = ImageDraw.Draw(canvas)
     luminance = 0.299 * text_rgb[0] + 0.587 * text_rgb[1] + 0.114 * text_rgb[2]
     stroke_fill = (0, 0, 0) if luminance > 128 else (255, 255, 255)
     for (x, y), line in positions:
-        draw.text(
+        fonts.draw(
+            draw,
             (x, y),
             line,
-            font=font,
             fill=text_rgb,
             stroke_width=max(0, card.outline),
             stroke_fill=stroke_fill,
