@@ -41,6 +41,8 @@ from studio.providers.base import (
 
 __all__ = [
     "Artifact",
+    "Call",
+    "CallResult",
     "Cancelled",
     "Capability",
     "ImageRequest",
@@ -104,7 +106,11 @@ PARAM_KINDS = (
     "output",
     "color",
     "provider",
+    "candidates",
 )
+# A compare node's candidates: at most this many rows (each one a paid call, perhaps).
+MAX_CANDIDATES = 16
+CANDIDATE_FIELDS = ("provider", "model", "seed")
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,8 @@ class Param:
     file; `file_kinds` limits it to image/video/audio/font/any), output (where a node writes a
     file: relative to the graph's folder and inside it, unless the user chose the place in this
     session — a graph file never names where to write), color ("#rrggbb"), provider (the id of a
-    provider offering `capability`).
+    provider offering `capability`), candidates (rows of {provider, model, seed}, each naming a
+    provider offering `capability`; an empty list lets the node choose).
     """
 
     name: str
@@ -221,6 +228,19 @@ class Param:
     ) -> Param:
         return Param(name, "provider", default, help, capability=capability, title="Provider")
 
+    @staticmethod
+    def candidates(
+        capability: Capability,
+        *,
+        name: str = "candidates",
+        help: str,
+        title: str = "Candidates",
+    ) -> Param:
+        """Rows of {provider, model, seed}, one per candidate of a compare node (a list in the
+        graph file, never JSON inside a string); the default, an empty list, lets the node
+        choose its candidates."""
+        return Param(name, "candidates", (), help, capability=capability, title=title)
+
     # -- validation ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:
         """Return the value in this param's type, or raise ValueError saying what is wrong."""
@@ -249,6 +269,8 @@ class Param:
         elif kind == "color":
             if not isinstance(value, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
                 raise ValueError(f"expects a colour like #1e90ff, got {_describe(value)}")
+        elif kind == "candidates":
+            value = _coerce_candidates(value)
         if kind in ("int", "seed", "float") and self.minimum is not None and value < self.minimum:
             raise ValueError(f"must be at least {self.minimum}, got {value}")
         if kind in ("int", "seed", "float") and self.maximum is not None and value > self.maximum:
@@ -283,8 +305,74 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text[:40]}"
 
 
+def _coerce_candidates(value: Any) -> list[dict[str, Any]]:
+    """Candidate rows as plain dicts {provider, model, seed}, or ValueError naming the row."""
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"expects a list of candidates, got {_describe(value)}")
+    if len(value) > MAX_CANDIDATES:
+        raise ValueError(f"takes at most {MAX_CANDIDATES} candidates, got {len(value)}")
+    rows = []
+    for number, row in enumerate(value, start=1):
+        if not isinstance(row, Mapping):
+            raise ValueError(
+                f"candidate {number} expects {{provider, model, seed}}, got {_describe(row)}"
+            )
+        unknown = sorted(set(row) - set(CANDIDATE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"candidate {number} has no field {unknown[0]!r} (fields: provider, model, seed)"
+            )
+        provider, model, seed = row.get("provider"), row.get("model", ""), row.get("seed", 0)
+        if not isinstance(provider, str) or not provider.strip():
+            raise ValueError(f"candidate {number} names no provider")
+        if not isinstance(model, str):
+            raise ValueError(f"candidate {number}: model expects text, got {_describe(model)}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**31 - 1:
+            raise ValueError(
+                f"candidate {number}: seed expects a whole number 0..{2**31 - 1}, "
+                f"got {_describe(seed)}"
+            )
+        rows.append({"provider": provider.strip(), "model": model.strip(), "seed": seed})
+    return rows
+
+
 Outputs = dict[str, Any]
 RunFunction = Callable[["RunContext", dict[str, Any], dict[str, Any]], Awaitable[Outputs]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One run of another node type inside a node: a compare node's candidate.
+
+    A node lists its calls in `NodeSpec.calls`; the executor plans them with the node (so the
+    run's estimate prices each one before anything is paid) and `ctx.run_calls(inputs)` runs
+    them exactly as that node type runs on its own: its own cache entry, its provider's
+    concurrency limit. The call receives the calling node's inputs of the same names.
+    """
+
+    node_type: str
+    params: Mapping[str, Any]
+    label: str = ""  # how the user knows it: "fal fal-ai/flux/schnell seed 3"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one call gave: its outputs, or the reason it failed (a failed call raises nothing)."""
+
+    call: Call
+    outputs: Mapping[str, Any] | None  # None when it failed
+    error: str = ""
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+    seconds: float | None = None  # how long it ran (when it was made, for a cached result)
+    cached: bool = False
+    cost_usd: float | None = None  # what it cost when it was made: 0.0 free, None unknown
+
+    @property
+    def ok(self) -> bool:
+        return self.outputs is not None
+
+
+CallsFunction = Callable[[Mapping[str, Any], Any], Sequence[Call]]
 
 
 @dataclass(frozen=True)
@@ -307,6 +395,10 @@ class NodeSpec:
     # Nodes that must run every time (an export writing a file the user may have moved).
     always_run: bool = False
     pack: str = ""
+    # Other node types this node runs inside itself (a compare node's candidates), from its
+    # params and the provider registry (None in a context without providers), known before the
+    # run; raise ValueError naming what is wrong. See `Call`.
+    calls: CallsFunction | None = None
 
     def __post_init__(self) -> None:
         # Accept lists in specs written by hand; store tuples so a spec stays immutable.
@@ -409,6 +501,11 @@ class RunContext(Protocol):
 
     async def run_cpu(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run CPU-heavy work in the worker pool, off the event loop."""
+
+    async def run_calls(self, inputs: Mapping[str, Any]) -> list[CallResult]:
+        """Run the node's planned calls (`NodeSpec.calls`) at once, each within its provider's
+        limit and through the cache; results in the calls' order. A failed call is a
+        CallResult with its reason, never an exception (cancelling still raises)."""
 
     async def store(self, path: Path, kind: str, meta: Mapping[str, Any] | None = None) -> Artifact:
         """Move a finished media file into the cache and return its Artifact."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Executor as PoolExecutor
 from pathlib import Path
 from typing import Any
 
-from studio.api import Artifact
+from studio.api import Artifact, CallResult
 from studio.engine.cache import Cache, CacheParts
 from studio.engine.events import Event, NodeLog, NodePreview, NodeProgress, NodeWarning
 from studio.errors import Cancelled, GraphError, NodeError
@@ -68,6 +68,7 @@ class NodeContext:
         graph_dir: Path | None,
         span: tuple[float, float] = (0.0, 1.0),
         provenance: dict[str, Any] | None = None,
+        calls: Callable[[Mapping[str, Any]], Awaitable[list[CallResult]]] | None = None,
     ) -> None:
         self.run_id = run_id
         self.node_id = node_id
@@ -81,6 +82,7 @@ class NodeContext:
         self.graph_dir = graph_dir
         self._span = span
         self.provenance: dict[str, Any] = provenance if provenance is not None else {}
+        self._calls = calls
 
     # -- reporting, callable from any thread ----------------------------------------------------
     def _send(self, event: Event) -> None:
@@ -114,6 +116,7 @@ class NodeContext:
             graph_dir=self.graph_dir,
             span=(a + (b - a) * start, a + (b - a) * end),
             provenance=self.provenance,
+            calls=self._calls,
         )
         return child
 
@@ -155,6 +158,12 @@ class NodeContext:
 
             function = functools.partial(function, **kwargs)
         return await self._loop.run_in_executor(self._pool, function, *args)
+
+    async def run_calls(self, inputs: Mapping[str, Any]) -> list[CallResult]:
+        """Run the node's planned calls (studio.api.Call): each cached and limited on its own."""
+        if self._calls is None:
+            raise NodeError("this node declares no calls to run (NodeSpec.calls)")
+        return await self._calls(inputs)
 
     async def store(self, path: Path, kind: str, meta: Mapping[str, Any] | None = None) -> Artifact:
         merged = dict(meta or {})

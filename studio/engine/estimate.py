@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from studio.providers.costs import NodeCost
 
 
 @dataclass
@@ -50,27 +53,46 @@ class RunEstimate:
 
 
 def estimate_run(plans: Iterable[Any], cached: Mapping[str, Any]) -> RunEstimate:
-    """The estimate for `plans` (NodePlans) of which `cached` are cache hits."""
-    from studio.providers.costs import node_cost
+    """The estimate for `plans` (NodePlans) of which `cached` are cache hits.
 
+    A node that runs other node types inside itself (a compare node's candidates, its `calls`)
+    costs what its calls cost: each is priced and listed as "<node>#<n>", and each found in the
+    cache on its own (`plan.calls[i].cached`, set by `Executor.cached_results`) is a saving, so a
+    re-pick among cached candidates costs nothing.
+    """
     estimate = RunEstimate()
     for plan in plans:
         if getattr(plan, "bypass", False):
             continue  # a bypassed node calls nothing
-        capability = next(
-            (p.capability for p in plan.spec.params if p.kind == "provider" and p.capability),
-            None,
-        )
-        cost = node_cost(plan.spec.id, capability.value if capability else None, plan.params)
-        if cost.usd is None:
-            if plan.node_id not in cached:
-                estimate.unknown.append((plan.node_id, cost.label))
-            continue
-        if not cost.usd:
-            continue
-        if plan.node_id in cached:
-            estimate.saved += cost.usd
+        node_cached = plan.node_id in cached
+        if plan.calls:
+            for call in plan.calls:
+                _add(estimate, call.node_id, plan_cost(call), node_cached or call.cached)
         else:
-            estimate.to_pay += cost.usd
-            estimate.lines.append((plan.node_id, cost.usd))
+            _add(estimate, plan.node_id, plan_cost(plan), node_cached)
     return estimate
+
+
+def plan_cost(plan: Any) -> NodeCost:
+    """What one planned node (or call) will cost if it runs."""
+    from studio.providers.costs import node_cost
+
+    capability = next(
+        (p.capability for p in plan.spec.params if p.kind == "provider" and p.capability),
+        None,
+    )
+    return node_cost(plan.spec.id, capability.value if capability else None, plan.params)
+
+
+def _add(estimate: RunEstimate, label: str, cost: NodeCost, cached: bool) -> None:
+    if cost.usd is None:
+        if not cached:
+            estimate.unknown.append((label, cost.label))
+        return
+    if not cost.usd:
+        return
+    if cached:
+        estimate.saved += cost.usd
+    else:
+        estimate.to_pay += cost.usd
+        estimate.lines.append((label, cost.usd))

@@ -18,11 +18,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from studio.api import Artifact, NodeSpec
+from studio.api import Artifact, Call, NodeSpec
 from studio.engine.cache import Cache, cache_key, file_digest
+from studio.engine.calls import call_inputs, plan_calls, run_calls
 from studio.engine.context import CancelToken, NodeContext
 from studio.engine.events import (
     Event,
@@ -86,6 +88,11 @@ class NodePlan:
     params: dict[str, Any]
     provider: str | None
     bypass: bool = False  # passes its inputs on; its own run, params and provider are not used
+    # The other node types this node runs inside itself (NodeSpec.calls), each planned as a node
+    # of its own: id "<node>#<n>", its own params, provider and cache key.
+    calls: list[NodePlan] = field(default_factory=list)
+    call: Call | None = None  # for a planned call: the Call it was made from
+    cached: bool = False  # for a planned call: found in the cache by `cached_results`
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,12 @@ class Executor:
                 plans.append(NodePlan(node_id, spec, {}, None, bypass=True))
                 continue
             params = effective_params(node, spec)
-            plans.append(NodePlan(node_id, spec, params, spec.provider_of(params)))
+            plan = NodePlan(node_id, spec, params, spec.provider_of(params))
+            if spec.calls is not None:
+                plan.calls = plan_calls(self, plan, problems)
+            plans.append(plan)
+        if problems:
+            raise GraphErrors(problems)
         return plans
 
     @staticmethod
@@ -464,6 +476,13 @@ class Executor:
         loop: asyncio.AbstractEventLoop,
     ) -> str:
         params = await self._key_params(plan, graph_dir, loop)
+        if plan.calls:
+            # A node's result follows from its calls' results: each call's key is part of its own
+            # (a call's provider, version or server changes the node's key too).
+            params["\0calls"] = [
+                await self._cache_key(call, call_inputs(call, inputs), graph_dir, loop)
+                for call in plan.calls
+            ]
         return cache_key(plan.spec.id, plan.spec.version, params, inputs)
 
     async def cached_results(
@@ -495,9 +514,21 @@ class Executor:
             if plan.spec.always_run:
                 continue
             try:
-                key = await self._cache_key(
-                    plan, self._gather_inputs(graph, plan, upstream), graph_dir, loop
-                )
+                inputs = self._gather_inputs(graph, plan, upstream)
+                for call in plan.calls:
+                    call_key = await self._cache_key(
+                        call, call_inputs(call, inputs), graph_dir, loop
+                    )
+                    if lookup is None:
+                        call_hit = await loop.run_in_executor(
+                            self._pool, self.cache.lookup, call_key
+                        )
+                    else:
+                        call_hit = await loop.run_in_executor(
+                            self._pool, lookup, call.node_id, call_key
+                        )
+                    call.cached = call_hit is not None
+                key = await self._cache_key(plan, inputs, graph_dir, loop)
                 if lookup is None:
                     hit = await loop.run_in_executor(self._pool, self.cache.lookup, key)
                 else:
@@ -552,6 +583,9 @@ class Executor:
             providers=self.providers,
             scratch=scratch,
             graph_dir=graph_dir,
+            calls=partial(
+                run_calls, self, plan, run_id, cancel, loop, scratch, graph_dir, use_cache
+            ),
         )
         stage.name = "waiting for its provider"
         if semaphore is not None:

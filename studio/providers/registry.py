@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from studio.errors import ProviderError
-from studio.providers.base import Capability, Provider
+from studio.providers.base import Capability, Need, Provider
 
 
 class ProviderRegistry:
@@ -30,6 +30,30 @@ class ProviderRegistry:
 
     def ids_for(self, capability: Capability) -> list[str]:
         return [p.id for p in self._providers.values() if capability in p.capabilities]
+
+    def configured(self, capability: Capability) -> list[str]:
+        """Providers of a capability the user has set up, without asking the network: the
+        offline engines, services whose key is there, servers whose URL the user gave (a
+        compare node's default candidates)."""
+        from studio.errors import StudioError
+        from studio.providers import keys, settings
+
+        chosen = []
+        for provider in self._providers.values():
+            if capability not in provider.capabilities:
+                continue
+            try:
+                if provider.need is Need.KEY:
+                    ready = keys.key_status(provider.id).present
+                elif provider.need is Need.SERVER:
+                    ready = settings.is_overridden(provider.id)
+                else:
+                    ready = True
+            except StudioError:  # a provider the key store does not know, an unreadable setting
+                ready = False
+            if ready:
+                chosen.append(provider.id)
+        return chosen
 
     def set_limit(self, provider_id: str, limit: int) -> None:
         self._limits[provider_id] = max(1, int(limit))

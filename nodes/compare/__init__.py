@@ -1,0 +1,1 @@
+"""Compare nodes: one prompt to several providers, models and seeds, side by side."""
