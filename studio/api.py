@@ -235,11 +235,15 @@ class Param:
         name: str = "candidates",
         help: str,
         title: str = "Candidates",
+        fields: Sequence[str] = CANDIDATE_FIELDS,
     ) -> Param:
         """Rows of {provider, model, seed}, one per candidate of a compare node (a list in the
         graph file, never JSON inside a string); the default, an empty list, lets the node
-        choose its candidates."""
-        return Param(name, "candidates", (), help, capability=capability, title=title)
+        choose its candidates. `fields` (kept in `choices`) are the columns the inspector
+        shows: a node whose candidates take no seed leaves it out."""
+        return Param(
+            name, "candidates", (), help, choices=tuple(fields), capability=capability, title=title
+        )
 
     # -- validation ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:
@@ -290,7 +294,7 @@ class Param:
         if self.maximum is not None:
             data["maximum"] = self.maximum
         if self.choices:
-            data["choices"] = list(self.choices)
+            data["fields" if self.kind == "candidates" else "choices"] = list(self.choices)
         if self.file_kinds:
             data["file_kinds"] = list(self.file_kinds)
         if self.suggestions:

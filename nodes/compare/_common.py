@@ -107,6 +107,7 @@ def compare_spec(
         params=(
             Param.candidates(
                 capability,
+                fields=PER_CANDIDATE if has_seed else PER_CANDIDATE[:2],
                 help=f"One row per candidate: a provider, a model (empty: its default)"
                 f"{' and a seed' if has_seed else ''}. Empty: every {capability.value} provider "
                 "you have set up (a key, a server URL), plus the offline engine. Each "

@@ -61,6 +61,11 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
             menu.addAction(actions[name])
     if node is not None and getattr(window, "viewer", None) is not None:
         window.viewer.add_node_actions(menu, node.node_id)  # view, reveal, save a copy, path
+    extra = getattr(node.preview_item, "menu_actions", None) if node is not None else None
+    if extra is not None:  # what a node's own preview offers (a compare grid's contact sheet)
+        menu.addSeparator()
+        for text, slot in extra():
+            menu.addAction(text, slot)
     return menu
 
 

@@ -207,6 +207,10 @@ class Inspector(QScrollArea):
             editor = ProviderEditor(param, self.providers)
             editor.settings_requested.connect(self.settings_requested)
             return editor
+        if param.kind == "candidates":
+            from studio.gui.candidates_editor import CandidatesEditor
+
+            return CandidatesEditor(param, self.providers)
         return EDITORS.get(param.kind, EDITORS["string"])(param)
 
     def _edited(self, name: str, value: Any, continuous: bool) -> None:

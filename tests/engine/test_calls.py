@@ -225,3 +225,23 @@ def test_the_estimate_prices_every_call_and_a_cached_call_is_a_saving(registry, 
     whole = estimate_run(plans, {"p": None, "cmp": None})
     assert whole.to_pay == 0 and whole.unknown == []
     assert whole.saved == pytest.approx(sum(alone[1:4]))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("offline", "expects a list of candidates, got str 'offline'"),
+        ([{"model": "x"}], "candidate 1 names no provider"),
+        ([{"provider": "fal", "colour": "red"}], "candidate 1 has no field 'colour'"),
+        ([{"provider": "fal"}, {"provider": "fal", "seed": -1}], "candidate 2: seed expects"),
+        ([{"provider": "offline"}] * 17, "takes at most 16 candidates, got 17"),
+    ],
+)
+def test_candidate_rows_are_checked_in_words(value, message):
+    param = Param.candidates(Capability.IMAGE, help="rows")
+    with pytest.raises(ValueError) as caught:
+        param.coerce(value)
+    assert str(caught.value).startswith(message)
+    assert param.coerce([{"provider": " fal ", "seed": 3}]) == [
+        {"provider": "fal", "model": "", "seed": 3}
+    ]

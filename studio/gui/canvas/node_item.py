@@ -53,16 +53,20 @@ class NodeItem(QGraphicsItem):
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.inputs: dict[str, PortItem] = {}
         self.outputs: dict[str, PortItem] = {}
+        from studio.gui.previews import preview_size
+
+        m = style.PREVIEW_MARGIN
+        large = preview_size(spec)  # a compare grid needs more room than a thumbnail
+        self.width = large[0] + 2 * m if large else style.NODE_WIDTH
+        preview_height = large[1] if large else style.PREVIEW_HEIGHT
         self._build_ports(graph)
         rows = max(len(self.inputs), len(self.outputs), 1)
-        self.width = style.NODE_WIDTH
         ports_bottom = style.HEADER_HEIGHT + rows * style.PORT_ROW_HEIGHT + 6
         has_preview = bool(self.outputs) or spec is None
-        m = style.PREVIEW_MARGIN
         self.preview_rect = QRectF(
-            m, ports_bottom, self.width - 2 * m, style.PREVIEW_HEIGHT if has_preview else 0
+            m, ports_bottom, self.width - 2 * m, preview_height if has_preview else 0
         )
-        self.full_height = ports_bottom + (style.PREVIEW_HEIGHT + m if has_preview else 0)
+        self.full_height = ports_bottom + (preview_height + m if has_preview else 0)
         self.height = self.full_height
         self._bounds = QRectF(0, 0, self.width, self.height).adjusted(-2, -2, 2, 2)
         self._category_colour = (
@@ -107,7 +111,7 @@ class NodeItem(QGraphicsItem):
             self.inputs[name] = port
         for i, (name, ptype, _optional, help_text) in enumerate(outs):
             port = PortItem(self, name, ptype, True, False, help_text)
-            port.setPos(style.NODE_WIDTH, self._row_y(i))
+            port.setPos(self.width, self._row_y(i))
             self.outputs[name] = port
 
     @staticmethod

@@ -17,9 +17,28 @@ if TYPE_CHECKING:
 LIVE_PREVIEW = "_preview"  # key of the value a running node sent with ctx.preview()
 
 
+# Nodes whose preview needs more room than the standard box: (width, height) of the preview.
+LARGE_PREVIEWS = {"compare.": (400.0, 300.0)}
+
+
+def preview_size(spec: NodeSpec | None) -> tuple[float, float] | None:
+    """The preview box of a node that needs a larger one (a compare grid), else None."""
+    if spec is None:
+        return None
+    return next(
+        (size for prefix, size in LARGE_PREVIEWS.items() if spec.id.startswith(prefix)), None
+    )
+
+
 def preview_value(spec: NodeSpec | None, outputs: dict[str, Any]) -> Any:
     if not outputs:
         return None
+    if spec is not None and spec.calls is not None:  # a compare node: its grid
+        from studio.gui.previews.compare_grid import grid_value
+
+        grid = grid_value(outputs)
+        if grid is not None:
+            return grid
     names = [o.name for o in spec.outputs] if spec else list(outputs)
     for name in names:
         value = outputs.get(name)
@@ -32,6 +51,9 @@ def make_preview(value: Any, size: QSizeF) -> QGraphicsItem | None:
     """The preview item for a port value: text, image, video, audio (a list shows its first)."""
     from studio.api import Artifact
 
+    custom = getattr(value, "make_preview", None)  # a value that draws itself (a compare grid)
+    if custom is not None:
+        return custom(size)
     count = 1
     if isinstance(value, list):
         count = len(value)
