@@ -134,7 +134,7 @@ class CompareGridItem(PreviewItem):
             dispose = getattr(child, "dispose", None)
             if dispose:
                 dispose()
-            child.setParentItem(None)
+            child.setParentItem(None)  # type: ignore[arg-type]  # the stub omits None; Qt takes it
             if child.scene() is not None:
                 child.scene().removeItem(child)
 
