@@ -205,8 +205,22 @@ def _analyse(
     face_stride = max(1, round(rate / FACES_PER_SECOND)) if faces else 0
     salient: dict[int, tuple[float, ...]] = {}
     found: dict[int, tuple[float, ...] | None] = {}  # face checks: the faces' box, or None
+
+    def measure(index: int, gray: np.ndarray, faces_too: bool) -> None:
+        if index not in salient:
+            salient[index] = salient_region(gray)
+        if faces_too and index not in found:
+            small = cv2.resize(gray, (fw, fh), interpolation=cv2.INTER_AREA)
+            box = find_faces(small)
+            found[index] = (
+                None
+                if box is None
+                else (box[0] * aw / fw, box[1] * ah / fh, box[2] * aw / fw, box[3] * ah / fh)
+            )
+
     cuts = [0]
     previous = None
+    last_gray = None
     count = 0
     frames = iter_frames(
         video, width=aw, height=ah, fps=fps, pixel_format="yuv420p", should_stop=should_stop
@@ -218,28 +232,27 @@ def _analyse(
             gray = np.ascontiguousarray(frame[:ah])
             thumb = cv2.resize(gray, (32, 18), interpolation=cv2.INTER_AREA).astype(np.int16)
             histogram = np.bincount(gray[::2, ::2].ravel() // 8, minlength=32) / gray[::2, ::2].size
-            if previous is not None and _is_cut(thumb, histogram, *previous):
+            if (
+                previous is not None
+                and last_gray is not None
+                and _is_cut(thumb, histogram, *previous)
+            ):
                 cuts.append(index)
+                # A shot's last frame is measured too, so its end is not guessed.
+                measure(index - 1, last_gray, bool(face_stride))
             previous = (thumb, histogram)
             first_of_shot = cuts[-1] == index
             if index % stride == 0 or first_of_shot:
-                salient[index] = salient_region(gray)
+                measure(index, gray, False)
             if face_stride and (index % face_stride == 0 or first_of_shot):
-                small = cv2.resize(gray, (fw, fh), interpolation=cv2.INTER_AREA)
-                box = find_faces(small)
-                found[index] = (
-                    None
-                    if box is None
-                    else (box[0] * aw / fw, box[1] * ah / fh, box[2] * aw / fw, box[3] * ah / fh)
-                )
+                measure(index, gray, True)
+            last_gray = gray
             count = index + 1
     finally:
         frames.close()
-    if count == 0:
+    if count == 0 or last_gray is None:
         raise MediaError(f"{video.name} has no frames to reframe")
-    last = count - 1
-    if last not in salient:
-        salient[last] = salient[max(salient)]
+    measure(count - 1, last_gray, bool(face_stride))
     centers: list[tuple[float, float]] = []
     sizes: list[tuple[float, float]] = []
     followed: list[str] = []

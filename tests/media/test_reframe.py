@@ -122,7 +122,7 @@ def test_a_face_is_followed_rather_than_a_brighter_still_disc(tmp_path: Path) ->
     for i, box in enumerate(plan.boxes):
         x, y = face_at(i, count)
         # The face itself (the middle of the picture: forehead to chin) is in every window.
-        assert box.contains(x + 25, y + 25, fw - 50, fh - 50), f"frame {i}: {box}"
+        assert box.contains(x + 12, y + 25, fw - 24, fh - 50), f"frame {i}: {box}"
         assert not box.contains(560, 60), f"frame {i} drifted to the disc"
     assert max(steps([b.x for b in plan.boxes])) <= LIMIT + 1e-6
 
