@@ -42,6 +42,7 @@ from studio.engine.events import (
 )
 from studio.engine.registry import NodeRegistry
 from studio.errors import Cancelled, GraphError, GraphErrors, NodeError, StudioError
+from studio.graph.components import flat_targets, flatten
 from studio.graph.model import BYPASS, MUTE, Graph
 from studio.graph.types import PortType
 from studio.graph.validate import effective_params, passthrough_input, validate_graph
@@ -159,9 +160,12 @@ class Executor:
         them is an error naming the muted node.
         """
         targets = list(targets or [])
+        # Components run as their inner nodes: the same keys, costs and history as inline.
+        flat = flatten(graph)
         for target in targets:
-            if target not in graph.nodes:
+            if target not in graph.nodes and target not in flat.nodes:
                 raise GraphErrors([GraphError("no such node to run up to", node=target)])
+        graph, targets = flat, flat_targets(graph, flat, targets)
         silenced = graph.silenced()
         muted_targets = [_muted_target(graph, t) for t in targets if t in silenced]
         if muted_targets:
@@ -249,6 +253,7 @@ class Executor:
         plans: list[NodePlan] | None = None,
     ) -> RunResult:
         plans = plans if plans is not None else self.plan(graph, targets, graph_dir)
+        graph = flatten(graph)  # the plans name the inner nodes of components
         run_id = run_id or uuid.uuid4().hex[:12]
         loop = asyncio.get_running_loop()
         self._cancel = cancel = CancelToken()
@@ -500,6 +505,7 @@ class Executor:
         imports exactly as a run will look them up.
         """
         loop = asyncio.get_running_loop()
+        graph = flatten(graph)
         found: dict[str, CachedResult] = {}
         known: dict[str, dict[str, Any]] = {}  # outputs of the hits, and of bypassed nodes
         for plan in plans:

@@ -1,19 +1,24 @@
 """The graph file: versioned JSON, deterministic on save, strict and precise on load.
 
-Layout of version 3::
+Layout of version 4::
 
-    {"format": "multimodal-studio.graph", "version": 3,
+    {"format": "multimodal-studio.graph", "version": 4,
      "nodes": {"<id>": {"type": "image.generate", "type_version": 1, "pack": "...",
                         "params": {...}, "title": "...", "mode": "bypass" | "mute"}},
      "edges": [{"from": "<id>", "out": "<port>", "to": "<id>", "in": "<port>", "order": 0}],
      "layout": {"positions": {"<id>": [x, y]}, "groups": [{"title", "nodes", "color"}],
                 "collapsed": ["<id>"], "colors": {"<id>": "#rrggbb"},
                 "reroutes": [{"from", "out", "to", "in", "order", "points": [[x, y]]}]},
+     "components": {"<component id>": {"title", "version", "inputs", "outputs", "params",
+                                       "nodes", "edges", "layout", ...}},
+     "form": {"fields": [{"name", "node", "param", "label", "help", "choices"}]},
      "meta": {...}}
 
 A node without "mode" runs normally. Version 3 added "mode" (a studio that ignored it would run
 a bypassed or muted node, so older studios must refuse these files) and the layout's collapsed
-nodes, colours and reroute dots.
+nodes, colours and reroute dots. Version 4 added `components` (studio.graph.components) and
+`form` (studio.graph.form), written only when used: a studio that ignored them would drop the
+component definitions on its next save, so older studios must refuse these files too.
 
 No field is ever imported or executed: type ids are looked up in the registry, nothing more.
 """
@@ -42,7 +47,7 @@ from studio.graph.model import (
 )
 
 FORMAT = "multimodal-studio.graph"
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a real graph is kilobytes; refuse junk before parsing it
 
 
@@ -77,9 +82,16 @@ def _migrate_2_to_3(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _migrate_3_to_4(doc: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 added the optional `components` and `form` sections: nothing to convert."""
+    doc["version"] = 4
+    return doc
+
+
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
 }
 
 
@@ -249,7 +261,22 @@ def graph_from_dict(doc: Any, source: str = "graph") -> Graph:
     # "_" keys are runtime state (like "_path", where a save goes): never taken from a file.
     meta = _expect(doc, "meta", dict, "$", default={})
     graph.meta = {k: v for k, v in meta.items() if not k.startswith("_")}
+    _read_sections(doc, graph)
     return graph
+
+
+def _read_sections(doc: dict[str, Any], graph: Graph) -> None:
+    """The component definitions and the app-mode form, when the file has them."""
+    from studio.graph.components import components_from_dict, cycle_problems
+    from studio.graph.form import form_from_dict
+
+    if "components" in doc:
+        graph.components = components_from_dict(doc["components"])
+        cycles = cycle_problems(graph.components)
+        if cycles:
+            raise cycles[0]
+    if "form" in doc:
+        graph.form = form_from_dict(doc["form"])
 
 
 def _read_node_looks(graph: Graph, layout: dict[str, Any]) -> None:
@@ -371,7 +398,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
     if reroutes:
         layout["reroutes"] = reroutes
     meta = {k: v for k, v in graph.meta.items() if not k.startswith("_")}
-    return {
+    doc = {
         "format": FORMAT,
         "version": CURRENT_VERSION,
         "nodes": nodes,
@@ -379,6 +406,15 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         "layout": layout,
         "meta": meta,
     }
+    if graph.components:
+        from studio.graph.components import components_to_dict
+
+        doc["components"] = components_to_dict(graph.components)
+    if graph.form is not None:
+        from studio.graph.form import form_to_dict
+
+        doc["form"] = form_to_dict(graph.form)
+    return doc
 
 
 def dumps_graph(graph: Graph) -> str:

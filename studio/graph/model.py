@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.errors import GraphError
+
+if TYPE_CHECKING:
+    from studio.graph.components import ComponentDef
+    from studio.graph.form import Form
 
 NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")  # \Z: no trailing newline
 COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}\Z")
@@ -77,6 +81,9 @@ class Graph:
         self.colours: dict[str, str] = {}
         self.reroutes: dict[Edge, list[tuple[float, float]]] = {}
         self.meta: dict[str, Any] = {}
+        # Component definitions by id (studio.graph.components) and the app-mode form fields.
+        self.components: dict[str, ComponentDef] = {}
+        self.form: Form | None = None
         self._listeners: list[Listener] = []
 
     # -- observers -------------------------------------------------------------------------------

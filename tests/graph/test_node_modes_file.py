@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from studio.errors import GraphError
-from studio.graph.fileformat import FORMAT, dumps_graph, load_graph, parse_graph, save_graph
+from studio.graph.fileformat import (
+    CURRENT_VERSION,
+    FORMAT,
+    dumps_graph,
+    load_graph,
+    parse_graph,
+    save_graph,
+)
 from studio.graph.model import BYPASS, MUTE, NORMAL, Graph, Node
 
 
@@ -41,7 +48,7 @@ def test_modes_and_looks_round_trip_byte_for_byte(tmp_path: Path):
     (edge,) = [e for e in loaded.edges if e.dst == "p"]
     assert loaded.reroutes == {edge: [(120.0, 80.2), (180.0, 80.0)]}
     data = json.loads(a.read_text())
-    assert data["version"] == 3
+    assert data["version"] == CURRENT_VERSION
     assert data["nodes"]["p"]["mode"] == "bypass" and "mode" not in data["nodes"]["brief"]
     # The looks are layout, beside the positions, never inside the node's logic.
     assert data["layout"]["collapsed"] == ["brief"]
@@ -67,11 +74,11 @@ def test_a_version_2_file_opens_with_every_node_running():
     }
     graph = parse_graph(json.dumps(v2))
     assert graph.nodes["a"].mode == NORMAL and graph.positions["a"] == (1.0, 2.0)
-    assert json.loads(dumps_graph(graph))["version"] == 3
+    assert json.loads(dumps_graph(graph))["version"] == CURRENT_VERSION
 
 
 def test_an_older_studio_is_told_to_update_for_a_newer_file():
-    newer = {"format": FORMAT, "version": 4, "nodes": {}}
+    newer = {"format": FORMAT, "version": CURRENT_VERSION + 1, "nodes": {}}
     with pytest.raises(GraphError, match="newer studio"):
         parse_graph(json.dumps(newer))
 
