@@ -36,6 +36,14 @@ def state_dir() -> Path:
     return _folder("STUDIO_STATE_DIR", "state")
 
 
+def components_dir() -> Path:
+    """The user's component library (`STUDIO_COMPONENTS_DIR`, else `components/` in data)."""
+    override = os.environ.get("STUDIO_COMPONENTS_DIR")
+    path = Path(override) if override else data_dir() / "components"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def resources_dir() -> Path:
     """The `resources/` folder: inside the package in a wheel, beside it in a source checkout."""
     here = Path(__file__).resolve().parent
