@@ -44,6 +44,11 @@ def components_dir() -> Path:
     return path
 
 
+def log_dir() -> Path:
+    """Where the rotating log file lives (`studio.log`); a user sends it with a report."""
+    return _folder("STUDIO_LOG_DIR", "log")
+
+
 def resources_dir() -> Path:
     """The `resources/` folder: inside the package in a wheel, beside it in a source checkout."""
     here = Path(__file__).resolve().parent

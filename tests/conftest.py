@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own cache, data, config and state folders."""
+"""Shared fixtures: every test gets its own cache, data, config, state and log folders."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ if os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") == "offscreen" and ":" 
 def studio_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every platformdirs folder of the studio at a fresh temp folder."""
     root = tmp_path_factory.mktemp("studio-home")
-    for name in ("CACHE", "DATA", "CONFIG", "STATE"):
+    for name in ("CACHE", "DATA", "CONFIG", "STATE", "LOG"):
         folder = root / name.lower()
         folder.mkdir()
         monkeypatch.setenv(f"STUDIO_{name}_DIR", str(folder))

@@ -18,11 +18,16 @@ def load_graph_file(path_text: str):
 
     path = Path(path_text)
     if path.is_dir():
-        candidates = sorted(path.glob("*.json"))
+        candidates = graph_files_in(path)
         if len(candidates) != 1:
             raise UsageError(f"{path} is a folder; name the graph file inside it")
         path = candidates[0]
     return load_graph(path), path.resolve().parent
+
+
+def graph_files_in(folder: Path) -> list[Path]:
+    """The graph files directly in a folder: `.studiograph`, and `.json` (how graphs were saved)."""
+    return sorted([*folder.glob("*.studiograph"), *folder.glob("*.json")])
 
 
 def apply_overrides(graph, registry, assignments: list[str]) -> None:
@@ -62,9 +67,11 @@ def apply_overrides(graph, registry, assignments: list[str]) -> None:
 def make_executor(registry, sink=None, use_history: bool = True):
     from studio.engine.cache import default_cache
     from studio.engine.executor import Executor
+    from studio.logs import RunLogger
     from studio.providers.setup import default_providers
 
     executor = Executor(registry, default_cache(), sink, providers=default_providers())
+    executor.add_sink(RunLogger())  # runs, failures and warnings go to the log file
     history = None
     if use_history:
         from studio.engine.history import History

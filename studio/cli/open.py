@@ -7,7 +7,11 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("open", help="open a graph (or bundle) in the desktop studio")
-    parser.add_argument("file", nargs="?", help="a .json graph file or a .studiopack bundle")
+    parser.add_argument(
+        "file",
+        nargs="?",
+        help="a graph file (.studiograph, or .json as older graphs) or a .studiopack bundle",
+    )
     parser.set_defaults(handler=lambda args: open_window(args.file))
 
 

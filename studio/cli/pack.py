@@ -13,7 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pack = subparsers.add_parser(
         "pack", help="bundle a graph with its files (and cached results) to share it"
     )
-    pack.add_argument("graph", help="the graph file (.json), or a folder holding one")
+    pack.add_argument(
+        "graph", help="the graph file (.studiograph or .json), or a folder holding one"
+    )
     pack.add_argument(
         "-o",
         "--output",
@@ -72,7 +74,9 @@ def run_unpack(args: argparse.Namespace) -> int:
 
 def _graph_file(path: Path) -> Path:
     if path.is_dir():
-        candidates = sorted(path.glob("*.json"))
+        from studio.cli._common import graph_files_in
+
+        candidates = graph_files_in(path)
         if len(candidates) != 1:
             raise StudioError(f"{path} is a folder; name the graph file inside it")
         return candidates[0]

@@ -17,7 +17,7 @@ from studio.cli._common import UsageError, apply_overrides, load_graph_file, mak
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("render", help="run a graph and write its results")
-    parser.add_argument("graph", help="the graph file (.json)")
+    parser.add_argument("graph", help="the graph file (.studiograph or .json)")
     parser.add_argument(
         "-o",
         "--output",

@@ -21,7 +21,7 @@ PROBED_KINDS = ("image", "video", "audio")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("validate", help="check a graph file and list its problems")
-    parser.add_argument("graph", help="the graph file (.json)")
+    parser.add_argument("graph", help="the graph file (.studiograph or .json)")
     parser.set_defaults(handler=run_validate)
 
 

@@ -122,18 +122,36 @@ def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
     return loop
 
 
+EXIT_NO_WINDOW = 2  # the window cannot start here (the message says why)
+
+
 def main(path: str | None = None) -> int:
     """Open the desktop studio (optionally with a graph file) and run until the window closes."""
     from PySide6.QtWidgets import QApplication
 
+    if QApplication.instance() is None:
+        from studio.gui.display_check import problem
+        from studio.logs import FILE_ONLY
+
+        reason = problem()
+        if reason is not None:
+            log.error("the window cannot start: %s", reason, extra=FILE_ONLY)
+            print(f"studio: the window cannot start. {reason}", file=sys.stderr)
+            return EXIT_NO_WINDOW
     # instance() is typed as the QCoreApplication base; this process only ever makes a QApplication.
     app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setApplicationName("Multimodal Studio")
     app.setOrganizationName("multimodal-studio")
+    from studio.gui.error_dialog import asyncio_handler, install
+
+    window: Any = None
+    reporter = install(lambda: window)
+    _log_window_start(app)
     from studio.gui.theme import apply_theme
 
     apply_theme(app)
     loop = install_event_loop(app)
+    loop.set_exception_handler(asyncio_handler(reporter))
     from studio.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -151,3 +169,13 @@ def main(path: str | None = None) -> int:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(close_async_resources())
     return 0
+
+
+def _log_window_start(app: Any) -> None:
+    from PySide6.QtCore import qVersion
+
+    from studio.logs import environment_summary
+
+    log.info(
+        "window: Qt %s, platform %s (%s)", qVersion(), app.platformName(), environment_summary()
+    )

@@ -139,6 +139,9 @@ class RunController(QObject):
             )
             if self._history is not None:
                 self._executor.add_sink(self._history)
+            from studio.logs import RunLogger
+
+            self._executor.add_sink(RunLogger())  # runs, failures, warnings: the log file
         return self._executor
 
     def set_document(self, document: Document) -> None:

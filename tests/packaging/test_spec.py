@@ -153,4 +153,6 @@ def test_launcher_is_the_studio_command():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"studio {importlib.metadata.version('multimodal-studio')}"
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"studio {importlib.metadata.version('multimodal-studio')}"
+    assert [line.split()[0] for line in lines[1:]] == ["Python", "Qt", "PyAV", "onnxruntime"]
