@@ -49,6 +49,7 @@ from studio.graph.model import (
 FORMAT = "multimodal-studio.graph"
 CURRENT_VERSION = 4
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a real graph is kilobytes; refuse junk before parsing it
+SUFFIX = ".studiograph"  # the graph file's own extension; `.json` graphs (saved before) still load
 
 
 # -- migrations: version N -> N+1, each a pure function on the parsed JSON ------------------------

@@ -41,7 +41,10 @@ from studio.gui.settings import GuiSettings
 from studio.gui.shortcuts import ShortcutOverlay
 from studio.gui.window_state import restore_window_state, save_window_state
 
-GRAPH_FILTER = "Graphs and bundles (*.json *.studiopack);;Bundles (*.studiopack);;All files (*)"
+GRAPH_FILTER = (
+    "Graphs and bundles (*.studiograph *.json *.studiopack);;Bundles (*.studiopack);;All files (*)"
+)
+SAVE_FILTER = "Graphs (*.studiograph);;Graphs saved as JSON (*.json);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -228,13 +231,14 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
-        start = str(self.document.path or (Path.home() / "untitled.json"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save graph as", start, GRAPH_FILTER)
+        from studio.graph.fileformat import SUFFIX
+
+        # Offer the graph's own extension, also for a graph that was opened as .json.
+        start = (self.document.path or Path.home() / "untitled").with_suffix(SUFFIX)
+        path, _ = QFileDialog.getSaveFileName(self, "Save graph as", str(start), SAVE_FILTER)
         if not path:
             return False
-        if not Path(path).suffix:
-            path += ".json"
-        return self._save_to(Path(path))
+        return self._save_to(Path(path) if Path(path).suffix else Path(path + SUFFIX))
 
     def _save_to(self, path: Path) -> bool:
         from studio.errors import StudioError
