@@ -88,16 +88,25 @@ def can_connect_x11(display: str) -> str | None:
     return None
 
 
-def qt_platform_plugins() -> set[str]:
-    """The platform plugins this Qt has, by name (`xcb`, `wayland`, ...)."""
-    from PySide6.QtCore import QLibraryInfo
+def qt_platform_plugins() -> set[str] | None:
+    """The platform plugins this Qt has, by name (`xcb`, `wayland`, ...); None when the plugin
+    folder cannot be found (a frozen app may keep it elsewhere): then nothing is claimed."""
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
 
-    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
-    names = set()
-    for plugin in folder.glob("libq*.so"):
-        name = plugin.name[len("libq") : -len(".so")]
-        names.add("wayland" if name.startswith("wayland") else name)
-    return names
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)]
+    folders += os.environ.get("QT_PLUGIN_PATH", "").split(os.pathsep)
+    folders += QCoreApplication.libraryPaths()
+    names: set[str] = set()
+    found = False
+    for folder in filter(None, folders):
+        platforms = Path(folder) / "platforms"
+        if not platforms.is_dir():
+            continue
+        found = True
+        for plugin in platforms.glob("libq*.so"):
+            name = plugin.name[len("libq") : -len(".so")]
+            names.add("wayland" if name.startswith("wayland") else name)
+    return names if found else None
 
 
 def problem(
@@ -105,7 +114,7 @@ def problem(
     platform: str = sys.platform,
     load: Callable[[str], bool] = can_load,
     connect_x11: Callable[[str], str | None] = can_connect_x11,
-    plugins: Callable[[], set[str]] = qt_platform_plugins,
+    plugins: Callable[[], set[str] | None] = qt_platform_plugins,
 ) -> str | None:
     """None when the window can start here; else one message saying why not and what to do."""
     env = os.environ if env is None else env
@@ -143,12 +152,12 @@ def _xcb_problem(
     env: Mapping[str, str],
     load: Callable[[str], bool],
     connect: Callable[[str], str | None],
-    plugins: Callable[[], set[str]],
+    plugins: Callable[[], set[str] | None],
 ) -> str | None:
     display = env.get("DISPLAY")
     if not display:
         return "X11: DISPLAY is not set."
-    if "xcb" not in plugins():
+    if "xcb" not in (plugins() or {"xcb"}):
         return "X11: this Qt has no X11 platform plugin (xcb); reinstall PySide6 or the bundle."
     missing = {soname: package for soname, package in XCB_LIBRARIES.items() if not load(soname)}
     if missing:
@@ -168,12 +177,12 @@ def _xcb_problem(
 
 
 def _wayland_problem(
-    env: Mapping[str, str], load: Callable[[str], bool], plugins: Callable[[], set[str]]
+    env: Mapping[str, str], load: Callable[[str], bool], plugins: Callable[[], set[str] | None]
 ) -> str | None:
     name = env.get("WAYLAND_DISPLAY")
     if not name:
         return "Wayland: WAYLAND_DISPLAY is not set."
-    if "wayland" not in plugins():
+    if "wayland" not in (plugins() or {"wayland"}):
         return (
             f"Wayland: this is a Wayland session ({name}) but this Qt has no Wayland platform "
             "plugin; start the studio through XWayland with `QT_QPA_PLATFORM=xcb studio`, or "

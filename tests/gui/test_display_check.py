@@ -19,7 +19,7 @@ def check(env, missing=(), x11=None, plugins=ALL_PLUGINS):
         platform="linux",
         load=lambda soname: soname not in missing,
         connect_x11=lambda display: x11,
-        plugins=lambda: set(plugins),
+        plugins=lambda: None if plugins is None else set(plugins),
     )
 
 
@@ -90,6 +90,12 @@ def test_a_working_setup_and_a_chosen_headless_platform_say_nothing(tmp_path):
     assert check({"QT_QPA_PLATFORM": "offscreen"}) is None
     assert check({"QT_QPA_PLATFORM": "vnc"}, missing=set(XCB_LIBRARIES)) is None
     assert problem(env={}, platform="win32") is None
+    # A Qt whose plugin folder cannot be found (a frozen app) is not called broken.
+    assert check({"DISPLAY": ":0"}, plugins=None) is None
+    assert (
+        check({"WAYLAND_DISPLAY": "wayland-0", "XDG_RUNTIME_DIR": str(tmp_path)}, plugins=None)
+        is None
+    )
 
 
 def test_the_real_checks_pass_on_this_machine_when_x11_is_configured():
