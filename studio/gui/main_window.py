@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.gui import editing
 from studio.gui.app import spawn, task_failures
+from studio.gui.autorun import AutoRun
 from studio.gui.autosave import Autosaver, load_recovery, pending_recoveries
 from studio.gui.canvas.scene import CanvasOptions, GraphScene
 from studio.gui.canvas.view import GraphView, media_kind
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
             registry, self.states, self.queue, cache, providers, record_history, parent=self
         )
         self.runner.confirm_unknown_cost = self.confirm_unknown_cost
+        self.autorun = AutoRun(self.runner, self)  # off until the toolbar toggle says so
         self.recent = RecentFiles(parent=self)
         self.autosaver = Autosaver(parent=self)
         self.undo_group = QUndoGroup(self)

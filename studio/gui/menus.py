@@ -157,6 +157,17 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     window.runner.busy_changed.connect(actions["cancel"].setEnabled)
     window.addAction(act("escape", "Escape", window.escape, "Esc"))
     menu.addAction(act("start_queue", "Start &Queue", window.runner.start_queue))
+    menu.addSeparator()
+    auto = act(
+        "auto_run",
+        "Auto-run on &Edit",
+        window.autorun.set_enabled,
+        None,
+        "auto-run",
+        checkable=True,
+    )
+    window.autorun.enabled_changed.connect(auto.setChecked)
+    menu.addAction(auto)
     actions["run_to"].setEnabled(False)
 
     toolbar = window.addToolBar("Main")
@@ -170,6 +181,7 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         "run_all",
         "run_to",
         "cancel",
+        "auto_run",
         None,
         "fit",
         "snap",
@@ -183,6 +195,10 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
             toolbar.addAction(actions[name])
     shortcut_tooltips(toolbar)
     actions["cancel"].setToolTip("Cancel the run (Esc)")
+    auto.setToolTip(
+        "Auto-run on edit: after each edit, nodes that cost nothing (offline engines, cached "
+        "results) run again so previews follow; paid or server nodes wait for Run"
+    )
     fill_recent_menu(window)
     return actions
 

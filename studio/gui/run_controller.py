@@ -172,15 +172,19 @@ class RunController(QObject):
     def run_to(self, node_id: str) -> None:
         self.request([node_id])
 
-    def request(self, targets: list[str] | None) -> QueueEntry | None:
-        """Run now, or queue the run if one is going. The graph is taken as it is right now."""
+    def request(self, targets: list[str] | None, ask_about_cost: bool = True) -> QueueEntry | None:
+        """Run now, or queue the run if one is going. The graph is taken as it is right now.
+
+        `ask_about_cost=False`: the caller checked that nothing of unknown price will run
+        (auto-run runs only free nodes and cache hits).
+        """
         if self.document is None:
             return None
         from studio.graph.fileformat import graph_to_dict
         from studio.graph.outputs import chosen_outputs
 
         doc = self.document
-        if not self._unknown_cost_ok(targets):
+        if ask_about_cost and not self._unknown_cost_ok(targets):
             self.log_line.emit("warning", "Run not started: some prices are unknown")
             return None
         label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")
