@@ -101,16 +101,19 @@ def type_text(qtbot, window, name: str, text: str) -> None:
     QTest.keyClicks(editor, text)
 
 
-def choose_provider(qtbot, window, provider: str) -> None:
-    combo = window.inspector.editors["provider"].combo
-    qtbot.waitUntil(lambda: combo.findData(provider) >= 0, timeout=30_000)  # listed off the loop
+def choose(qtbot, window, name: str, value: str) -> None:
+    """Pick `value` in a param's combo box with the arrow keys, as a user does."""
+    combo = window.inspector.editors[name].combo
+    found = lambda: max(combo.findData(value), combo.findText(value))  # noqa: E731
+    qtbot.waitUntil(lambda: found() >= 0, timeout=30_000)  # providers are listed off the loop
     combo.setFocus()
-    for _ in range(combo.count()):  # the arrow keys, as a user picks from a closed combo box
-        if combo.currentData() == provider:
+    key = Qt.Key.Key_Down if found() > combo.currentIndex() else Qt.Key.Key_Up
+    for _ in range(combo.count()):
+        if combo.currentIndex() == found():
             break
-        QTest.keyClick(combo, Qt.Key.Key_Down)
+        QTest.keyClick(combo, key)
     node = window.inspector.node_id
-    assert window.document.graph.nodes[node].params["provider"] == provider
+    assert window.document.graph.nodes[node].params[name] == value
 
 
 def paid_graph(qtbot, window):
@@ -122,15 +125,15 @@ def paid_graph(qtbot, window):
     prompt = window.add_node("text.prompt", (0.0, 0.0))
     type_text(qtbot, window, "template", "a lighthouse at dusk")
     picture = window.add_node("image.generate", (400.0, 0.0))
-    choose_provider(qtbot, window, "fal")
+    choose(qtbot, window, "provider", "fal")
     motion = window.add_node("video.from_image", (800.0, 0.0))
     editors = window.inspector.editors
-    editors["preset"].combo.setCurrentText("custom")
+    choose(qtbot, window, "preset", "custom")
     type_number(qtbot, editors["width"].spin, 160)
     type_number(qtbot, editors["height"].spin, 96)
     type_number(qtbot, editors["duration"].spin, 1)
     enhance = window.add_node("text.enhance", (400.0, 400.0))
-    choose_provider(qtbot, window, "openai")
+    choose(qtbot, window, "provider", "openai")
     for src, src_port, dst, dst_port in (
         (prompt, "text", picture, "prompt"),
         (picture, "image", motion, "image"),
