@@ -9,12 +9,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from studio.gui.commands import ParamSetCommand
+from studio.gui.key_help import for_gui, missing_key_provider
 from studio.gui.param_editors import EDITORS, ParamEditor
 from studio.gui.param_links import ParamLinks
 
@@ -24,11 +26,18 @@ if TYPE_CHECKING:
     from studio.gui.node_state import NodeStates
 
 
+def keys_env(provider_id: str) -> str:
+    from studio.providers.keys import KEY_ENV_VARS
+
+    return KEY_ENV_VARS.get(provider_id, "its environment variable")
+
+
 class ProviderEditor(ParamEditor):
     """Providers offering the param's capability, each with its readiness; a missing key links
     to Settings."""
 
     settings_requested = Signal()
+    key_requested = Signal(str)  # provider id: "Add key…"
 
     def __init__(self, param: Param, providers: Any, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
@@ -45,7 +54,7 @@ class ProviderEditor(ParamEditor):
         self.status.setObjectName("Hint")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.status.setWordWrap(True)
-        self.status.linkActivated.connect(lambda _link: self.settings_requested.emit())
+        self.status.linkActivated.connect(lambda _link: self._link())
         column.addWidget(self.combo)
         column.addWidget(self.status)
         self._layout.addLayout(column)
@@ -63,6 +72,13 @@ class ProviderEditor(ParamEditor):
             from studio.gui.app import spawn
 
             spawn(self._check(), "checking providers")
+
+    def _link(self) -> None:
+        readiness = self.readiness.get(self.combo.currentData())
+        if readiness is not None and "key" in readiness.state:
+            self.key_requested.emit(self.combo.currentData())
+        else:
+            self.settings_requested.emit()
 
     async def _check(self) -> None:
         from shiboken6 import isValid
@@ -87,8 +103,8 @@ class ProviderEditor(ParamEditor):
             self.status.setText(readiness.detail or readiness.state)
         elif "key" in readiness.state:
             self.status.setText(
-                f"{readiness.detail or readiness.state} — "
-                "<a href='settings'>add a key in Settings…</a>"
+                f"{readiness.state} — <a href='settings'>Add key…</a>"
+                f" (or set {keys_env(provider_id)})"
             )
         else:
             self.status.setText(
@@ -105,6 +121,7 @@ class ProviderEditor(ParamEditor):
 
 class Inspector(QScrollArea):
     settings_requested = Signal()
+    key_requested = Signal(str)  # provider id: a missing key's "Add key…"
 
     def __init__(
         self, states: NodeStates, providers: Any = None, parent: QWidget | None = None
@@ -180,6 +197,12 @@ class Inspector(QScrollArea):
         self.error_label.setObjectName("Error")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.error_label)
+        self.key_button = QPushButton("Add key…")  # shown when the failure is a missing key
+        self.key_button.hide()
+        self.key_button.clicked.connect(
+            lambda _c=False: self.key_requested.emit(self.key_button.property("provider"))
+        )
+        column.addWidget(self.key_button, 0, Qt.AlignmentFlag.AlignLeft)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         column.addLayout(form)
@@ -206,6 +229,7 @@ class Inspector(QScrollArea):
         if param.kind == "provider":
             editor = ProviderEditor(param, self.providers)
             editor.settings_requested.connect(self.settings_requested)
+            editor.key_requested.connect(self.key_requested)
             return editor
         if param.kind == "candidates":
             from studio.gui.candidates_editor import CandidatesEditor
@@ -237,9 +261,12 @@ class Inspector(QScrollArea):
         if node_id != self.node_id or self.error_label is None:
             return
         status = self.states.get(node_id)
+        provider = missing_key_provider(status.error) if status.state == "failed" else None
+        self.key_button.setProperty("provider", provider)
+        self.key_button.setVisible(provider is not None)
         if status.state == "failed":
             self.error_label.setObjectName("Error")
-            self.error_label.setText(f"Failed: {status.error}")
+            self.error_label.setText(f"Failed: {for_gui(status.error)}")
         elif status.state == "skipped":  # not this node's fault: told, not in red
             self.error_label.setObjectName("Warning")
             self.error_label.setText(status.error[:1].upper() + status.error[1:])

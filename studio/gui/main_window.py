@@ -33,6 +33,7 @@ from studio.gui.document import Document
 from studio.gui.inspector import Inspector
 from studio.gui.menus import build_menus
 from studio.gui.node_state import NodeStates
+from studio.gui.problems import install_problems
 from studio.gui.recent import RecentFiles
 from studio.gui.run_controller import RunController
 from studio.gui.run_log import RunLog
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     recent_menu: QMenu  # made by build_menus
     colour_menu: QMenu  # made by studio.gui.node_actions
     finder: Any = None  # the Ctrl+F popup (studio.gui.find), made on first use
+    key_dialog: Any = None  # Settings opened by "Add key…" (studio.gui.key_help), while open
 
     def __init__(
         self,
@@ -137,6 +139,7 @@ class MainWindow(QMainWindow):
         self.summary = QLabel()
         self.statusBar().addPermanentWidget(self.summary)
         self.overlay = ShortcutOverlay(self)
+        self.problems = install_problems(self)  # a dock beside the log; log lines link nodes
 
     def _connect(self) -> None:
         self.search.chosen.connect(self._add_from_search)
@@ -178,6 +181,7 @@ class MainWindow(QMainWindow):
         document.modified_changed.connect(lambda _m: self._update_title())
         document.path_changed.connect(self._update_title)
         self.inspector.set_document(document)
+        self.problems.set_document(document)
         self.runner.set_document(document)
         self.autosaver.set_document(document)
         self._update_title()

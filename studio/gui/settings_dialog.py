@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,7 +35,11 @@ class SettingsDialog(QDialog):
     """Changes apply when OK is pressed; keys are stored at once by their own buttons."""
 
     def __init__(
-        self, providers: Any = None, cache: Any = None, parent: QWidget | None = None
+        self,
+        providers: Any = None,
+        cache: Any = None,
+        parent: QWidget | None = None,
+        focus_key: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -63,30 +68,45 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        if focus_key in self.key_rows:  # "Add key…" on a node: straight to that key's field
+            self.tabs.setCurrentIndex(0)
+            self.key_rows[focus_key][1].setFocus()
 
     # -- keys -------------------------------------------------------------------------------------
     def _keys_page(self) -> QWidget:
+        """Keys go to the keyring; without one, the page says what to install and offers to use
+        a key for this session only (kept in memory, never on disk)."""
         from studio.providers import keys
 
         page = QWidget()
         form = QFormLayout(page)
         usable, words = keys.keyring_status()
-        note = QLabel(words if usable else f"{words}. Keys cannot be stored from here.")
-        note.setWordWrap(True)
-        note.setObjectName("Hint")
-        form.addRow(note)
+        self.keyring_usable = usable
+        if usable:
+            text = words
+        else:
+            text = (
+                f"No keyring on this system, so keys cannot be saved. {keys.keyring_install_hint()}"
+                " Meanwhile, a key typed here is used until the studio quits (kept in memory "
+                "only, never written to disk), or set its environment variable."
+            )
+        self.keys_note = QLabel(text)
+        self.keys_note.setWordWrap(True)
+        self.keys_note.setObjectName("Hint")
+        self.keys_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.keys_note)
         self.key_rows: dict[str, tuple[QLabel, QLineEdit]] = {}
+        self.key_buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
         for provider in sorted(keys.KEY_ENV_VARS):
             status = QLabel()
             field = QLineEdit()
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setPlaceholderText(f"paste a key (or set {keys.KEY_ENV_VARS[provider]})")
-            field.setEnabled(usable)
-            store, remove = QPushButton("Store"), QPushButton("Remove")
-            store.setEnabled(usable)
-            remove.setEnabled(usable)
+            store = QPushButton("Store" if usable else "Use for this session")
+            remove = QPushButton("Remove" if usable else "Forget")
             store.clicked.connect(lambda _c=False, p=provider: self.store_key(p))
             remove.clicked.connect(lambda _c=False, p=provider: self.remove_key(p))
+            field.returnPressed.connect(lambda p=provider: self.store_key(p))
             row = QHBoxLayout()
             row.addWidget(field, 1)
             row.addWidget(store)
@@ -94,6 +114,7 @@ class SettingsDialog(QDialog):
             row.addWidget(status)
             form.addRow(provider, row)
             self.key_rows[provider] = (status, field)
+            self.key_buttons[provider] = (store, remove)
             self._show_key_status(provider)
         return page
 
@@ -106,8 +127,13 @@ class SettingsDialog(QDialog):
         from studio.providers import keys
 
         field = self.key_rows[provider][1]
+        if not field.text().strip():
+            return
         try:
-            keys.set_key(provider, field.text())
+            if self.keyring_usable:
+                keys.set_key(provider, field.text())
+            else:
+                keys.set_session_key(provider, field.text())
         except keys.KeyStoreError as exc:
             self.message.setText(str(exc))
             return
@@ -119,7 +145,9 @@ class SettingsDialog(QDialog):
         from studio.providers import keys
 
         try:
-            keys.delete_key(provider)
+            keys.clear_session_key(provider)
+            if self.keyring_usable:
+                keys.delete_key(provider)
         except keys.KeyStoreError as exc:
             self.message.setText(str(exc))
             return

@@ -2,7 +2,10 @@
 
 Keys are stored in the keyring under the service "multimodal-studio", one entry per provider id.
 A machine without a keyring backend (a server, a container: keyring raises `NoKeyringError`)
-still works through the environment variables, and `keyring_status()` says so in plain words.
+still works through the environment variables, and `keyring_status()` says so in plain words;
+`keyring_install_hint()` says what to install for this system. There the studio can also hold a
+key for this session only (`set_session_key`): in this process's memory, never on disk, gone when
+the studio quits. A session key, when there is one, is the one used.
 
 No function here returns a key inside a message: `key_status` says only where a key is, and
 `redact` scrubs every known key out of a text before it reaches a log line or an error.
@@ -37,6 +40,7 @@ _MISSING = object()
 _lock = threading.Lock()
 _keyring_cache: dict[str, object] = {}  # provider -> key or None, as last read from the keyring
 _seen: set[str] = set()  # every key value this process has handled, for `redact`
+_session: dict[str, str] = {}  # provider -> a key given for this session only (memory only)
 _warned_no_keyring = False
 
 
@@ -50,13 +54,15 @@ class KeyStatus:
 
     provider: str
     env_var: str
-    source: str | None  # "keyring", "env" or None when missing
+    source: str | None  # "session", "keyring", "env" or None when missing
 
     @property
     def present(self) -> bool:
         return self.source is not None
 
     def describe(self) -> str:
+        if self.source == "session":
+            return "set for this session (in memory, not saved)"
         if self.source == "keyring":
             return "set (keyring)"
         if self.source == "env":
@@ -95,6 +101,55 @@ def keyring_status() -> tuple[bool, str]:
     return True, f"keyring: {type(backend).__name__}"
 
 
+def keyring_install_hint(platform: str | None = None) -> str:
+    """What to install so keys can be stored on this kind of system (`platform` as sys.platform)."""
+    import sys
+
+    platform = platform or sys.platform
+    if platform.startswith("linux") or "bsd" in platform:
+        return (
+            "To store keys, install a Secret Service keyring and the Python package that talks "
+            "to it: GNOME Keyring (e.g. `sudo apt install gnome-keyring`) or KWallet, then "
+            "`pip install secretstorage` (for KWallet: `pip install dbus-python`), and log in "
+            "to a desktop session that starts it. Then restart the studio."
+        )
+    if platform == "darwin":
+        return (
+            "macOS has a keychain; the keyring package could not reach it. Reinstall it "
+            "(`pip install --force-reinstall keyring`) and restart the studio."
+        )
+    if platform.startswith("win"):
+        return (
+            "Windows has a Credential Locker; the keyring package could not reach it. "
+            "Reinstall it (`pip install --force-reinstall keyring pywin32-ctypes`) and restart "
+            "the studio."
+        )
+    return "Install a keyring backend for the Python `keyring` package, then restart the studio."
+
+
+def set_session_key(provider: str, value: str) -> None:
+    """Use a key until the studio quits: kept in memory only, never written anywhere."""
+    _check_provider(provider)
+    value = value.strip()
+    if not value:
+        raise KeyStoreError("an empty key was not kept")
+    with _lock:
+        _session[provider] = value
+        _seen.add(value)
+
+
+def clear_session_key(provider: str) -> bool:
+    """Forget a session key; False when there was none."""
+    _check_provider(provider)
+    with _lock:
+        return _session.pop(provider, None) is not None
+
+
+def _read_session(provider: str) -> str | None:
+    with _lock:
+        return _session.get(provider)
+
+
 def _read_keyring(provider: str) -> str | None:
     global _warned_no_keyring
     with _lock:
@@ -128,10 +183,11 @@ def _read_env(provider: str) -> str | None:
 
 
 def get_key(provider: str) -> str | None:
-    """The key for a provider (keyring first, then its environment variable), or None."""
+    """The key for a provider (one given for this session, the keyring, then its environment
+    variable), or None."""
     if provider not in KEY_ENV_VARS:
         return None
-    value = _read_keyring(provider) or _read_env(provider)
+    value = _read_session(provider) or _read_keyring(provider) or _read_env(provider)
     if value:
         with _lock:
             _seen.add(value)
@@ -142,6 +198,8 @@ def key_status(provider: str) -> KeyStatus:
     """Where the key of a provider comes from, without reading it out."""
     _check_provider(provider)
     env = KEY_ENV_VARS[provider]
+    if _read_session(provider):
+        return KeyStatus(provider, env, "session")
     if _read_keyring(provider):
         return KeyStatus(provider, env, "keyring")
     if _read_env(provider):
@@ -207,6 +265,7 @@ def redact(text: str) -> str:
     secrets = {v for v in (os.environ.get(name, "").strip() for name in KEY_ENV_VARS.values()) if v}
     with _lock:
         secrets |= _seen
+        secrets |= set(_session.values())
         secrets |= {v for v in _keyring_cache.values() if isinstance(v, str) and v}
     # Longest first, so a key containing another is scrubbed whole.
     for secret in sorted(secrets, key=len, reverse=True):

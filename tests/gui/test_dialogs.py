@@ -14,21 +14,39 @@ from studio.gui.settings import GuiSettings, trim_cache
 from studio.gui.settings_dialog import SettingsDialog
 
 
-def test_settings_keys_page_without_a_keyring_reads_the_environment(qtbot, window, monkeypatch):
-    monkeypatch.setenv("FAL_KEY", "fal-secret-for-tests")
+def test_settings_keys_page_without_a_keyring_explains_and_keeps_a_key_for_the_session(
+    qtbot, window, monkeypatch, studio_dirs
+):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
     from studio.providers import keys
 
+    monkeypatch.setenv("FAL_KEY", "fal-secret-for-tests")
     keys.forget_cached()
     dialog = SettingsDialog(window.runner.providers, None, window)
     qtbot.addWidget(dialog)
-    status, field = dialog.key_rows["fal"]
-    assert status.text() == "set (env FAL_KEY)"
-    assert dialog.key_rows["openai"][0].text() == "not set"
-    assert not field.isEnabled()  # the tests run with the fail keyring: nothing to store into
-    dialog.key_rows["openai"][1].setText("sk-test")
-    dialog.store_key("openai")
-    assert "OPENAI_API_KEY" in dialog.message.text()  # says to use the environment instead
-    assert dialog.key_rows["openai"][0].text() == "not set"
+    try:
+        # The tests run with the fail keyring: the page says so and what to install here.
+        assert "No keyring on this system" in dialog.keys_note.text()
+        assert keys.keyring_install_hint() in dialog.keys_note.text()
+        status, field = dialog.key_rows["fal"]
+        assert status.text() == "set (env FAL_KEY)"
+        status, field = dialog.key_rows["openai"]
+        assert status.text() == "not set" and field.isEnabled()
+        use, forget = dialog.key_buttons["openai"]
+        assert use.text() == "Use for this session"
+        QTest.keyClicks(field, "sk-session-test-4242")
+        QTest.mouseClick(use, Qt.MouseButton.LeftButton)
+        assert status.text() == "set for this session (in memory, not saved)"
+        assert field.text() == "" and dialog.message.text() == ""
+        assert keys.get_key("openai") == "sk-session-test-4242"
+        written = [p for p in studio_dirs.rglob("*") if p.is_file()]
+        assert all(b"sk-session-test-4242" not in p.read_bytes() for p in written)
+        QTest.mouseClick(forget, Qt.MouseButton.LeftButton)
+        assert status.text() == "not set" and keys.get_key("openai") is None
+    finally:
+        keys.clear_session_key("openai")
 
 
 def test_settings_saves_urls_defaults_and_cache_limit(qtbot, window):

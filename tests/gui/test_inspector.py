@@ -101,7 +101,7 @@ def test_template_variables_are_highlighted_and_listed(qtbot, window):
     assert window.document.graph.nodes[node].params["template"].endswith("{mood}")
 
 
-def test_provider_combo_shows_readiness_and_links_to_settings(qtbot, window):
+def test_provider_combo_shows_readiness_and_offers_add_key(qtbot, window):
     window.add_node("image.generate", (0.0, 0.0))
     editor = window.inspector.editors["provider"]
     ids = [editor.combo.itemData(i) for i in range(editor.combo.count())]
@@ -112,13 +112,14 @@ def test_provider_combo_shows_readiness_and_links_to_settings(qtbot, window):
     fal = ids.index("fal")
     assert "key" in editor.combo.itemText(fal)
     editor.combo.setCurrentIndex(fal)
-    assert "Settings" in editor.status.text()
-    opened = []
-    window.open_settings = lambda: opened.append(True)
-    window.inspector.settings_requested.disconnect()
-    window.inspector.settings_requested.connect(window.open_settings)
+    # The window's way to add a key, not the terminal's command.
+    assert "Add key…" in editor.status.text() and "FAL_KEY" in editor.status.text()
+    assert "studio keys" not in editor.status.text()
+    asked = []
+    window.inspector.key_requested.disconnect()
+    window.inspector.key_requested.connect(asked.append)
     editor.status.linkActivated.emit("settings")
-    assert opened == [True]
+    assert asked == ["fal"]
 
 
 def test_editors_follow_undo_and_selection(qtbot, window):

@@ -108,3 +108,59 @@ def test_cli_without_a_keyring_points_to_the_env_var(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert out.startswith("no keyring backend on this machine")
     assert "elevenlabs     set (env ELEVENLABS_API_KEY)" in out and "el-env-secret" not in out
+
+
+@pytest.fixture
+def no_session_keys() -> Iterator[None]:
+    yield
+    for provider in keys.KEY_ENV_VARS:
+        keys.clear_session_key(provider)
+
+
+def test_without_a_keyring_a_key_can_be_used_for_this_session_only(
+    studio_dirs, monkeypatch, no_session_keys
+):
+    assert not keys.keyring_status()[0]
+    monkeypatch.setenv("FAL_KEY", "fal-env-key-1234")
+    keys.set_session_key("fal", "  fal-session-5678 ")
+    assert keys.get_key("fal") == "fal-session-5678"  # the one the user just gave wins
+    status = keys.key_status("fal")
+    assert status.source == "session" and "not saved" in status.describe()
+    assert keys.redact("sent fal-session-5678 away") == "sent *** away"
+    written = [p for p in studio_dirs.rglob("*") if p.is_file()]
+    assert all(b"fal-session-5678" not in p.read_bytes() for p in written)
+    assert keys.clear_session_key("fal") is True and keys.clear_session_key("fal") is False
+    assert keys.get_key("fal") == "fal-env-key-1234"
+    with pytest.raises(KeyStoreError, match="empty"):
+        keys.set_session_key("fal", "   ")
+    with pytest.raises(KeyStoreError, match="no provider 'nope'"):
+        keys.set_session_key("nope", "x")
+
+
+def test_a_session_key_is_gone_in_a_new_process(no_session_keys):
+    import subprocess
+    import sys
+
+    keys.set_session_key("openai", "sk-session-only-9999")
+    code = "from studio.providers import keys; print(keys.get_key('openai'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in __import__("os").environ.items() if k != "OPENAI_API_KEY"},
+    ).stdout
+    assert out.strip() == "None"
+
+
+@pytest.mark.parametrize(
+    ("platform", "words"),
+    [
+        ("linux", "secretstorage"),
+        ("freebsd14", "gnome-keyring"),
+        ("darwin", "keychain"),
+        ("win32", "Credential Locker"),
+    ],
+)
+def test_the_install_hint_fits_the_system(platform, words):
+    assert words in keys.keyring_install_hint(platform)

@@ -13,6 +13,7 @@ from studio.gui.canvas import node_looks as looks
 from studio.gui.canvas import style
 from studio.gui.canvas.port_item import PortItem
 from studio.gui.canvas.scene_of import graph_scene
+from studio.gui.key_help import for_gui
 
 if TYPE_CHECKING:
     from studio.api import NodeSpec
@@ -204,7 +205,8 @@ class NodeItem(QGraphicsItem):
             )
         elif self.status is not None and self.status.state in ("failed", "skipped"):
             what = "failed" if self.status.state == "failed" else "was skipped"
-            self.setToolTip(f"<b>{self.title} {what}</b><br>{_escape(self.status.error)}")
+            error = for_gui(self.status.error)
+            self.setToolTip(f"<b>{self.title} {what}</b><br>{_escape(error)}")
         elif self.status is not None and self.status.warnings:
             lines = "".join(f"<br>⚠ {_escape(w)}" for w in self.status.warnings)
             self.setToolTip(f"<b>{self.title}: the result is usable, but</b>{lines}")
@@ -356,7 +358,7 @@ class NodeItem(QGraphicsItem):
             text = f"{self.node.type}\nfrom {pack}, not installed.\nKept as is on save."
         elif state in ("failed", "skipped") and self.status is not None:
             painter.setPen(style.STATE_COLOURS[state].lighter(120))
-            text = self.status.error
+            text = for_gui(self.status.error)
         elif state == "running" and self.status is not None:
             text = self.status.message or "running…"
         else:
