@@ -27,8 +27,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 MAX_PHRASE_CHARS = 80  # about two lines of a readable subtitle
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
-_SOFT_BREAK = re.compile(r"(?<=[,;:—–])\s+")
+# After a full stop and a space, or after a Chinese or Japanese full stop (and its closing
+# bracket), which no space follows.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])(?![」』）])\s*|(?<=[。！？][」』）])\s*"
+)
+_SOFT_BREAK = re.compile(r"(?<=[,;:—–])\s+|(?<=[、，；：])\s*")
 
 
 @dataclass(frozen=True)

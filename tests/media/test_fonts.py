@@ -12,7 +12,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from studio.media import fonts
-from studio.media.captions import CaptionBurner, caption_chain, missing_glyphs_warning
+from studio.media.captions import (
+    CaptionBurner,
+    caption_chain,
+    missing_glyphs_warning,
+    split_phrases,
+)
 from studio.media.fonts import FontChain, break_units, coverage, primary_font
 from studio.providers.offline.title_card import TitleCard, render_title_card
 
@@ -156,3 +161,21 @@ def test_a_title_card_in_japanese_with_an_emoji_is_not_boxes(tmp_path: Path) -> 
     a = np.asarray(Image.open(shown).convert("L")).astype(int)
     b = np.asarray(Image.open(boxes).convert("L")).astype(int)
     assert np.abs(a - b).mean() > 1.0
+
+
+def test_chinese_and_japanese_captions_are_cut_at_their_own_full_stops_and_commas() -> None:
+    assert split_phrases(SAMPLES["Japanese"]) == [
+        "灯台は海を見守っている。",
+        "夜が来ても、光は消えない。",
+    ]
+    assert split_phrases("「光は消えない。」と彼は言った。") == [
+        "「光は消えない。」",
+        "と彼は言った。",
+    ]
+    long = "灯塔守望着大海" * 8 + "，" + "夜晚来临灯光依旧" * 6 + "。"  # 94 characters, no spaces
+    phrases = split_phrases(long)
+    assert phrases == [long[:57], long[57:]]
+    assert split_phrases("The sea is calm. The light comes on.") == [
+        "The sea is calm.",
+        "The light comes on.",
+    ]
