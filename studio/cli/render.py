@@ -33,6 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="change a param for this run",
     )
     parser.add_argument("--to", dest="target", help="run only this node and what it needs")
+    parser.add_argument(
+        "--versions",
+        metavar="all|NAME,...",
+        help="with a Versions node: make these versions only (names such as 9x16.fr, or all); "
+        "-o then names their base file",
+    )
     parser.add_argument("--no-cache", action="store_true", help="recompute every node")
     parser.add_argument("--json", action="store_true", help="print one JSON event per line")
     parser.add_argument(
@@ -59,6 +65,10 @@ def run_render(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--to {args.target!r}: no such node (nodes: {', '.join(sorted(graph.nodes))})"
         )
+    if getattr(args, "versions", None):  # `studio demo` renders through here without it
+        from studio.cli._versions import choose
+
+        choose(graph, registry, args.versions)
     output_node = _route_output(graph, registry, args.output, args.target) if args.output else None
     return asyncio.run(_render(args, registry, graph, graph_dir, output_node))
 
@@ -136,6 +146,10 @@ async def _render(args, registry, graph, graph_dir, output_node) -> int:
         estimate = estimate_run(plans, cached)
         printer.note(estimate.describe())
         refusal = _cost_refusal(estimate, args.max_cost, args.allow_unknown_cost)
+        if refusal is None:
+            from studio.cli._versions import translation_refusal
+
+            refusal = await translation_refusal(executor, graph, plans, cached)
         if refusal:
             print(f"error: {refusal}; nothing was run", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -240,6 +254,10 @@ def _report(result, plans, output_node, args, printer, cancel_code: int) -> int:
         if problem:
             print(f"error: {problem}", file=sys.stderr)
             return EXIT_NODE_FAILED
+    from studio.cli._versions import describe_written
+
+    for line in describe_written(result):
+        printer.note(line)
     printer.note(
         f"done in {result.seconds:.1f} s: {len(result.executed)} ran, "
         f"{len(result.cached)} from cache (run {result.run_id})"

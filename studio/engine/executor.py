@@ -166,6 +166,7 @@ class Executor:
             if target not in graph.nodes and target not in flat.nodes:
                 raise GraphErrors([GraphError("no such node to run up to", node=target)])
         graph, targets = flat, flat_targets(graph, flat, targets)
+        graph = self.expand(graph, targets)
         silenced = graph.silenced()
         muted_targets = [_muted_target(graph, t) for t in targets if t in silenced]
         if muted_targets:
@@ -200,6 +201,13 @@ class Executor:
             if source is not None:
                 outputs[port.name] = inputs[source]
         return outputs
+
+    def expand(self, graph: Graph, keep: Iterable[str] = ()) -> Graph:
+        """The graph as it runs: a Versions node becomes its versions' ordinary nodes
+        (studio.engine.versions); `graph` itself when it has none. Nodes in `keep` stay."""
+        from studio.engine.versions import expand_versions
+
+        return expand_versions(graph, self.registry, keep)
 
     # -- running --------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -254,6 +262,7 @@ class Executor:
     ) -> RunResult:
         plans = plans if plans is not None else self.plan(graph, targets, graph_dir)
         graph = flatten(graph)  # the plans name the inner nodes of components
+        graph = self.expand(graph, [p.node_id for p in plans])  # ... and of versions
         run_id = run_id or uuid.uuid4().hex[:12]
         loop = asyncio.get_running_loop()
         self._cancel = cancel = CancelToken()
@@ -505,7 +514,7 @@ class Executor:
         imports exactly as a run will look them up.
         """
         loop = asyncio.get_running_loop()
-        graph = flatten(graph)
+        graph = self.expand(flatten(graph), [p.node_id for p in plans])
         found: dict[str, CachedResult] = {}
         known: dict[str, dict[str, Any]] = {}  # outputs of the hits, and of bypassed nodes
         for plan in plans:

@@ -298,3 +298,145 @@ def _stopper(should_stop: ShouldStop) -> Callable[[], None] | None:
             raise Cancelled("cancelled")
 
     return check
+
+
+# -- versions (a deliverables node's pieces; see media.deliver) ----------------------------------
+VERSION_CONTAINERS = ("mp4", "webm", "gif")
+
+
+def _timeline_settings(width: int, height: int, fps: int, settings: dict[str, Any], clips: int):
+    from studio.media.timeline import TimelineSettings
+
+    settings = dict(settings)
+    if isinstance(settings.get("clip_reframe"), str):
+        from studio.media.reframe import parse_clip_reframe
+
+        settings["clip_reframe"] = parse_clip_reframe(settings["clip_reframe"], clips)
+    return TimelineSettings(width=int(width), height=int(height), fps=int(fps), **settings)
+
+
+def render_picture_track(
+    clips: Sequence[tuple[Path, str, str]],
+    out: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    scratch: Path,
+    parts: Any = None,
+    narration: Path | None = None,
+    voice: Path | None = None,
+    subtitles: str | None = None,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    """A timeline's picture alone (MP4, no sound) at width x height, made in segments kept in
+    `parts`; `settings` as for render_timeline (the picture's: clip_duration, fit_to_narration,
+    fit, transition, transition_seconds, image_motion, burn_captions, quality, reframe,
+    clip_reframe). See media.deliver.render_picture_track."""
+    from studio.media.deliver import render_picture_track as render
+    from studio.media.timeline import Clip
+
+    config = _timeline_settings(width, height, fps, settings, len(clips))
+    return render(
+        [Clip(Path(p), kind, digest) for p, kind, digest in clips],
+        Path(out),
+        settings=config,
+        narration=narration,
+        voice=voice,
+        subtitles=subtitles,
+        scratch=Path(scratch),
+        parts=parts,
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def make_soundtrack(
+    out: Path,
+    *,
+    clip_count: int,
+    fps: int,
+    narration: Path | None = None,
+    voice: Path | None = None,
+    music: Path | None = None,
+    captions_text: str | None = None,
+    voice_sentences: Sequence[Sequence[Any]] | None = None,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    """A version's soundtrack (WAV) and its captions; see media.deliver.make_soundtrack."""
+    from studio.media.deliver import make_soundtrack as make
+
+    config = _timeline_settings(16, 16, fps, settings, clip_count)
+    return make(
+        Path(out),
+        clip_count=clip_count,
+        settings=config,
+        narration=narration,
+        voice=voice,
+        music=music,
+        captions_text=captions_text,
+        voice_sentences=voice_sentences,
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def deliver_version(
+    picture: Path,
+    target: Path,
+    *,
+    sound: Path | None,
+    sound_frames: int | None = None,
+    subtitles: str | None = None,
+    container: str = "mp4",
+    quality: str = "standard",
+    scratch: Path,
+    parts: Any = None,
+    progress: Progress = None,
+    should_stop: ShouldStop = None,
+) -> dict[str, Any]:
+    """A picture and a soundtrack joined into a version's file, with subtitle files beside it;
+    see media.deliver.deliver_version."""
+    from studio.media.deliver import deliver_version as deliver
+
+    return deliver(
+        Path(picture),
+        Path(target),
+        sound=sound,
+        sound_frames=sound_frames,
+        subtitles=subtitles,
+        container=container,
+        quality=quality,
+        scratch=Path(scratch),
+        parts=parts,
+        progress=progress,
+        should_stop=should_stop,
+    )
+
+
+def parse_versions(text: str, language: str = "en") -> list[dict[str, Any]]:
+    """The versions of a versions list (media.versions): name, format, width, height, language,
+    container, loudness each. Raises MediaError naming the line that cannot be read."""
+    from studio.media.versions import VersionError
+    from studio.media.versions import parse_versions as parse
+
+    try:
+        versions = parse(text, language)
+    except VersionError as exc:
+        raise MediaError(str(exc)) from None
+    return [
+        {
+            "name": v.name,
+            "format": v.format,
+            "width": v.width,
+            "height": v.height,
+            "language": v.language,
+            "container": v.container,
+            "loudness": v.loudness,
+        }
+        for v in versions
+    ]

@@ -10,13 +10,15 @@ frame by frame. An edit changes the keys of the segments it touches and no other
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.media.segments import Parts, Segment, SegmentReport, cut_points, segment_key
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from studio.media.captions import Cue
     from studio.media.timeline import Clip, Slot, TimelineSettings
 
@@ -48,10 +50,15 @@ def picture_segments(
     height: int,
     *,
     keyed: bool = True,
+    hold: int = 0,
 ) -> list[Segment]:
-    """The picture's segments in order, each with its content key (empty when not `keyed`)."""
+    """The picture's segments in order, each with its content key (empty when not `keyed`).
+
+    With `hold`, the picture goes on for that many frames after the edit's end, holding its
+    last frame (a narration longer than the edit, in a version's language); captions go on.
+    """
     boundaries = [b for slot in slots for b in (slot.start, slot.start + slot.length)]
-    ranges = cut_points(total, boundaries, settings.fps)
+    ranges = cut_points(total + hold, boundaries, settings.fps)
     if not keyed:
         return [Segment(a, b) for a, b in ranges]
     from studio.media.segments import encoder_identity
@@ -66,23 +73,29 @@ def picture_segments(
         "image_motion": settings.image_motion,
         "motion_strength": settings.motion_strength,
     }
-    captions = _caption_runs(cues, total, settings.fps) if settings.burn_captions else []
+    captions = _caption_runs(cues, total + hold, settings.fps) if settings.burn_captions else []
     font = _caption_font() if captions else None
+
+    def entry(index: int, start: int) -> dict[str, Any]:
+        return {
+            "digest": digests[index],
+            "kind": clips[index].kind,
+            "place": index,  # the Ken Burns move follows the place
+            "reframe": settings.reframe_of(index),
+            "from": start - slots[index].start,  # where the segment starts inside the clip
+            "length": slots[index].length,
+        }
+
     segments = []
     for a, b in ranges:
-        on_screen = []
-        for index, (clip, slot) in enumerate(zip(clips, slots, strict=True)):
-            if slot.start < b and slot.start + slot.length > a:
-                on_screen.append(
-                    {
-                        "digest": digests[index],
-                        "kind": clip.kind,
-                        "place": index,  # the Ken Burns move follows the place
-                        "reframe": settings.reframe_of(index),
-                        "from": a - slot.start,  # where the segment starts inside the clip
-                        "length": slot.length,
-                    }
-                )
+        on_screen = [
+            entry(index, a)
+            for index, slot in enumerate(slots)
+            if slot.start < b and slot.start + slot.length > a
+        ]
+        if a >= total:  # the held end: the edit's last frame, still
+            last = max(range(len(slots)), key=lambda i: slots[i].start + slots[i].length)
+            on_screen = [{**entry(last, total - 1), "held": True}]
         shown = [[max(s, a) - a, min(e, b) - a, text] for s, e, text in captions if s < b and e > a]
         payload = {
             **look,
@@ -137,14 +150,47 @@ def render_picture(
     check: Callable[[], None] | None = None,
     progress: Callable[[float | None, str], Any] | None = None,
 ) -> SegmentReport:
-    """Encode the segments that `parts` does not hold yet; returns every segment's file."""
+    """Encode the segments that `parts` does not hold yet; returns every segment's file.
+
+    Segments past `total` (see `picture_segments`'s hold) show the edit's last frame, still,
+    with the captions of their time burned in.
+    """
     from studio.media.segments import encode_segments
     from studio.media.timeline import timeline_frames
 
-    def frames_for(start: int, stop: int) -> Any:
-        return timeline_frames(
-            clips, slots, total, settings, cues, width, height, warnings, start=start, stop=stop
+    def frames_for(start: int, stop: int) -> Iterator[np.ndarray]:
+        if start < total:
+            yield from timeline_frames(
+                clips,
+                slots,
+                total,
+                settings,
+                cues,
+                width,
+                height,
+                warnings,
+                start=start,
+                stop=min(stop, total),
+            )
+        if stop <= total:
+            return
+        last = next(
+            timeline_frames(clips, slots, total, settings, (), width, height, start=total - 1)
         )
+        burner = None
+        if cues and settings.burn_captions:
+            from studio.media.captions import CaptionBurner
+
+            burner = CaptionBurner(width, height)
+        from studio.media.captions import cue_at
+
+        hint = 0
+        for g in range(max(start, total), stop):
+            frame = last.copy()
+            cue, hint = cue_at(cues, g / settings.fps, hint)
+            if burner is not None and cue is not None:
+                burner.burn(frame, cue.text)
+            yield frame
 
     return encode_segments(
         segments,

@@ -6,6 +6,7 @@ written from the same cues, so they always agree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,31 @@ def to_vtt(cues: Sequence[Cue]) -> str:
         text = "\n".join(line for line in cue.text.replace("-->", "→").splitlines() if line)
         blocks.append(f"{_vtt_time(cue.start)} --> {_vtt_time(cue.end)}\n{text}\n")
     return "\n".join(blocks)
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
+
+
+def parse_srt(text: str) -> list[Cue]:
+    """The cues of SubRip text (as `to_srt` writes it; a cue's lines are joined by spaces)."""
+    cues = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
+        lines = [line for line in block.splitlines() if line.strip()]
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is None:
+            continue
+        start, _, end = lines[timing].partition("-->")
+        a, b = _SRT_TIME.search(start), _SRT_TIME.search(end)
+        if a is None or b is None:
+            raise ValueError(f"a subtitle time cannot be read: {lines[timing]!r}")
+        words = " ".join(line.strip() for line in lines[timing + 1 :])
+        cues.append(Cue(_seconds(a), _seconds(b), words))
+    return cues
+
+
+def _seconds(match: re.Match[str]) -> float:
+    hours, minutes, secs, millis = (int(g) for g in match.groups())
+    return hours * 3600 + minutes * 60 + secs + millis / 1000
 
 
 def cues_from_meta(value: Any) -> list[Cue]:

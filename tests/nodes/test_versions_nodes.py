@@ -1,0 +1,128 @@
+"""Versions: one timeline delivered in several formats and languages, sharing the work."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
+
+from fakes.llm import FakeOllama
+from fakes.server import FakeServer, Recorded, Reply
+from test_video_nodes import story_graph
+
+from studio.graph.model import Node
+
+FRENCH = {
+    "The lighthouse wakes at dusk.": "Le phare s'éveille au crépuscule.",
+    "Its beam sweeps the sea.": (
+        "Son faisceau balaie la mer, lentement, jusqu'à l'horizon lointain."
+    ),
+}
+
+
+@dataclass
+class Translator(FakeOllama):
+    """A fake Ollama that translates the story's sentences into French, line by line."""
+
+    def chat(self, request: Recorded) -> Reply:
+        text = request.json["messages"][-1]["content"]
+        for english, french in FRENCH.items():
+            text = text.replace(english, french)
+        self.words = (text,)
+        return super().chat(request)
+
+
+def versions_graph(folder: Path, versions: str, **params) -> object:
+    graph = story_graph(folder)
+    graph.remove_node("export")
+    graph.add_node(
+        Node(
+            "versions",
+            "export.versions",
+            {
+                "path": "out/story",
+                "versions": versions,
+                "quality": "draft",
+                "translator_model": "llama3.2",
+                **params,
+            },
+        )
+    )
+    graph.connect("timeline", "video", "versions", "timeline")
+    return graph
+
+
+def facts(path: Path) -> tuple[int, int, float, list[str]]:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        kinds = sorted(s.type for s in container.streams)
+        frames = sum(1 for _ in container.decode(video))
+        return video.codec_context.width, video.codec_context.height, frames / 24, kinds
+
+
+@pytest.fixture
+def ollama(monkeypatch):
+    with FakeServer() as server:
+        Translator(server)
+        monkeypatch.setenv("STUDIO_OLLAMA_URL", server.url)
+        yield server
+
+
+def started(events: list, graph, registry) -> dict[str, int]:
+    """How many nodes of each type ran, read from the run's events."""
+    from studio.engine.versions import expand_versions
+
+    types = {n: node.type for n, node in expand_versions(graph, registry).nodes.items()}
+    ran: dict[str, int] = {}
+    for event in events:
+        if type(event).__name__ == "NodeStarted":
+            ran[types[event.node]] = ran.get(types[event.node], 0) + 1
+    return ran
+
+
+SIX = "320x180\n180x320\n180x180\n320x180 fr\n180x320 fr\n180x180 fr"
+
+
+def test_three_formats_in_two_languages_share_pictures_sound_and_translations(
+    run_graph, registry, tmp_path: Path, ollama
+) -> None:
+    graph = versions_graph(tmp_path, SIX)
+    graph.set_param("timeline", "burn_captions", False)
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    ran = started(events, graph, registry)
+    # One picture per format, one soundtrack and one narration per language, one translation
+    # (the captions and the narration are the same text), and the timeline itself not at all.
+    assert ran["compose.picture"] == 3
+    assert ran["compose.soundtrack"] == 2
+    assert ran["text.translate"] == 1 and len(ollama.received("POST", "/api/chat")) == 1
+    assert ran["audio.speech"] == 2  # the piece's voice and its French copy
+    assert ran["export.version"] == 6 and "compose.timeline" not in ran
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.iterdir())
+    for size in ("320x180", "180x320", "180x180"):
+        for lang in ("en", "fr"):
+            for ext in ("mp4", "srt", "vtt"):
+                assert f"story.{size}.{lang}.{ext}" in names
+    width, height, en_seconds, kinds = facts(out / "story.180x320.en.mp4")
+    assert (width, height, kinds) == (180, 320, ["audio", "video"])
+    _, _, fr_seconds, _ = facts(out / "story.180x320.fr.mp4")
+    assert fr_seconds >= en_seconds  # the French narration is longer: the picture holds
+    french = (out / "story.180x180.fr.vtt").read_text("utf-8")
+    assert french.startswith("WEBVTT") and "Le phare s'éveille au crépuscule." in french
+    english = (out / "story.180x180.en.srt").read_text("utf-8")
+    assert "The lighthouse wakes at dusk." in english
+    listed = result.outputs["versions"]["videos"]
+    assert [v.meta["version"] for v in listed] == [
+        "320x180.en",
+        "180x320.en",
+        "180x180.en",
+        "320x180.fr",
+        "180x320.fr",
+        "180x180.fr",
+    ]
