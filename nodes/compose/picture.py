@@ -38,7 +38,7 @@ async def run(ctx, inputs, params):
             parts=ctx.parts,
             narration=narration.path if narration else None,
             voice=voice.path if voice else None,
-            subtitles=inputs.get("subtitles"),
+            subtitles=inputs.get("burn_in"),
             progress=ctx.progress,
             should_stop=lambda: ctx.cancelled,
             **settings,
@@ -87,10 +87,10 @@ SPEC = NodeSpec(
             help="The piece's narration: with fit_to_narration, the clips share its length.",
         ),
         Input(
-            "subtitles",
+            "burn_in",
             PortType.TEXT,
             optional=True,
-            help="Captions as SubRip (.srt) text, burned in when burn_captions is on.",
+            help="Captions as SubRip text, drawn into the picture when burn_captions is on.",
         ),
         Input(
             "voice",

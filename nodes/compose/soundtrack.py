@@ -57,7 +57,7 @@ async def run(ctx, inputs, params):
     }
     sound = await ctx.store(out, "audio", meta)
     ctx.preview(sound)
-    return {"audio": sound, "subtitles": result["srt"]}
+    return {"audio": sound, "captions": result["srt"]}
 
 
 SPEC = NodeSpec(
@@ -94,7 +94,7 @@ SPEC = NodeSpec(
     ),
     outputs=(
         Output("audio", PortType.AUDIO, "The soundtrack (WAV, 48 kHz stereo)."),
-        Output("subtitles", PortType.TEXT, "The captions as SubRip (.srt) text."),
+        Output("captions", PortType.TEXT, "The captions, timed, as SubRip (.srt) text."),
     ),
     params=(
         Param.int(

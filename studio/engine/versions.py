@@ -273,7 +273,7 @@ class _Expansion:
             self._feed(node_id, "clips", self.timeline_inputs["clips"])
             self._feed(node_id, "narration", self.timeline_inputs["narration"])
             if burned:
-                self.g.connect(soundtrack, "subtitles", node_id, "subtitles")
+                self.g.connect(soundtrack, "captions", node_id, "burn_in")
                 voice = self._voice(version.language)
                 if voice is not None:
                     self.g.connect(*voice, node_id, "voice")
@@ -297,7 +297,7 @@ class _Expansion:
         if version.container != "gif":
             self.g.connect(soundtrack, "audio", node_id, "sound")
         if self.timeline_inputs["captions"]:
-            self.g.connect(soundtrack, "subtitles", node_id, "subtitles")
+            self.g.connect(soundtrack, "captions", node_id, "subtitles")
         return node_id
 
 
