@@ -135,6 +135,35 @@ def test_the_transport_buttons_step_and_play(qtbot, video_page):
     assert not page.playing and page.play_button.accessibleName() == "play"
 
 
+def test_frames_follow_the_viewer_size_whatever_its_width(qtbot, window, tmp_path):
+    node_id = loaded_node(
+        qtbot, window, write_mp4(tmp_path / "wide.mp4", frames=4, size=(640, 360))
+    )
+    double_click_preview(window, node_id)
+    page = window.viewer.panel.video_page
+    qtbot.waitUntil(lambda: page.view.painted_image is not None, timeout=30_000)
+    dock = window.viewer.dock
+    dock.setFloating(True)
+    for width in (531, 547, 613):  # rows FFmpeg pads when scaled to these widths
+        dock.resize(width, 480)
+        qtbot.waitUntil(
+            lambda: page.frame is not None and page.frame.image.width() < 640, timeout=10_000
+        )
+        assert page.error == ""
+        image = page.frame.image
+        assert image.width() <= page.view.width() and image.width() % 16 == 0
+        assert abs(image.width() / image.height() - 640 / 360) < 0.02  # the shape is kept
+        red, _green, blue = colour_at_centre_of(image)
+        assert red > 200 and blue < 60
+        dock.resize(900, 700)  # back to full size, so the next width decodes anew
+        qtbot.waitUntil(lambda: page.frame.image.width() == 640, timeout=10_000)
+
+
+def colour_at_centre_of(image) -> tuple[int, int, int]:
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    return colour.red(), colour.green(), colour.blue()
+
+
 def test_dragging_the_scrub_bar_shows_the_frame_under_the_mouse(qtbot, video_page):
     page = video_page
     bar = page.scrub

@@ -393,11 +393,17 @@ class _Worker:
 
     def _convert(self, frame: Any, last: bool = False) -> Frame:
         """Scale into the picture's box (never up) and make an image the window can paint."""
+        import numpy as np
+
         box_w, box_h = self.size
         scale = min(1.0, box_w / frame.width, box_h / frame.height)
-        width = max(2, int(frame.width * scale) & ~1)  # even sizes: what the scaler likes
-        height = max(2, int(frame.height * scale) & ~1)
+        width = int(frame.width * scale)
+        if width < frame.width:  # rows of whole 64-byte blocks: FFmpeg adds no padding to them
+            width = max(16, width - width % 16)
+        height = max(2, round(width * frame.height / frame.width) & ~1)
         pixels = frame.to_ndarray(width=width, height=height, format="bgra")
+        # A row FFmpeg padded (an odd source width) leaves a strided view QImage cannot take.
+        pixels = np.ascontiguousarray(pixels)
         image = QImage(
             pixels.data, width, height, pixels.strides[0], QImage.Format.Format_RGB32
         ).copy()
