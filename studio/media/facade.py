@@ -440,3 +440,19 @@ def parse_versions(text: str, language: str = "en") -> list[dict[str, Any]]:
         }
         for v in versions
     ]
+
+
+# -- analysis --------------------------------------------------------------------------------------
+def check_coherence(**inputs: Any) -> dict[str, Any]:
+    """Picture, music and narration moods segment by segment, and where they clash: the report
+    as a JSON-ready dict (see `studio.media.analysis.coherence.check_coherence`)."""
+    from studio.media.analysis.coherence import check_coherence as check
+
+    return check(**inputs)
+
+
+def coherence_text(report: dict[str, Any]) -> str:
+    """The coherence report in words, for people."""
+    from studio.media.analysis.coherence import report_text
+
+    return report_text(report)

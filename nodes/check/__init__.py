@@ -1,0 +1,1 @@
+"""Check nodes: reports on a piece that change nothing by themselves."""
