@@ -32,6 +32,7 @@ MAX_PHRASE_CHARS = 80  # about two lines of a readable subtitle
 _SENTENCE_END = re.compile(
     r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=[。！？])(?![」』）])\s*|(?<=[。！？][」』）])\s*"
 )
+_TRAILING_MARKS = re.compile(r"[^\w\s「『（(\"'“‘\[]+\s*")  # emoji, symbols: not words or openers
 _SOFT_BREAK = re.compile(r"(?<=[,;:—–])\s+|(?<=[、，；：])\s*")
 
 
@@ -53,6 +54,14 @@ def split_phrases(text: str, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
         sentence = sentence.strip()
         if not sentence:
             continue
+        trailing = _TRAILING_MARKS.match(sentence)
+        if phrases and trailing:
+            # Emoji or marks after a full stop belong to the sentence they end.
+            glue = "" if phrases[-1][-1] in "。！？」』）" else " "
+            phrases[-1] = f"{phrases[-1]}{glue}{trailing.group().strip()}"
+            sentence = sentence[trailing.end() :].strip()
+            if not sentence:
+                continue
         if len(sentence) <= max_chars:
             phrases.append(sentence)
             continue

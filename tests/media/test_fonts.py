@@ -175,6 +175,7 @@ def test_chinese_and_japanese_captions_are_cut_at_their_own_full_stops_and_comma
     long = "灯塔守望着大海" * 8 + "，" + "夜晚来临灯光依旧" * 6 + "。"  # 94 characters, no spaces
     phrases = split_phrases(long)
     assert phrases == [long[:57], long[57:]]
+    assert split_phrases("光は消えない。🌊 The end. 👍") == ["光は消えない。🌊", "The end. 👍"]
     assert split_phrases("The sea is calm. The light comes on.") == [
         "The sea is calm.",
         "The light comes on.",
