@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from studio.engine.executor import NodePlan
     from studio.gui.run_controller import RunController
 
-DEBOUNCE_MS = 250
+DEBOUNCE_MS = 200  # a slider drag or a typed word runs once, as soon as it rests
 
 
 def runs_for_free(plan: NodePlan) -> bool:
@@ -98,13 +98,15 @@ class AutoRun(QObject):
                 continue
             needs[node_id] = [p.node_id for p in planned]
             plans.update((p.node_id, p) for p in planned)
-        ordered = [plans[n] for n in graph.topological_order(set(plans))]
-        cached = await runner.executor.cached_results(graph, ordered, doc.graph_dir)
+        free = {n for n, plan in plans.items() if runs_for_free(plan)}
+        cached: dict[str, Any] = {}
+        if free != set(plans):  # only a node that is not free needs its cache hit found first
+            ordered = [plans[n] for n in graph.topological_order(set(plans))]
+            cached = await runner.executor.cached_results(graph, ordered, doc.graph_dir)
         if runner.document is not doc or runner.states.edits != edits:
             self._pending.update(candidates)  # edited meanwhile: plan again after the next pause
             self._timer.start()
             return
-        free = {n for n, plan in plans.items() if runs_for_free(plan)}
         runnable = free | set(cached)
         targets = [n for n, need in needs.items() if all(m in runnable for m in need)]
         left = [n for n in candidates if n not in targets and runner.states.get(n).stale]

@@ -159,9 +159,8 @@ class VideoDecoder:
 
     # -- the worker thread -------------------------------------------------------------------------
     def _work(self) -> None:
-        from studio.gui.app import lower_thread_priority
-
-        lower_thread_priority()
+        # Not a lowered priority, unlike the render workers: on a busy machine a niced decoder
+        # starves and the picture stops; PyAV decodes without the GIL, so the window still runs.
         try:
             _Worker(self).run()
         except Exception as exc:  # reported in the viewer, never a silent dead thread
@@ -272,6 +271,9 @@ class _Worker:
                 self.reverse = []
                 if self.mode == "play" and self.held is None:
                     self._continue_after(self.shown_time)
+                # From the frame shown, now that it is ready: a slow seek before it would
+                # otherwise make every frame late (the sound, where it plays, corrects this).
+                self.clock.start(self.shown_time, self.rate)
             elif kind == "pause":
                 self.mode, self.held, self.reverse = "still", None, []
         moved = last_show >= 0 or bool(steps)

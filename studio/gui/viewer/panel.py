@@ -176,7 +176,11 @@ def _viewable(value: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    """The same result: equal text, or the same files (by digest)."""
-    key_a = [getattr(v, "digest", v) for v in (a if isinstance(a, list) else [a])]
-    key_b = [getattr(v, "digest", v) for v in (b if isinstance(b, list) else [b])]
-    return key_a == key_b
+    """The same result: equal text, or the same files (content and place: an export may be a
+    copy of its input, and "reveal in folder" must show the export)."""
+
+    def key(value: Any) -> list[Any]:
+        items = value if isinstance(value, list) else [value]
+        return [(v.digest, str(v.path)) if hasattr(v, "digest") else v for v in items]
+
+    return key(a) == key(b)

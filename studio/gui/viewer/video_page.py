@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from studio.api import Artifact
 
 MAX_RATE = 8.0
+SLOW_ANSWER_MS = 200  # a frame asked for and not there by then: the spinner shows
 SOUND_SYNC_MS = 200
 
 
@@ -73,6 +74,10 @@ class VideoPage(QWidget):
         self._resize_timer.setSingleShot(True)
         self._resize_timer.setInterval(120)
         self._resize_timer.timeout.connect(self._resized)
+        self._slow = QTimer(self)  # a seek far from a keyframe can take a while: show it
+        self._slow.setSingleShot(True)
+        self._slow.setInterval(SLOW_ANSWER_MS)
+        self._slow.timeout.connect(self._still_waiting)
         self._sync_timer = QTimer(self)
         self._sync_timer.setInterval(SOUND_SYNC_MS)
         self._sync_timer.timeout.connect(self._follow_sound)
@@ -145,6 +150,8 @@ class VideoPage(QWidget):
             return  # an answer to an older command (scrubbing moved on)
         self.frame = frame
         self.view.set_image(frame.image)
+        if self.view.loading and self.first_frame_seconds is not None:
+            self.view.set_loading(False)
         if self.first_frame_seconds is None:
             self.view.set_loading(False)
             self.view.repaint()  # on screen now, so the figure below is what the user sees
@@ -186,8 +193,8 @@ class VideoPage(QWidget):
             return
         self.clock.start(start, rate)
         if start != self.position:
-            self._serial = self.decoder.show_at(start)
-        self._serial = self.decoder.play(rate)
+            self._asked(self.decoder.show_at(start))
+        self._asked(self.decoder.play(rate))
         self.playing, self.rate = True, rate
         if self.sound is not None and rate == 1.0:
             self.sound.play_from(start)
@@ -216,19 +223,28 @@ class VideoPage(QWidget):
         if self.decoder is None:
             return
         self.pause()
-        self._serial = self.decoder.step(frames)
+        self._asked(self.decoder.step(frames))
 
     def seek(self, seconds: float) -> None:
         """Show the frame at `seconds` (scrubbing); playback goes on from there if playing."""
         if self.decoder is None:
             return
         self.scrub.set_position(seconds)
-        self._serial = self.decoder.show_at(seconds)
+        self._asked(self.decoder.show_at(seconds))
         if self.playing:
             self.clock.start(seconds, self.rate)
-            self._serial = self.decoder.play(self.rate)
+            self._asked(self.decoder.play(self.rate))
             if self.sound is not None and self.rate == 1.0:
                 self.sound.seek(seconds)
+
+    def _asked(self, serial: int) -> None:
+        """A command that a frame will answer was sent: older frames are dropped from now on."""
+        self._serial = serial
+        self._slow.start()
+
+    def _still_waiting(self) -> None:
+        if self.decoder is not None and (self.frame is None or self.frame.serial < self._serial):
+            self.view.set_loading(True)
 
     def _follow_sound(self) -> None:
         if self.sound is not None and self.sound.playing and self.rate == 1.0:
