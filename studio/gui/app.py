@@ -162,6 +162,9 @@ def main(path: str | None = None) -> int:
     if path:
         window.open_path(path)
     window.offer_recovery()
+    from studio.gui.desktop_offer import offer_if_bundle
+
+    offer_if_bundle(window)  # a desktop bundle asks once to join the app menu
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(app.quit)
