@@ -63,9 +63,13 @@ cleanup() {
 trap cleanup EXIT
 export STUDIO_CACHE_DIR="$SANDBOX/cache" STUDIO_DATA_DIR="$SANDBOX/data"
 export STUDIO_CONFIG_DIR="$SANDBOX/config" STUDIO_STATE_DIR="$SANDBOX/state"
+export STUDIO_LOG_DIR="$SANDBOX/log"
 
 step "studio --version"
-"$APP" --version
+"$APP" --version | tee "$SANDBOX/version.txt"
+for part in "^studio " "^Python " "^Qt " "^PyAV .*(FFmpeg " "^onnxruntime "; do
+    grep -q "$part" "$SANDBOX/version.txt" || fail "studio --version does not name $part"
+done
 
 step "studio nodes (the node pack is found through its entry point)"
 "$APP" nodes > "$SANDBOX/frozen-nodes.txt"
@@ -138,12 +142,20 @@ EOF
 # There is no "quit after start" switch in the GUI: start the window with the example graph, check
 # the process is still alive after GUI_SECONDS (a missing plugin or import kills it in the first
 # second), then stop it ourselves.
-# The window opens a copy, so whatever it writes next to the graph stays in the sandbox.
+# The window opens a copy, so whatever it writes next to the graph stays in the sandbox. The
+# offscreen check opens the old .json form with `studio open`; the xcb check gives the bundle
+# a .studiograph on its command line, as a double-click does.
 cp "$EXAMPLE" "$SANDBOX/lighthouse.json"
+cp "$EXAMPLE" "$SANDBOX/lighthouse.studiograph"
+# On a desktop the bundle asks once to join the app menu; answered "no" here so the question does
+# not sit over the canvas the xcb check clicks (tests/gui/test_desktop_offer.py checks the offer).
+mkdir -p "$SANDBOX/state"
+printf '{"%s": "no"}\n' "$APP" > "$SANDBOX/state/desktop-offer.json"
+OPEN_ARGS=(open "$SANDBOX/lighthouse.json")
 gui_check() {
     local name="$1"
     shift
-    "$@" "$APP" open "$SANDBOX/lighthouse.json" > "$SANDBOX/gui-$name.log" 2>&1 &
+    "$@" "$APP" "${OPEN_ARGS[@]}" > "$SANDBOX/gui-$name.log" 2>&1 &
     local pid=$!
     sleep "$GUI_SECONDS"
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -167,6 +179,45 @@ gui_check() {
 step "GUI, offscreen platform"
 gui_check offscreen env QT_QPA_PLATFORM=offscreen
 
+step "GUI without a display: one message and exit code 2, before Qt aborts"
+set +e
+env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$APP" open "$SANDBOX/lighthouse.json" \
+    > "$SANDBOX/no-display.log" 2>&1
+code=$?
+set -e
+cat "$SANDBOX/no-display.log"
+[[ $code == 2 ]] || fail "without a display the window exited with $code, not 2"
+grep -q "There is no display" "$SANDBOX/no-display.log" || fail "no 'no display' message"
+if grep -q "qt.qpa\|Aborted\|Traceback" "$SANDBOX/no-display.log"; then
+    fail "Qt's own abort text (or a traceback) was printed"
+fi
+
+step "studio desktop install from the bundle (into the sandbox's XDG folders)"
+desktop_env=(env -u XDG_CURRENT_DESKTOP XDG_DATA_HOME="$SANDBOX/xdg/data"
+    XDG_CONFIG_HOME="$SANDBOX/xdg/config" XDG_DATA_DIRS=/usr/local/share:/usr/share)
+"${desktop_env[@]}" "$APP" desktop install
+entry="$SANDBOX/xdg/data/applications/io.github.multimodal_studio.Studio.desktop"
+grep -qx "Exec=$APP open %f" "$entry" || fail "the entry does not start the bundle: $(grep Exec= "$entry")"
+if command -v desktop-file-validate >/dev/null; then
+    desktop-file-validate "$entry" || fail "desktop-file-validate refused the entry"
+    echo "desktop-file-validate: the entry is valid"
+fi
+if command -v xdg-mime >/dev/null; then
+    for mime in application/x-multimodal-studio-graph application/x-multimodal-studio-pack; do
+        default="$("${desktop_env[@]}" xdg-mime query default "$mime")"
+        [[ "$default" == io.github.multimodal_studio.Studio.desktop ]] \
+            || fail "xdg-mime: the default for $mime is '$default'"
+        echo "xdg-mime: $mime opens with $default"
+    done
+    kind="$("${desktop_env[@]}" xdg-mime query filetype "$SANDBOX/lighthouse.studiograph")"
+    [[ "$kind" == application/x-multimodal-studio-graph ]] || fail "lighthouse.studiograph is $kind"
+fi
+"${desktop_env[@]}" "$APP" desktop uninstall
+[[ ! -e "$entry" ]] || fail "desktop uninstall left $entry"
+grep -q "INFO studio: start cli: studio desktop install" "$SANDBOX/log/studio.log" \
+    || fail "the bundle wrote no log file"
+echo "the bundle logs to $SANDBOX/log/studio.log"
+
 # If a virtual X server is at hand, also try the xcb plugin a Linux desktop uses: check the main
 # window really mapped with the graph's name in its title, then run the graph from the window.
 if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
@@ -176,13 +227,12 @@ if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
     xvfb_pid=$!
     sleep 1
     check_title() {
-        if ! DISPLAY="$display" xwininfo -root -tree | grep -q "lighthouse.json — Multimodal Studio"
-        then
+        local title="lighthouse.studiograph — Multimodal Studio"
+        if ! DISPLAY="$display" xwininfo -root -tree | grep -q "$title"; then
             echo "no main window titled after the example on $display" >&2
             return 1
         fi
-        echo "main window mapped: $(DISPLAY="$display" xwininfo -root -tree \
-            | grep -o '"lighthouse.json — Multimodal Studio"')"
+        echo "main window mapped: $(DISPLAY="$display" xwininfo -root -tree | grep -o "\"$title\"")"
         # Run the graph from the window: click the empty canvas (there is no window manager to
         # give the window focus), press Ctrl+Return (Run All), and wait for the Export node's
         # video next to the graph. XTest through ctypes; skipped without libXtst.
@@ -205,6 +255,8 @@ if command -v Xvfb >/dev/null && command -v xwininfo >/dev/null; then
         check_mp4 "$SANDBOX/lighthouse.mp4" || return 1
     }
     # Its own empty cache, so the window really renders rather than reusing the demo's results.
+    # The graph is given on the command line alone (`studio FILE`), as a file manager does.
+    OPEN_ARGS=("$SANDBOX/lighthouse.studiograph")
     CHECK_WINDOW=check_title gui_check xcb env DISPLAY="$display" QT_QPA_PLATFORM=xcb \
         STUDIO_CACHE_DIR="$SANDBOX/window-cache"
     kill "$xvfb_pid" 2>/dev/null || true

@@ -241,7 +241,8 @@ class RunLogger:
         run = str(getattr(event, "run_id", ""))[:12]
         node = getattr(event, "node", "")
         if kind == "run_started":
-            self._log.info("run %s started: %s (%d nodes)", run, event.graph, len(event.nodes))
+            graph = event.graph or "the window's graph"
+            self._log.info("run %s started: %s (%d nodes)", run, graph, len(event.nodes))
         elif kind == "failed":
             if event.upstream:
                 self._log.info("run %s: %s skipped (%s failed)", run, node, event.upstream)
