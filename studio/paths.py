@@ -44,6 +44,22 @@ def components_dir() -> Path:
     return path
 
 
+PROJECTS_FOLDER_NAME = "Multimodal Studio"
+
+
+def projects_dir() -> Path:
+    """Where new projects live: "Multimodal Studio" in the user's documents folder."""
+    override = os.environ.get("STUDIO_PROJECTS_DIR")
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_documents_dir()) / PROJECTS_FOLDER_NAME
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def log_dir() -> Path:
     """Where the rotating log file lives (`studio.log`); a user sends it with a report."""
     return _folder("STUDIO_LOG_DIR", "log")

@@ -19,7 +19,7 @@ if os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") == "offscreen" and ":" 
 def studio_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every platformdirs folder of the studio at a fresh temp folder."""
     root = tmp_path_factory.mktemp("studio-home")
-    for name in ("CACHE", "DATA", "CONFIG", "STATE", "LOG"):
+    for name in ("CACHE", "DATA", "CONFIG", "STATE", "LOG", "PROJECTS"):
         folder = root / name.lower()
         folder.mkdir()
         monkeypatch.setenv(f"STUDIO_{name}_DIR", str(folder))

@@ -93,6 +93,7 @@ class Autosaver(QObject):
             "pid": os.getpid(),
             "saved_at": time.time(),
             "original": str(doc.path) if doc.path else None,
+            "project": str(doc.project_dir) if doc.project_dir else None,
             "graph": graph_to_dict(doc.graph),
         }
         target = self.file
@@ -132,5 +133,7 @@ def load_recovery(recovery: Recovery, registry, parent=None) -> Document:
     data = json.loads(recovery.file.read_text("utf-8"))
     path = Path(recovery.original) if recovery.original else None
     document = Document(registry, graph_from_dict(data["graph"], "the autosave"), path, parent)
+    if path is None and data.get("project"):  # an untitled project: its assets are there
+        document.project_dir = Path(data["project"])
     document.undo_stack.resetClean()  # recovered work is unsaved until the user saves it
     return document

@@ -35,6 +35,8 @@ class Document(QObject):
         self.registry = registry
         self.graph = graph if graph is not None else Graph()
         self.path = Path(path).resolve() if path else None
+        # An untitled graph's folder under the projects folder, from its first edit (gui.projects).
+        self.project_dir: Path | None = None
         self.key = uuid.uuid4().hex[:12]  # names this document's autosave file
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -58,6 +60,8 @@ class Document(QObject):
         target = Path(path).resolve() if path else self.path
         if target is None:
             raise ValueError("the document has no file yet; use Save As")
+        if self.graph_dir is not None and target.parent != self.graph_dir.resolve():
+            self._assets_absolute(self.graph_dir)  # so the save copies them into the new folder
         notes = save_graph(
             self.graph, target, file_params=self.file_params, output_params=self.output_params
         )
@@ -67,6 +71,15 @@ class Document(QObject):
         if changed:
             self.path_changed.emit()
         return notes
+
+    def _assets_absolute(self, folder: Path) -> None:
+        for node in self.graph.nodes.values():
+            for name in self.file_params(node):
+                value = node.params.get(name)
+                if isinstance(value, str) and value and not Path(value).is_absolute():
+                    source = (folder / value).resolve()
+                    if source.is_file():  # a missing file stays as it was, reported by validation
+                        node.params[name] = str(source)
 
     def file_params(self, node: Node) -> list[str]:
         spec = self.spec_of(node.id)
@@ -78,11 +91,13 @@ class Document(QObject):
 
     @property
     def graph_dir(self) -> Path | None:
-        return self.path.parent if self.path else None
+        return self.path.parent if self.path else self.project_dir
 
     @property
     def display_name(self) -> str:
-        return self.path.name if self.path else "Untitled"
+        if self.path:
+            return self.path.name
+        return self.project_dir.name if self.project_dir else "Untitled"
 
     @property
     def is_modified(self) -> bool:

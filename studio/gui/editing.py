@@ -279,10 +279,12 @@ def add_media_files(
     stack = document.undo_stack
     stack.beginMacro(f"Add {len(plans)} file{'s' if len(plans) != 1 else ''}")
     for path, kind, spec, param in plans:
+        # A project-relative path stays relative (it is what the inspector shows).
+        value = str(path.resolve()) if path.is_absolute() else path.as_posix()
         node = Node(
             document.graph.new_id(kind),
             spec.id,
-            {**spec.default_params(), param.name: str(path.resolve())},
+            {**spec.default_params(), param.name: value},
             type_version=spec.version,
             pack=spec.pack,
         )

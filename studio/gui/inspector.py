@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
@@ -137,6 +139,8 @@ class Inspector(QScrollArea):
         self.editors: dict[str, ParamEditor] = {}
         self.error_label: QLabel | None = None
         self.links: ParamLinks | None = None
+        # Copies files picked from outside into the project, then calls back (the window sets it).
+        self.adopt_files: Callable[[list[Path], Callable[[list[str]], None]], None] | None = None
         states.status_changed.connect(self._status_changed)
         self._show_empty()
 
@@ -242,7 +246,23 @@ class Inspector(QScrollArea):
             return
         if self.document.graph.nodes[self.node_id].params.get(name) == value:
             return
+        editor = self.editors.get(name)
+        if self.adopt_files and editor and editor.param.kind == "file":
+            from studio.gui.projects import needs_copy
+
+            if needs_copy(self.document, value):  # a file from outside: copied in, then set
+                node_id, document = self.node_id, self.document
+                self.adopt_files(
+                    [Path(value).expanduser()],
+                    lambda relative: self._set(document, node_id, name, relative[0]),
+                )
+                return
         self.document.push(ParamSetCommand(self.document, self.node_id, name, value, continuous))
+
+    def _set(self, document: Document, node_id: str, name: str, value: Any) -> None:
+        node = document.graph.nodes.get(node_id)
+        if node is not None and node.params.get(name) != value:
+            document.push(ParamSetCommand(document, node_id, name, value))
 
     def _on_model(self, kind: str, details: dict[str, Any]) -> None:
         if kind == "param_changed" and details["node"] == self.node_id:

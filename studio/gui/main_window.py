@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.gui import editing
+from studio.gui import editing, projects
 from studio.gui.app import spawn, task_failures
 from studio.gui.autorun import AutoRun
 from studio.gui.autosave import Autosaver, load_recovery, pending_recoveries
 from studio.gui.canvas.scene import CanvasOptions, GraphScene
-from studio.gui.canvas.view import GraphView, media_kind
+from studio.gui.canvas.view import GraphView
 from studio.gui.document import Document
 from studio.gui.inspector import Inspector
 from studio.gui.menus import build_menus
@@ -152,6 +152,9 @@ class MainWindow(QMainWindow):
         self.queue_panel.start_requested.connect(self.runner.start_queue)
         self.inspector.settings_requested.connect(self.open_settings)
         self.inspector.providers = None  # filled on first use (importing providers is slow)
+        self.inspector.adopt_files = lambda paths, then: projects.adopt_then(
+            self, self.document, paths, then
+        )
         task_failures().task_failed.connect(self._task_failed)
         self.recent.files_changed.connect(self._rebuild_recent_menu)
         self.banner_discard.clicked.connect(self._discard_recoveries)
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
             self.scene = GraphScene(document, self.states, self.options, self)
             self.view.set_scene(self.scene)
         self.document = document
+        projects.follow_first_edit(document)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.message.connect(self.show_message)
         self.scene.group_rename_requested.connect(self.rename_group)
@@ -212,6 +216,8 @@ class MainWindow(QMainWindow):
             return False
         if Path(path).suffix.lower() == ".studiopack":
             return self.open_bundle(Path(path))
+        if projects.is_bundled(Path(path)):  # an example or template: open a copy
+            return projects.open_copy(self, Path(path))
         try:
             document = Document.open(Path(path), self.registry, self)
         except StudioError as exc:
@@ -239,8 +245,9 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         from studio.graph.fileformat import SUFFIX
 
-        # Offer the graph's own extension, also for a graph that was opened as .json.
-        start = (self.document.path or Path.home() / "untitled").with_suffix(SUFFIX)
+        # The project's folder for an untitled graph; the graph's own extension, also for a
+        # graph that was opened as .json.
+        start = projects.suggested_file(self.document).with_suffix(SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self, "Save graph as", str(start), SAVE_FILTER)
         if not path:
             return False
@@ -365,12 +372,7 @@ class MainWindow(QMainWindow):
         return node_id
 
     def add_files(self, paths: list[Path], at: QPointF) -> None:
-        kinds = [media_kind(p) or "" for p in paths]
-        created = editing.add_media_files(self.document, paths, kinds, (at.x(), at.y()))
-        missing = sorted({f"{k}.load" for k in kinds if k and not self.registry.get(f"{k}.load")})
-        if missing:
-            self.show_message("No node to load these files: " + ", ".join(missing))
-        self.scene.select_nodes(created)
+        projects.add_dropped_files(self, paths, at)  # copied into the project, then loaded
 
     def copy(self) -> None:
         selected = self.scene.selected_node_ids()

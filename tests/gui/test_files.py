@@ -128,16 +128,18 @@ def test_dropped_media_files_become_load_nodes_stored_relative(qtbot, window, tm
         Qt.KeyboardModifier.NoModifier,
     )
     window.view.dropEvent(event)
+    qtbot.waitUntil(lambda: len(window.document.graph.nodes) == 1)  # after the copy
     (node,) = window.document.graph.nodes.values()
     assert node.type == "image.load"
     file_param = next(p.name for p in window.registry.get("image.load").params if p.kind == "file")
-    assert node.params[file_param] == str(picture)
+    assert node.params[file_param] == "assets/photo.png"  # copied into the untitled project
     x, y = window.document.graph.positions[node.id]
     expected = window.view.mapToScene(viewport_point)
     assert (round(x), round(y)) == (round(expected.x()), round(expected.y()))
     window._save_to(tmp_path / "graph.json")
     saved = json.loads((tmp_path / "graph.json").read_text())
-    assert saved["nodes"][node.id]["params"][file_param] == "photo.png"
+    assert saved["nodes"][node.id]["params"][file_param] == "assets/photo.png"
+    assert (tmp_path / "assets" / "photo.png").read_bytes() == picture.read_bytes()
     assert dumps_graph(window.document.graph) == (tmp_path / "graph.json").read_text()
 
 
