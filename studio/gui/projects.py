@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 UNTITLED = "Untitled project"
 ASSETS = "assets"
+SYNC_COPY_LIMIT = 8_000_000  # bytes copied on the spot; more is copied in the background
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -137,26 +138,50 @@ async def adopt_files(document: Document, paths: list[Path]) -> list[str]:
     return [await in_background(copy_into_assets, Path(p), folder) for p in paths]
 
 
+def _size(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        try:
+            total += Path(path).stat().st_size
+        except OSError:
+            pass  # the copy says what is wrong with it
+    return total
+
+
 def adopt_then(window: Any, document: Document, paths: list[Path], then: Any) -> None:
-    """Copy files into the project off the loop, then call `then(relative_paths)`; a file that
-    cannot be copied is reported in words and nothing is changed."""
+    """Copy files into the project, then call `then(relative_paths)`. Small files are copied
+    at once (a few milliseconds); bigger ones in the background, so the window never stalls.
+    A file that cannot be copied is reported in words and nothing is changed."""
     from studio.gui.app import spawn
+
+    def failed(exc: OSError) -> None:
+        names = ", ".join(Path(p).name for p in paths)
+        window.report_error(
+            "Could not copy into the project",
+            f"{names}: {exc.strerror or exc}. The graph was not changed.",
+        )
+
+    if _size(paths) <= SYNC_COPY_LIMIT:
+        folder = start_project(document)
+        try:
+            relative = [copy_into_assets(Path(p), folder) for p in paths]
+        except OSError as exc:
+            failed(exc)
+            return
+        then(relative)
+        return
 
     async def work() -> None:
         try:
             relative = await adopt_files(document, paths)
         except OSError as exc:
-            names = ", ".join(Path(p).name for p in paths)
-            window.report_error(
-                "Could not copy into the project",
-                f"{names}: {exc.strerror or exc}. The graph was not changed.",
-            )
+            failed(exc)
             return
         if window.document is document:  # the user may have moved on to another graph
             then(relative)
+            window.show_message(f"Copied {len(paths)} file(s) into {document.graph_dir}")
 
-    if len(paths) == 1:
-        window.show_message(f"Copying {Path(paths[0]).name} into the project…")
+    window.show_message(f"Copying {', '.join(Path(p).name for p in paths)} into the project…")
     spawn(work(), "copying files into the project")
 
 

@@ -205,3 +205,27 @@ def test_a_recovered_untitled_project_keeps_its_folder(qtbot, make_window, monke
     document = load_recovery(recovery, first.registry)
     assert document.project_dir == first.document.project_dir
     assert validate_graph(document.graph, first.registry, document.graph_dir) == []
+
+
+def test_a_big_file_is_copied_in_the_background_while_the_window_answers(
+    qtbot, window, monkeypatch, tmp_path
+):
+    monkeypatch.setattr("studio.gui.projects.SYNC_COPY_LIMIT", 0)  # every file counts as big
+    node = window.add_node("image.load", (0.0, 0.0))
+    _browse(qtbot, window, monkeypatch, node, write_png(tmp_path / "photo.png"))
+    assert window.document.graph.nodes[node].params.get("file", "") == ""  # not yet: copying
+    assert window.statusBar().currentMessage() == "Copying photo.png into the project…"
+    qtbot.waitUntil(
+        lambda: window.document.graph.nodes[node].params.get("file") == "assets/photo.png"
+    )
+    assert (window.document.project_dir / "assets" / "photo.png").is_file()
+
+
+def test_a_file_that_cannot_be_copied_is_told_and_nothing_changes(
+    qtbot, window, monkeypatch, tmp_path
+):
+    node = window.add_node("image.load", (0.0, 0.0))
+    _browse(qtbot, window, monkeypatch, node, tmp_path / "gone.png")
+    assert window.document.graph.nodes[node].params.get("file", "") == ""
+    errors = [text for level, text in window.run_log.lines if level == "error"]
+    assert errors and errors[-1].startswith("Could not copy into the project: gone.png:")
