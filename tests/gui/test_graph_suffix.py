@@ -20,7 +20,8 @@ def test_save_as_offers_studiograph_and_adds_it_to_a_bare_name(make_window, tmp_
 
     monkeypatch.setattr("studio.gui.main_window.QFileDialog.getSaveFileName", dialog)
     assert window.save()
-    assert asked[0][0].endswith("untitled.studiograph")
+    # An untitled graph is a project: Save As starts in its folder.
+    assert asked[0][0].endswith("Untitled project/Untitled project.studiograph")
     assert asked[0][1].startswith("Graphs (*.studiograph)")
     assert (tmp_path / "harbour.studiograph").is_file()
     assert window.windowTitle().startswith("harbour.studiograph")
