@@ -42,7 +42,9 @@ def double_click_preview(window, node_id: str) -> None:
     QTest.mouseDClick(window.view.viewport(), LEFT, NONE, window.view.mapFromScene(centre))
 
 
-def colour_at_centre(page) -> tuple[int, int, int]:
+def colour_at_centre(qtbot, page) -> tuple[int, int, int]:
+    """The colour in the middle of the picture on screen, once the frame shown is painted."""
+    qtbot.waitUntil(lambda: page.view.painted_image is page.frame.image, timeout=10_000)
     image = page.view.painted_image
     colour = image.pixelColor(image.width() // 2, image.height() // 2)
     return colour.red(), colour.green(), colour.blue()
@@ -74,7 +76,7 @@ def test_a_double_click_on_a_video_preview_shows_its_first_frame_in_the_viewer(
     assert page.view.loading  # the spinner shows until the worker's first frame arrives
     qtbot.waitUntil(lambda: page.view.painted_image is not None, timeout=30_000)
     assert not page.view.loading and page.frame.index == 0
-    red, _green, blue = colour_at_centre(page)
+    red, _green, blue = colour_at_centre(qtbot, page)
     assert red > 200 and blue < 60  # the clip's first frame is red
     assert page.first_frame_seconds is not None
     assert page.view.painted_image.size().toTuple() == (160, 96)  # never scaled up when decoded
@@ -115,7 +117,7 @@ def test_space_j_k_l_and_arrows_drive_the_video(qtbot, video_page):
     assert not page.playing
     QTest.keyClick(page, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: page.frame.index == 47, timeout=10_000)
-    red, _green, blue = colour_at_centre(page)
+    red, _green, blue = colour_at_centre(qtbot, page)
     assert blue > 200 and red < 60  # the last frame is blue
     QTest.keyClick(page, Qt.Key.Key_Space)  # at the end, play starts over
     qtbot.waitUntil(lambda: not page.playing, timeout=10_000)  # ...and stops at the end again
@@ -174,7 +176,7 @@ def test_dragging_the_scrub_bar_shows_the_frame_under_the_mouse(qtbot, video_pag
     QTest.mouseRelease(bar, LEFT, NONE, QPoint(int(bar.x_for(1.5)), y))
     qtbot.waitUntil(lambda: page.frame.index == 36, timeout=10_000)  # 1.5 s at 24 fps
     assert page.time_label.text().startswith("0:01.50 / 0:02.00")
-    red, _green, blue = colour_at_centre(page)
+    red, _green, blue = colour_at_centre(qtbot, page)
     assert blue > red  # three quarters of the way from red to blue
 
 

@@ -293,7 +293,7 @@ class VideoPage(QWidget):
     def _target_size(self) -> tuple[int, int]:
         ratio = self.devicePixelRatioF()
         size = self.view.size()
-        return max(320, int(size.width() * ratio)), max(180, int(size.height() * ratio))
+        return max(16, int(size.width() * ratio)), max(16, int(size.height() * ratio))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -13,6 +13,9 @@ PLAYHEAD = QColor("#ffffff")
 TEXT = QColor("#d8dbe0")
 
 
+NEARLY_FITS = 20  # pixels of room a frame may leave before it is scaled up to fill the view
+
+
 class FrameView(QWidget):
     """One picture, fitted into the widget; a spinner while `loading`, a message on top."""
 
@@ -52,21 +55,30 @@ class FrameView(QWidget):
         self.update()
 
     def picture_rect(self) -> QRectF:
-        """Where the image is drawn: fitted, centred, never scaled above its decoded size x2."""
+        """Where the image is drawn: centred; fitted, unless it already nearly fits.
+
+        The decoder makes frames the size of this widget (to whole 16-pixel rows), so most
+        frames are drawn pixel for pixel: a copy, where scaling would cost milliseconds a frame
+        on the window's thread.
+        """
         if self.image is None or self.image.isNull():
             return QRectF()
         ratio = self.devicePixelRatioF()
         width, height = self.image.width() / ratio, self.image.height() / ratio
         scale = min(self.width() / width, self.height() / height)
+        if scale >= 1.0 and min(self.width() - width, self.height() - height) < NEARLY_FITS:
+            scale = 1.0
         w, h = width * scale, height * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return QRectF(round((self.width() - w) / 2), round((self.height() - h) / 2), w, h)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
         if self.image is not None and not self.image.isNull():
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.picture_rect(), self.image)
+            target = self.picture_rect()
+            if target.size().toSize() != self.image.deviceIndependentSize().toSize():
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(target, self.image)
             self.painted_image = self.image
         if self.loading:
             centre = QPointF(self.width() / 2, self.height() / 2)
