@@ -10,7 +10,9 @@ Playing backwards (J) decodes the second before the playhead forwards and shows 
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -26,6 +28,7 @@ REVERSE_CHUNK_S = 1.0  # played backwards a second at a time
 CACHE_FRAMES = 48  # recent frames kept for stepping back without a seek
 FORWARD_WITHOUT_SEEK_S = 2.0  # a target this close ahead is reached by decoding on
 MAX_FRAME_GAP_S = 0.12  # while late, still show a frame this often so the picture moves
+DECODER_NICENESS = 4
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,11 @@ class VideoDecoder:
 
     # -- the worker thread -------------------------------------------------------------------------
     def _work(self) -> None:
-        # Not a lowered priority, unlike the render workers: on a busy machine a niced decoder
-        # starves and the picture stops; PyAV decodes without the GIL, so the window still runs.
+        # Between the window (0) and the render workers (10): at their niceness a busy machine
+        # starved the decoder (a seek took seconds); at the window's it took the window's share.
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DECODER_NICENESS)
         try:
             _Worker(self).run()
         except Exception as exc:  # reported in the viewer, never a silent dead thread

@@ -134,6 +134,14 @@ class VideoPage(QWidget):
         self.scrub.set_duration(info.duration)
         self.sound = SoundTrack(self.artifact.path, info.has_audio, self)
         self._show_sound_note()
+        # A label of fixed size: a new text every frame would otherwise lay the dock out again
+        # every frame (half the window's work while playing).
+        longest = _time_text(info.duration, info.duration, info.frames, info.frames)
+        metrics = self.time_label.fontMetrics()
+        self.time_label.setFixedSize(
+            metrics.horizontalAdvance(longest.replace("1", "0")) + 8,
+            self.time_label.sizeHint().height(),
+        )
         self._update_time()
 
     def _show_sound_note(self) -> None:
@@ -257,10 +265,9 @@ class VideoPage(QWidget):
 
     def _update_time(self) -> None:
         duration = self.info.duration if self.info else self.scrub.duration
-        text = f"{clock_text(self.position)} / {clock_text(duration)}"
-        if self.info is not None and self.frame is not None:
-            text += f"  ·  frame {self.frame.index + 1} of {self.info.frames}"
-        self.time_label.setText(text)
+        frame = self.frame.index + 1 if self.frame is not None else None
+        frames = self.info.frames if self.info is not None else None
+        self.time_label.setText(_time_text(self.position, duration, frame, frames))
 
     # -- keys and size ----------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -303,3 +310,10 @@ class VideoPage(QWidget):
         if self.decoder is None:
             return
         self.decoder.set_size(*self._target_size())  # a still frame is decoded again, sharp
+
+
+def _time_text(position: float, duration: float, frame: int | None, frames: int | None) -> str:
+    text = f"{clock_text(position)} / {clock_text(duration)}"
+    if frame is not None and frames is not None:
+        text += f"  ·  frame {frame} of {frames}"
+    return text

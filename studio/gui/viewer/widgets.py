@@ -118,8 +118,10 @@ class ScrubBar(QWidget):
         self.update()
 
     def set_position(self, seconds: float) -> None:
+        moved = abs(self.x_for(seconds) - self.x_for(self.position)) >= 0.5
         self.position = seconds
-        self.update()
+        if moved:  # a repaint per video frame is wasted while the playhead stays on its pixel
+            self.update()
 
     def track(self) -> QRectF:
         return QRectF(8, self.height() / 2 - 3, self.width() - 16, 6)
