@@ -21,6 +21,8 @@ SHORTCUTS = (
     ("Rename / Collapse a node", "F2 / Alt+C"),
     ("Bypass / Mute a node", "Ctrl+B / Ctrl+M"),
     ("View a result full size", "Space on a selected node, or double-click its preview"),
+    ("Viewer: play / shuttle / step", "Space / J, K, L / Left, Right (Shift+: a second)"),
+    ("Viewer: fit / 100 % / zoom", "F / 1 / mouse wheel; drag to pan"),
     ("Zoom", "Mouse wheel (towards the cursor), or Ctrl++ / Ctrl+-"),
     ("Pan", "Middle mouse, or Space + drag"),
     ("Fit selection (or all)", "F"),
