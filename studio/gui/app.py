@@ -161,6 +161,10 @@ def main(path: str | None = None) -> int:
     window.show()
     if path:
         window.open_path(path)
+    else:
+        from studio.gui.welcome import show_welcome
+
+        show_welcome(window)  # templates, recent files, a blank graph
     window.offer_recovery()
     from studio.gui.desktop_offer import offer_if_bundle
 

@@ -162,6 +162,9 @@ class MainWindow(QMainWindow):
         from studio.gui.context_menu import install_context_menu
 
         install_context_menu(self)
+        from studio.gui import welcome
+
+        welcome.install(self)  # pictures of recent graphs for the welcome screen
 
     # -- documents --------------------------------------------------------------------------------
     def set_document(self, document: Document) -> None:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from studio.gui.help_menu import build_help_menu
 from studio.gui.theme import icon
+from studio.gui.welcome import show_welcome
 from studio.gui.window_state import shortcut_tooltips
 
 if TYPE_CHECKING:
@@ -44,7 +46,9 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
         return action
 
     menu = window.menuBar().addMenu("&File")
-    menu.addAction(act("new", "&New", window.new_document, QKeySequence.StandardKey.New, "new"))
+    menu.addAction(
+        act("new", "&New…", lambda: show_welcome(window), QKeySequence.StandardKey.New, "new")
+    )
     menu.addAction(act("open", "&Open…", window.open_dialog, QKeySequence.StandardKey.Open, "open"))
     window.recent_menu = menu.addMenu("Open &Recent")
     menu.addAction(act("save", "&Save", window.save, QKeySequence.StandardKey.Save, "save"))
@@ -169,6 +173,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     window.autorun.enabled_changed.connect(auto.setChecked)
     menu.addAction(auto)
     actions["run_to"].setEnabled(False)
+
+    build_help_menu(window, actions)
 
     toolbar = window.addToolBar("Main")
     toolbar.setObjectName("main-toolbar")

@@ -33,6 +33,7 @@ SHORTCUTS = (
     ("New / Open / Save / Save as", "Ctrl+N / Ctrl+O / Ctrl+S / Ctrl+Shift+S"),
     ("Export", "Ctrl+E"),
     ("Settings", "Ctrl+,"),
+    ("User guide", "F1"),
     ("This overlay", "?"),
 )
 

@@ -113,3 +113,25 @@ def write_mp4(path: Path, frames: int = 24, size=(160, 96)) -> Path:
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def click_menu(qtbot, window, *path: str) -> None:
+    """Open a menu of the menu bar and click its items with the mouse, as a user does."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    bar = window.menuBar()
+    top = next(a for a in bar.actions() if a.text().replace("&", "") == path[0])
+    QTest.mouseMove(bar, bar.actionGeometry(top).center())  # the pointer goes there first
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.actionGeometry(top).center())
+    menu = top.menu()
+    qtbot.waitUntil(menu.isVisible)
+    for name in path[1:]:
+        item = next(a for a in menu.actions() if a.text().replace("&", "") == name)
+        target = menu.actionGeometry(item).center()
+        QTest.mouseMove(menu, target + QPoint(3, 1))  # a menu acts on a mouse that moved over it
+        QTest.mouseMove(menu, target)
+        QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(item).center())
+        if item.menu() is not None:
+            menu = item.menu()
+            qtbot.waitUntil(menu.isVisible)
