@@ -227,12 +227,17 @@ class ProblemsPanel(QWidget):
                     lambda _c=False, p=problem.provider: self.key_requested.emit(p)
                 )
                 self.tree.setItemWidget(item, 2, button)
-        errors = sum(1 for p in problems if p.level == "error")
-        warnings = len(problems) - errors
+        # The graph check refuses the whole run; the others fail their node (and what follows).
+        blocking = sum(1 for p in problems if p.kind == "graph")
+        failing = sum(1 for p in problems if p.kind != "graph" and p.level == "error")
+        warnings = len(problems) - blocking - failing
         if not problems:
             text = "No problems: the graph can run."
         else:
-            parts = [f"{errors} to fix before a run"] if errors else []
+            parts = [f"{blocking} stop{'s' if blocking == 1 else ''} a run"] if blocking else []
+            parts += [f"{failing} would fail {'its' if failing == 1 else 'their'} node"] * bool(
+                failing
+            )
             parts += [f"{warnings} to check"] if warnings else []
             text = " · ".join(parts) + " — click one to show its node."
         self.summary.setText(text + (f" {note}" if note else ""))

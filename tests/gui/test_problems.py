@@ -66,7 +66,10 @@ def test_every_kind_of_problem_is_listed_with_its_node(qtbot, window, troubled):
     assert any("{moood} names no input" in t for t in by_node[troubled["words"]])
     dock = window.docks["problems"]
     assert dock.windowTitle() == f"Problems ({len(found)})"
-    assert "to fix before a run" in window.problems.panel.summary.text()
+    # Missing input and unknown type refuse the run; no key, a damaged file and {moood} fail
+    # their node.
+    summary = window.problems.panel.summary.text()
+    assert summary.startswith("2 stop a run · 3 would fail their node"), summary
     # The "no key" row has its button; the others do not.
     tree = window.problems.panel.tree
     buttons = [tree.itemWidget(tree.topLevelItem(i), 2) for i in range(tree.topLevelItemCount())]
