@@ -136,7 +136,14 @@ def _index(spec: NodeSpec) -> _Index:
         title=title,
         title_words=tuple(re.findall(r"[a-z0-9]+", title)),
         id=spec.id.lower(),
-        name=search_text(spec).lower().replace(spec.title.lower(), "", 1),
+        # id, category, port types and port names ("subtitles" is the Timeline's output)
+        name=" ".join(
+            [
+                search_text(spec).lower().replace(spec.title.lower(), "", 1),
+                *(p.name.lower() for p in spec.inputs),
+                *(p.name.lower() for p in spec.outputs),
+            ]
+        ),
         help=" ".join(helps).lower(),
         ins=frozenset(p.type.value.rstrip("[]") for p in spec.inputs),
         outs=frozenset(p.type.value.rstrip("[]") for p in spec.outputs),
