@@ -119,9 +119,13 @@ def test_the_lighthouse_example_is_coherent(registry, cache, tmp_path):
     report = report_of(run(registry, cache, graph, targets=["check"]))
     assert [s["clip"] for s in report["segments"]] == [1, 2, 3]
     assert report["coherent"], json.dumps(report["segments"], indent=1)[:3000]
-    # The closest call is the night sea under major music: recorded, not flagged.
+    # The closest call is the night sea under the calm, hopeful (major) music: told as a close
+    # call, not flagged (a gap under the 1.0 of a clash).
     night = report["segments"][1]
     assert "dark" in night["picture"]["words"] and night["picture"]["valence"] < 0
+    assert night["music"]["numbers"]["mode"] == "major"
+    (near,) = [c for c in night["close_calls"] if c["between"] == ["picture", "music"]]
+    assert near["aspect"] == "valence" and 0.6 <= near["gap"] < 1.0
     assert "morning" in report["segments"][2]["narration"]["spoken"]
 
 

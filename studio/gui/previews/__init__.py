@@ -18,7 +18,7 @@ LIVE_PREVIEW = "_preview"  # key of the value a running node sent with ctx.previ
 
 
 # Nodes whose preview needs more room than the standard box: (width, height) of the preview.
-LARGE_PREVIEWS = {"compare.": (400.0, 300.0)}
+LARGE_PREVIEWS = {"compare.": (400.0, 300.0), "check.coherence": (520.0, 150.0)}
 
 
 def preview_size(spec: NodeSpec | None) -> tuple[float, float] | None:
@@ -39,6 +39,12 @@ def preview_value(spec: NodeSpec | None, outputs: dict[str, Any]) -> Any:
         grid = grid_value(outputs)
         if grid is not None:
             return grid
+    if spec is not None and spec.id == "check.coherence":  # its strip of moods
+        from studio.gui.previews.coherence_strip import strip_value
+
+        strip = strip_value(outputs)
+        if strip is not None:
+            return strip
     names = [o.name for o in spec.outputs] if spec else list(outputs)
     for name in names:
         value = outputs.get(name)

@@ -2,9 +2,10 @@
 
 Each segment of the timeline gets the mood of its picture, of the music under it and of the
 narration in it (valence and energy, -1..1, with the numbers they come from), and each pair of
-modalities is compared: a clash is two moods on opposite sides, far apart (for valence: each
-beyond ±0.25 and 0.9 apart; for energy: each beyond ±0.3 and 1.0 apart; the energy of music
-and narration is not compared, as a calm bed under a brisk voice is ordinary). A clash comes with a
+modalities is compared: a clash is two moods on opposite sides (each beyond ±0.25 for valence,
+±0.3 for energy) and at least half the scale (1.0) apart; the energy of music and narration is
+not compared, as a calm bed under a brisk voice is ordinary. A pair on opposite sides that
+comes within 0.3 of a clash is told as a close call, not flagged. A clash comes with a
 suggestion, and where a param of an upstream node would fix it, with an action the GUI can
 apply in one click. Nothing is changed here. Signal processing throughout, no model.
 """
@@ -24,8 +25,9 @@ METHOD = (
     "and spectral centroid; narration sentiment (a small word list), speaking rate and pitch "
     "range. Moods are rules on these measures, not a model's judgement."
 )
-VALENCE_SIDE, VALENCE_GAP = 0.25, 0.9
+VALENCE_SIDE, VALENCE_GAP = 0.25, 1.0
 ENERGY_SIDE, ENERGY_GAP = 0.3, 1.0
+NEAR = 0.3  # how close to a clash a pair is told as a close call
 RATE = 16_000
 MODALITIES = ("picture", "music", "narration")
 
@@ -117,6 +119,13 @@ def check_coherence(
             "the timeline has no sound" if soundtrack is timeline else "the music is silent"
         )
         score = None
+    piece_key = None
+    if score is not None:
+        from studio.media.analysis.music import estimate_key
+
+        # The key is the whole piece's: a few seconds from its middle are too few to find it.
+        piece_key = estimate_key(score, RATE)
+        notes.append(f"the music's key, {piece_key[0]}, is found over the whole piece")
     words: list[tuple[float, float, str]] = []
     if voice is not None or captions:
         stretches = voiced_stretches(voice, RATE) if voice is not None else []
@@ -132,7 +141,7 @@ def check_coherence(
             "end": round(segment.end, 3),
             "clip": segment.clip,
             "picture": _picture(segment, clips, timeline_frames, still_motion, warnings),
-            "music": _music(segment, score, total),
+            "music": _music(segment, score, total, piece_key),
             "narration": _narration(segment, voice, words),
         }
         if frames_dir is not None and entry["picture"] is not None:
@@ -142,6 +151,13 @@ def check_coherence(
         if soundtrack is timeline and entry["music"] is not None:
             entry["music"]["source"] = "soundtrack (music and voice mixed)"
         entry["mismatches"] = find_mismatches(entry)
+        entry["close_calls"] = find_mismatches(entry, margin=NEAR)
+        entry["close_calls"] = [
+            {k: c[k] for k in ("between", "aspect", "values", "gap", "text")}
+            for c in entry["close_calls"]
+            if (c["between"], c["aspect"])
+            not in [(m["between"], m["aspect"]) for m in entry["mismatches"]]
+        ]
         report_segments.append(entry)
     clashes = [m for s in report_segments for m in s["mismatches"]]
     flagged = [s["index"] for s in report_segments if s["mismatches"]]
@@ -237,7 +253,9 @@ def _audible(samples: Any) -> bool:
     return bool(len(samples)) and float(np.sqrt(np.mean(samples**2))) > 1e-4  # -80 dBFS
 
 
-def _music(segment: Segment, score: Any, total: float) -> dict[str, Any] | None:
+def _music(
+    segment: Segment, score: Any, total: float, key: tuple[str, str, float] | None
+) -> dict[str, Any] | None:
     import numpy as np
 
     from studio.media.analysis.music import analyse_music
@@ -248,7 +266,7 @@ def _music(segment: Segment, score: Any, total: float) -> dict[str, Any] | None:
     if len(score) < int(total * RATE):  # the timeline loops music shorter than itself
         repeats = int(total * RATE) // len(score) + 1
         score = np.tile(score, repeats)
-    return _mood(analyse_music(score[first:last], RATE), source="music")
+    return _mood(analyse_music(score[first:last], RATE, key=key), source="music")
 
 
 def _narration(
@@ -267,8 +285,9 @@ def _narration(
 
 
 # -- clashes and what to do about them -------------------------------------------------------------
-def find_mismatches(segment: dict[str, Any]) -> list[dict[str, Any]]:
-    """The clashes between the modalities of one segment (empty when they agree)."""
+def find_mismatches(segment: dict[str, Any], margin: float = 0.0) -> list[dict[str, Any]]:
+    """The clashes between the modalities of one segment (empty when they agree); with a
+    `margin`, also the pairs that come that close to a clash."""
     found = []
     pairs = (("picture", "music"), ("picture", "narration"), ("music", "narration"))
     for a, b in pairs:
@@ -284,7 +303,7 @@ def find_mismatches(segment: dict[str, Any]) -> list[dict[str, Any]]:
             if aspect == "energy" and (a, b) == ("music", "narration"):
                 continue  # a calm bed under a brisk voice is how documentaries sound
             x, y = first[aspect], second[aspect]
-            if x * y < 0 and min(abs(x), abs(y)) >= side and abs(x - y) >= gap:
+            if x * y < 0 and min(abs(x), abs(y)) >= side - margin and abs(x - y) >= gap - margin:
                 found.append(_mismatch(segment, a, b, aspect, x, y))
     return found
 
@@ -424,6 +443,8 @@ def report_text(report: dict[str, Any]) -> str:
                 lines.append(f"    suggestion: {clash['suggestion']}")
         else:
             lines.append("  coherent")
+        for near in segment.get("close_calls", []):
+            lines.append(f"  close call, not flagged (gap {near['gap']:.2f}): {near['text']}")
         lines.append("")
     for note in report.get("notes", []):
         lines.append(f"Note: {note}")
