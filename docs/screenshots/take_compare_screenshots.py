@@ -77,9 +77,7 @@ async def coherence_scenario(
         strip = window.scene.nodes["check"].preview_item
         segment = next(s for s in strip.report["segments"] if s["mismatches"])
         rect = strip.segment_rect(segment)
-        point = window.view.mapToGlobal(
-            window.view.mapFromScene(strip.mapToScene(rect.center()))
-        )
+        point = window.view.mapToGlobal(window.view.mapFromScene(strip.mapToScene(rect.center())))
         menu = strip.segment_menu(segment)
         menu.popup(point)
         await asyncio.sleep(1.0)
@@ -128,8 +126,9 @@ def mismatched_graph(folder: Path) -> Path:
     ]
     for n, (prompt, brief) in enumerate(pictures, start=1):
         graph.add_node(Node(f"prompt{n}", "text.prompt", {"template": prompt}))
-        graph.add_node(Node(f"image{n}", "image.generate", {"width": 640, "height": 360,
-                                                             "seed": 2}))
+        graph.add_node(
+            Node(f"image{n}", "image.generate", {"width": 640, "height": 360, "seed": 2})
+        )
         graph.connect(f"prompt{n}", "text", f"image{n}", "prompt")
         graph.positions[f"prompt{n}"] = (0.0, 280.0 * (n - 1))
         graph.positions[f"image{n}"] = (300.0, 280.0 * (n - 1))
@@ -150,8 +149,13 @@ def mismatched_graph(folder: Path) -> Path:
     graph.connect("voice", "audio", "check", "narration")
     graph.connect("words", "text", "check", "captions")
     graph.positions.update(
-        {"mood": (0.0, 860.0), "music": (300.0, 860.0), "words": (0.0, 1140.0),
-         "voice": (300.0, 1140.0), "check": (640.0, 420.0)}
+        {
+            "mood": (0.0, 860.0),
+            "music": (300.0, 860.0),
+            "words": (0.0, 1140.0),
+            "voice": (300.0, 1140.0),
+            "check": (640.0, 420.0),
+        }
     )
     path = folder / "mismatch-check.json"
     save_graph(graph, path)
@@ -184,14 +188,19 @@ def main() -> int:
             loop.run_until_complete(compare_scenario(window))
         loop.run_until_complete(
             coherence_scenario(
-                window, lighthouse_with_check(home), "coherence-lighthouse.png",
+                window,
+                lighthouse_with_check(home),
+                "coherence-lighthouse.png",
                 ["timeline", "check", "export"],
             )
         )
         loop.run_until_complete(
             coherence_scenario(
-                window, mismatched_graph(home), "coherence-mismatch.png",
-                ["check", "image2", "image3"], "coherence-mismatch-menu.png",
+                window,
+                mismatched_graph(home),
+                "coherence-mismatch.png",
+                ["check", "image2", "image3"],
+                "coherence-mismatch-menu.png",
             )
         )
         window.close()
