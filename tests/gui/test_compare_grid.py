@@ -142,3 +142,29 @@ def test_the_inspector_edits_candidates_as_rows(qtbot, window, services):
     window.document.undo_stack.undo()
     assert len(window.document.graph.nodes[compare].params["candidates"]) == 4
     assert editor.table.rowCount() == 4
+
+
+def test_sound_candidates_get_a_cell_each_with_its_own_play_controls(qtbot, window):
+    from studio.gui.previews.audio import AudioPreview
+
+    graph = window.document.graph
+    words = window.add_node("text.prompt", (0.0, 0.0))
+    graph.set_param(words, "template", "calm, hopeful")
+    music = window.add_node("compare.music", (320.0, 0.0))
+    graph.set_param(music, "duration", 2.0)
+    rows = [{"provider": "offline", "model": "", "seed": s} for s in (1, 2, 3)]
+    graph.set_param(music, "candidates", rows)
+    assert window.scene.connect_ports(words, "text", music, "prompt")
+    window.run_all()
+    wait_idle(qtbot, window, timeout=60_000)
+    grid = window.scene.nodes[music].preview_item
+    assert isinstance(grid, CompareGridItem)
+    players = grid.children_previews
+    assert [type(p) for p in players] == [AudioPreview] * 3
+    assert len({p.artifact.digest for p in players}) == 3
+    # Each cell's player lies inside its cell, above the caption.
+    for player, rect in zip(players, grid.cell_rects, strict=True):
+        assert (
+            rect.contains(player.pos()) and player.pos().y() + player.size.height() < rect.bottom()
+        )
+    assert [c["seed"] for c in grid.grid.cells] == [1, 2, 3]
