@@ -110,7 +110,7 @@ SPEC = NodeSpec(
     "(sad..happy) and energy (calm..lively). Clashes are flagged with the segment and a "
     "suggestion; it changes nothing by itself. Connect what the timeline gets (clips, "
     "narration, music, captions) and give it the timeline's settings, or a finished "
-    "timeline video (and its subtitles). Offline, this is signal processing, not a model; "
+    "timeline video and its caption text. Offline, this is signal processing, not a model; "
     "a vision provider adds its own reading (one call per segment and picture).",
     inputs=(
         Input("clips", PortType.VISUAL_LIST, optional=True, help="The timeline's clips, in order."),
@@ -120,7 +120,7 @@ SPEC = NodeSpec(
             "captions",
             PortType.TEXT,
             optional=True,
-            help="The narration's words (plain text or SubRip subtitles).",
+            help="The narration's words: plain text, or the timeline's timed caption text.",
         ),
         Input(
             "timeline",
