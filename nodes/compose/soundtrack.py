@@ -15,6 +15,7 @@ SETTINGS = (
     "music_fade_out",
     "duck_db",
     "loudness",
+    "quality",
 )
 
 
@@ -22,13 +23,15 @@ async def run(ctx, inputs, params):
     narration, voice, music = inputs.get("narration"), inputs.get("voice"), inputs.get("music")
     spoken = voice or narration
     settings = {name: params[name] for name in SETTINGS}
-    out = ctx.scratch / "soundtrack.wav"
+    out = ctx.scratch / "soundtrack.m4a"
     try:
         result = await ctx.run_cpu(
             media.make_soundtrack,
             out,
             clip_count=params["clip_count"],
             fps=int(params["fps"]),
+            scratch=ctx.scratch,
+            parts=ctx.parts,
             narration=narration.path if narration else None,
             voice=voice.path if voice else None,
             music=music.path if music else None,
@@ -53,6 +56,8 @@ async def run(ctx, inputs, params):
         "loudness_target": params["loudness"],
         "loudness_target_lufs": result["target_lufs"],
         "loudness_lufs": result["loudness_lufs"],
+        "delivered": result["delivered"],  # the encoded sound, as a version will deliver it
+        "quality": params["quality"],
         "cues": result["cues"],
     }
     sound = await ctx.store(out, "audio", meta)
@@ -68,9 +73,9 @@ SPEC = NodeSpec(
     run=run,
     help="The sound of a timeline alone: the narration over music that fades in and out and "
     "dips under speech, brought to a loudness target, as long as the edit (or as the "
-    "narration, when a version's narration runs longer), with the captions timed to the "
-    "voice as SubRip text. Versions of a piece use it: one soundtrack per language and "
-    "loudness, shared by every format.",
+    "narration, when a version's narration runs longer), encoded whole (AAC) and measured "
+    "as delivered, with the captions timed to the voice as SubRip text. Versions of a piece "
+    "use it: one soundtrack per language and loudness, shared by every format.",
     inputs=(
         Input(
             "narration",
@@ -93,7 +98,7 @@ SPEC = NodeSpec(
         ),
     ),
     outputs=(
-        Output("audio", PortType.AUDIO, "The soundtrack (WAV, 48 kHz stereo)."),
+        Output("audio", PortType.AUDIO, "The soundtrack, encoded (AAC 48 kHz stereo in an MP4)."),
         Output("captions", PortType.TEXT, "The captions, timed, as SubRip (.srt) text."),
     ),
     params=(

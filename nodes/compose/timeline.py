@@ -62,6 +62,7 @@ async def run(ctx, inputs, params):
     ctx.log(
         f"picture: {result['segments']} segments, {result['segments_encoded']} encoded, "
         f"{reused} reused from the cache"
+        + ("; sound reused from the cache" if result["sound_kept"] else "")
     )
     for warning in result.get("warnings", ()):  # a damaged clip mended, sound dropped
         # The media layer names the cache file; the user knows the clip by its place.
@@ -77,6 +78,9 @@ async def run(ctx, inputs, params):
     }
     meta["quality"] = params["quality"]
     meta["cues"] = result["cues"]  # the export writes them as .srt and .vtt beside the video
+    # The sound as delivered (measured from its encoding): an MP4 export copying this file
+    # carries these very packets, so it reports this instead of decoding them again.
+    meta["delivered_loudness"] = result["delivered_loudness"]
     # The export measures the delivered file against this target.
     meta["loudness_target"] = params["loudness"]
     meta["loudness_target_lufs"] = result["target_lufs"]

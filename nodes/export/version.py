@@ -23,6 +23,7 @@ async def run(ctx, inputs, params):
             target,
             sound=sound.path if sound else None,
             sound_frames=sound.meta.get("frames") if sound else None,
+            sound_loudness=sound.meta.get("delivered") if sound else None,
             subtitles=inputs.get("subtitles"),
             container=container,
             quality=params["quality"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, media
+from studio.api import Artifact, Input, NodeError, NodeSpec, Output, Param, PortType, media
 
 
 def _target(ctx, path_text, fmt):
@@ -42,6 +42,7 @@ async def run(ctx, inputs, params):
             format=fmt,
             quality=params["quality"],
             source_quality=video.meta.get("quality"),
+            delivered_loudness=video.meta.get("delivered_loudness"),
             progress=ctx.progress,
             should_stop=lambda: ctx.cancelled,
         )
@@ -57,15 +58,6 @@ async def run(ctx, inputs, params):
     loudness = result.get("loudness")
     if loudness is not None:
         _report_loudness(ctx, loudness, video.meta)
-    # The output artifact is the exported file, as the cache's own copy (a reflink where the
-    # file system offers one): a hard link would let an edit of the export change the cache.
-    stored = ctx.scratch / f"export{target.suffix}"
-    try:
-        await ctx.run_cpu(media.clone_file, target, stored)
-    except OSError as exc:
-        raise NodeError(
-            f"cannot copy {target.name} into the cache: {exc.strerror or exc}"
-        ) from None
     meta = {
         "path": str(target),
         "format": fmt,
@@ -80,7 +72,20 @@ async def run(ctx, inputs, params):
     if loudness is not None:
         meta["loudness_lufs"] = loudness["integrated_lufs"]
         meta["true_peak_dbtp"] = loudness["true_peak_dbtp"]
-    exported = await ctx.store(stored, "video", meta)
+    if result.get("copied"):
+        # The export holds the very bytes of the input, which the cache already keeps.
+        exported = Artifact(kind="video", path=video.path, digest=video.digest, meta=meta)
+    else:
+        # The exported file as the cache's own copy (a reflink where the file system offers
+        # one): a hard link would let an edit of the export change the cache.
+        stored = ctx.scratch / f"export{target.suffix}"
+        try:
+            await ctx.run_cpu(media.clone_file, target, stored)
+        except OSError as exc:
+            raise NodeError(
+                f"cannot copy {target.name} into the cache: {exc.strerror or exc}"
+            ) from None
+        exported = await ctx.store(stored, "video", meta)
     ctx.preview(exported)
     return {"video": exported}
 
@@ -126,7 +131,7 @@ SPEC = NodeSpec(
     id="export.video",
     title="Export Video",
     category="Export",
-    version=3,
+    version=4,
     run=run,
     always_run=True,
     help="Saves the video where you choose: MP4 (H.264 + AAC, plays everywhere), WebM (VP9 + "

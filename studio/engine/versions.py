@@ -249,7 +249,11 @@ class _Expansion:
 
     def _soundtrack(self, language: str, loudness: str) -> str:
         params = {name: self.t_params[name] for name in SOUND_SETTINGS}
-        params.update(clip_count=len(self.timeline_inputs["clips"]), loudness=loudness)
+        params.update(
+            clip_count=len(self.timeline_inputs["clips"]),
+            loudness=loudness,
+            quality=self.v_params["quality"],
+        )
         node_id, new = self._node(f"snd-{language}-{loudness}", "compose.soundtrack", params)
         if new:
             self._feed(node_id, "narration", self.timeline_inputs["narration"])

@@ -92,6 +92,9 @@ class MainWindow(QMainWindow):
         from studio.gui.viewer import install_viewer
 
         self.viewer = install_viewer(self)  # before the menus: the View menu lists its dock
+        from studio.gui.versions_panel import install_versions_panel
+
+        self.versions_panel = install_versions_panel(self)
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         restore_window_state(self)  # size, place, docks: as left, fitted to this screen
         self._connect()
@@ -188,6 +191,7 @@ class MainWindow(QMainWindow):
         document.modified_changed.connect(lambda _m: self._update_title())
         document.path_changed.connect(self._update_title)
         self.inspector.set_document(document)
+        self.versions_panel.set_document(document)
         self.problems.set_document(document)
         self.runner.set_document(document)
         self.autosaver.set_document(document)

@@ -142,3 +142,76 @@ def _decode_audio_chunks(path: Path) -> Iterator[np.ndarray]:
                 yield out.to_ndarray()
         except av.error.FFmpegError as exc:
             raise MediaError(f"cannot decode the soundtrack {path.name}: {exc}") from None
+
+
+class AudioCopier:
+    """Copy an encoded sound's packets (AAC in an .m4a) into `container` in step with its video.
+
+    The sound was encoded once, whole (`encode_sound`); copying its packets costs no encoding and
+    changes no sample, so the delivered sound is the very one measured when it was made.
+    """
+
+    def __init__(self, container: Any, source: Path) -> None:
+        import av
+
+        self._source = av.open(str(source))
+        try:
+            stream = self._source.streams.audio[0]
+        except IndexError:
+            self._source.close()
+            raise MediaError(f"{Path(source).name} has no sound to copy") from None
+        base = stream.time_base
+        if base is None:
+            self._source.close()
+            raise MediaError(f"{Path(source).name} does not say its time base")
+        self._base = Fraction(base)
+        self._container = container
+        self.stream = container.add_stream_from_template(stream)
+        self._packets = self._source.demux(stream)
+        self._pending: Any = None
+
+    def feed(self, until: float) -> None:
+        """Copy the packets that start before `until` seconds."""
+        while True:
+            packet = self._pending if self._pending is not None else next(self._packets, None)
+            self._pending = None
+            if packet is None:
+                return
+            if packet.dts is None or packet.pts is None:  # the end-of-stream marker
+                continue
+            if packet.pts * self._base >= until:
+                self._pending = packet
+                return
+            packet.stream = self.stream
+            self._container.mux(packet)
+
+    def finish(self) -> None:
+        """Copy the rest and close the source."""
+        self.feed(float("inf"))
+        self._source.close()
+
+    def close(self) -> None:
+        self._source.close()
+
+
+def encode_sound(wav: Path, out: Path, *, samples: int, kbps: int, aac_coder: str) -> Path:
+    """Encode a soundtrack into an audio-only MP4 (AAC) exactly `samples` long, atomically."""
+    import os
+
+    import av
+
+    from studio.media.encode import temp_path_beside
+
+    out = Path(out)
+    tmp = temp_path_beside(out)
+    try:
+        with av.open(str(tmp), "w", format="mp4") as container:
+            feeder = AudioFeeder(
+                container, format="mp4", kbps=kbps, aac_coder=aac_coder, audio=Path(wav)
+            )
+            feeder.finish(samples)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out

@@ -189,11 +189,14 @@ def _cues_by_sentence(
     cues = []
     for sentence, (start, end) in zip(written, spans, strict=True):
         phrases = split_phrases(sentence)
-        total = sum(len(p) for p in phrases) or 1
+        # Letters without spaces, as the exact match counts them: an unedited sentence gets
+        # the very times it would get there.
+        sizes = [len("".join(p.split())) for p in phrases]
+        total = sum(sizes) or 1
         done = 0
-        for phrase in phrases:
+        for phrase, size in zip(phrases, sizes, strict=True):
             a = start + (end - start) * done / total
-            done += len(phrase)
+            done += size
             b = start + (end - start) * done / total
             a, b = min(a, duration), min(b, duration)
             if b > a:

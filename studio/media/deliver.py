@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,8 @@ def make_soundtrack(
     *,
     clip_count: int,
     settings: TimelineSettings,
+    scratch: Path,
+    parts: Any = None,
     narration: Path | None = None,
     voice: Path | None = None,
     music: Path | None = None,
@@ -160,15 +163,21 @@ def make_soundtrack(
     progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """A version's soundtrack (WAV) at `out` and its captions.
+    """A version's soundtrack, encoded whole (AAC in an audio-only MP4, copied to `out`), and
+    its captions.
 
     `narration` (the timeline's) times the edit; `voice` is the version's narration (the same
     when None), laid from the start and timing the captions by its `voice_sentences`. Returns
-    frames, duration, srt, cues, notes, warnings, loudness_lufs and target_lufs.
+    frames, duration, srt, cues, notes, warnings, loudness_lufs (the mix), delivered (the
+    encoded sound as measured, true peak included) and target_lufs.
     """
+    import shutil
+
+    from studio.media.audio_feed import samples_at
     from studio.media.captions import to_srt
     from studio.media.loudness import delivery_target
     from studio.media.sound import mix_and_time
+    from studio.media.subtitles import cues_to_meta
 
     if clip_count < 1:
         raise MediaError("the timeline has no clips: its soundtrack has no length")
@@ -176,18 +185,23 @@ def make_soundtrack(
     _, frames = version_frames(clip_count, settings, narration, spoken)
     duration = frames / settings.fps
     sound = mix_and_time(
-        Path(out),
+        Path(scratch),
         duration=duration,
+        samples=samples_at(frames, Fraction(settings.fps)),
         settings=settings,
         narration=spoken,
         music=music,
         captions_text=captions_text,
         narration_sentences=voice_sentences,
+        parts=parts,
         progress=None if progress is None else lambda f: progress(f, "mixing the soundtrack"),
         check=_stopper(should_stop),
     )
-    from studio.media.subtitles import cues_to_meta
-
+    try:
+        shutil.copyfile(sound.path, out)
+    finally:
+        for path in sound.made_here:
+            path.unlink(missing_ok=True)
     return {
         "frames": frames,
         "duration": duration,
@@ -196,6 +210,7 @@ def make_soundtrack(
         "notes": sound.notes,
         "warnings": sound.warnings,
         "loudness_lufs": sound.loudness_lufs,
+        "delivered": sound.delivered,
         "target_lufs": delivery_target(settings.loudness).lufs,
     }
 
@@ -206,6 +221,7 @@ def deliver_version(
     *,
     sound: Path | None,
     sound_frames: int | None = None,
+    sound_loudness: dict[str, Any] | None = None,
     subtitles: str | None = None,
     container: str = "mp4",
     quality: str = "standard",
@@ -216,8 +232,9 @@ def deliver_version(
 ) -> dict[str, Any]:
     """Join a picture track and a soundtrack into the version's file at `target`, atomically.
 
-    MP4: the picture's packets are copied (no re-encoding) and the sound encoded beside them;
-    WebM and GIF are encoded from that. When the sound is longer (`sound_frames`), the picture
+    MP4: the picture's and the sound's packets are copied (no re-encoding: `sound` is an encoded
+    soundtrack, `make_soundtrack`'s, measured as `sound_loudness`); WebM and GIF are encoded
+    from that. When the sound is longer (`sound_frames`), the picture
     holds its last frame to the end. Subtitles (SubRip text) are written beside the file as .srt
     and .vtt. Returns path, width, height, frames, duration, held, reencoded, subtitles (the
     files), loudness (as measured from the file) and notes.
@@ -244,7 +261,9 @@ def deliver_version(
         joined = target if container == "mp4" else scratch / f".{target.stem}.joined.mp4"
         if progress is not None:
             progress(0.1, f"joining {target.name}")
-        assemble(segments, paths, joined, fps=fps, audio=sound, quality=quality, check=check)
+        assemble(
+            segments, paths, joined, fps=fps, encoded_audio=sound, quality=quality, check=check
+        )
         reencoded = False
         if container != "mp4":
             try:
@@ -280,7 +299,12 @@ def deliver_version(
         "held": held,
         "reencoded": reencoded,
         "subtitles": written,
-        "loudness": measure_delivered(target, progress, should_stop),
+        # An MP4 carries the very packets that were measured; anything re-encoded is measured.
+        "loudness": (
+            sound_loudness
+            if container == "mp4" and sound_loudness is not None
+            else measure_delivered(target, progress, should_stop)
+        ),
         "notes": notes,
     }
 

@@ -37,16 +37,20 @@ def export_video(
     format: str = "mp4",
     quality: str = "standard",
     source_quality: str | None = None,
+    delivered_loudness: dict[str, Any] | None = None,
     progress: Callable[[float | None, str], Any] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Write a finished video to the user's `target` as MP4, WebM or GIF, atomically.
 
-    An H.264 MP4 already made at the requested quality is copied stream for stream (no
-    generation loss, seconds not minutes); anything else is re-encoded. GIFs are scaled down and
-    slowed to the preset's width and frame rate and have no sound. Returns what was written:
-    path, reencoded, width, height, duration, loudness (`Loudness.as_meta()` of the file's
-    sound, None when it has none) and maybe a note.
+    An H.264 MP4 already made at the requested quality is copied: byte for byte when it is
+    already laid out for streaming (`+faststart`, as the studio writes them), else stream for
+    stream (no generation loss, seconds not minutes); anything else is re-encoded. GIFs are
+    scaled down and slowed to the preset's width and frame rate and have no sound. Returns what
+    was written: path, reencoded, copied (the very bytes of `source`), width, height, duration,
+    loudness (`Loudness.as_meta()` of the file's sound, None when it has none) and maybe a note.
+    A byte copy reports `delivered_loudness` (the source's sound as measured when it was
+    encoded: the same packets) instead of decoding the sound again.
     """
     result = _write(
         Path(source),
@@ -57,7 +61,10 @@ def export_video(
         progress=progress,
         should_stop=should_stop,
     )
-    result["loudness"] = measure_delivered(Path(target), progress, should_stop)
+    if result.get("copied") and delivered_loudness is not None:
+        result["loudness"] = delivered_loudness
+    else:
+        result["loudness"] = measure_delivered(Path(target), progress, should_stop)
     return result
 
 
@@ -110,10 +117,15 @@ def _write(
         and info.codec == "h264"
         and info.pixel_format == "yuv420p"
     ):
-        remux_mp4(source, target)
+        copied = _has_faststart(source)
+        if copied:
+            copy_file_atomic(source, target)
+        else:
+            remux_mp4(source, target)
         return {
             "path": target,
             "reencoded": False,
+            "copied": copied,
             "width": info.width,
             "height": info.height,
             "duration": info.duration,
@@ -185,6 +197,48 @@ def remux_mp4(source: Path, target: Path) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise MediaError(f"could not write {Path(target).name}: {exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(Path(target).parent)
+    return Path(target)
+
+
+def _has_faststart(path: Path) -> bool:
+    """True when an MP4's index (moov) comes before its media (mdat): it plays while streaming."""
+    import struct
+
+    try:
+        with open(path, "rb") as handle:
+            while True:
+                header = handle.read(8)
+                if len(header) < 8:
+                    return False
+                size, kind = struct.unpack(">I4s", header)
+                if kind == b"moov":
+                    return True
+                if kind == b"mdat":
+                    return False
+                if size == 1:  # a 64-bit size follows
+                    size = struct.unpack(">Q", handle.read(8))[0] - 8
+                if size < 8:
+                    return False
+                handle.seek(size - 8, 1)
+    except OSError:
+        return False
+
+
+def copy_file_atomic(source: Path, target: Path) -> Path:
+    """`source`'s bytes at `target` (a reflink where possible), appearing only when complete."""
+    from studio.media.encode import temp_path_beside
+
+    tmp = temp_path_beside(Path(target))
+    try:
+        clone_file(source, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

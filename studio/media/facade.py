@@ -164,8 +164,10 @@ def render_timeline(
     width, height, fps, frames, duration, srt (the subtitles text), notes (adjustments to tell the
     user), warnings (damage in a clip, a replaced font, a soundtrack off its target: for
     `ctx.warn`), loudness_lufs, target_lufs, cues ([[start, end, text], ...] for subtitle files),
-    segments and segments_encoded. With `parts` (`ctx.parts`), the picture's segments are kept
-    there and an unchanged one is reused, not encoded again (smart render).
+    segments and segments_encoded, delivered_loudness (the encoded sound as measured, which an
+    MP4 export copying this file delivers) and sound_kept. With `parts` (`ctx.parts`), the
+    picture's segments and the encoded sound are kept there and reused when unchanged, not made
+    again (smart render).
     """
     from studio.media.timeline import Clip, TimelineSettings
     from studio.media.timeline import render_timeline as render
@@ -207,6 +209,8 @@ def render_timeline(
         "target_lufs": result.target_lufs,
         "segments": result.segments,
         "segments_encoded": result.segments_encoded,
+        "delivered_loudness": result.delivered,
+        "sound_kept": result.sound_kept,
     }
 
 
@@ -217,11 +221,13 @@ def export_video(
     format: str = "mp4",
     quality: str = "standard",
     source_quality: str | None = None,
+    delivered_loudness: dict[str, Any] | None = None,
     progress: Progress = None,
     should_stop: ShouldStop = None,
 ) -> dict[str, Any]:
     """Write `source` to the user's `target` path as MP4, WebM or GIF, atomically; the result
-    says what was written, with the loudness and true peak measured from the file."""
+    says what was written (`copied`: the very bytes of `source`), with the loudness and true
+    peak of the file (`delivered_loudness`, the source's as measured, for a byte copy)."""
     from studio.media.export import export_video as export
 
     return export(
@@ -230,6 +236,7 @@ def export_video(
         format=format,
         quality=quality,
         source_quality=source_quality,
+        delivered_loudness=delivered_loudness,
         progress=progress,
         should_stop=should_stop,
     )
@@ -358,6 +365,8 @@ def make_soundtrack(
     *,
     clip_count: int,
     fps: int,
+    scratch: Path,
+    parts: Any = None,
     narration: Path | None = None,
     voice: Path | None = None,
     music: Path | None = None,
@@ -367,7 +376,8 @@ def make_soundtrack(
     should_stop: ShouldStop = None,
     **settings: Any,
 ) -> dict[str, Any]:
-    """A version's soundtrack (WAV) and its captions; see media.deliver.make_soundtrack."""
+    """A version's soundtrack (AAC in an audio-only MP4 at `out`) and its captions; see
+    media.deliver.make_soundtrack."""
     from studio.media.deliver import make_soundtrack as make
 
     config = _timeline_settings(16, 16, fps, settings, clip_count)
@@ -375,6 +385,8 @@ def make_soundtrack(
         Path(out),
         clip_count=clip_count,
         settings=config,
+        scratch=Path(scratch),
+        parts=parts,
         narration=narration,
         voice=voice,
         music=music,
@@ -391,6 +403,7 @@ def deliver_version(
     *,
     sound: Path | None,
     sound_frames: int | None = None,
+    sound_loudness: dict[str, Any] | None = None,
     subtitles: str | None = None,
     container: str = "mp4",
     quality: str = "standard",
@@ -408,6 +421,7 @@ def deliver_version(
         Path(target),
         sound=sound,
         sound_frames=sound_frames,
+        sound_loudness=sound_loudness,
         subtitles=subtitles,
         container=container,
         quality=quality,

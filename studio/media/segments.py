@@ -341,14 +341,16 @@ def assemble(
     *,
     fps: int | Fraction,
     audio: Path | None = None,
+    encoded_audio: Path | None = None,
     quality: str = "standard",
     check: Callable[[], None] | None = None,
 ) -> Path:
-    """Join the segment files into one MP4 at `out` (atomically) by stream copy, with the
-    soundtrack encoded whole beside it (AAC), cut or padded to the picture's length."""
+    """Join the segment files into one MP4 at `out` (atomically) by stream copy, with the sound
+    beside it: `encoded_audio` (an AAC track made whole, `media.sound`) copied packet for packet,
+    or `audio` (a WAV) encoded whole here, cut or padded to the picture's length."""
     import av
 
-    from studio.media.audio_feed import AudioFeeder, samples_at
+    from studio.media.audio_feed import AudioCopier, AudioFeeder, samples_at
     from studio.media.encode import quality_preset, temp_path_beside
 
     if not segments:
@@ -365,19 +367,29 @@ def assemble(
                 template = first.streams.video[0]
                 video = dst.add_stream_from_template(template)
                 extradata = template.codec_context.extradata
-            feeder = None
-            if audio is not None:
+            feeder = copier = None
+            if encoded_audio is not None:
+                copier = AudioCopier(dst, encoded_audio)
+            elif audio is not None:
                 feeder = AudioFeeder(
                     dst, format="mp4", kbps=q.audio_kbps, aac_coder=q.aac_coder, audio=audio
                 )
-            for segment, path in zip(segments, paths, strict=True):
-                if check is not None:
-                    check()
-                _copy_segment(dst, video, segment, path, fps, extradata)
+            try:
+                for segment, path in zip(segments, paths, strict=True):
+                    if check is not None:
+                        check()
+                    _copy_segment(dst, video, segment, path, fps, extradata)
+                    if feeder is not None:
+                        feeder.feed(samples_at(segment.stop, fps))
+                    if copier is not None:
+                        copier.feed(float(segment.stop / fps))
                 if feeder is not None:
-                    feeder.feed(samples_at(segment.stop, fps))
-            if feeder is not None:
-                feeder.finish(samples_at(segments[-1].stop, fps))
+                    feeder.finish(samples_at(segments[-1].stop, fps))
+                if copier is not None:
+                    copier.finish()
+            finally:
+                if copier is not None:
+                    copier.close()
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,8 @@ class TimelineResult:
     warnings: list[str] = field(default_factory=list)  # degraded-but-usable: for ctx.warn
     loudness_lufs: float | None = None  # the soundtrack's integrated loudness, as measured
     target_lufs: float | None = None
+    delivered: dict[str, Any] | None = None  # the encoded sound, as measured (with true peak)
+    sound_kept: bool = False  # the sound was taken from the part store, not made again
     segments: int = 0  # the picture's segments (smart render) ...
     segments_encoded: int = 0  # ... and how many were encoded now, not reused
 
@@ -417,20 +420,24 @@ def render_timeline(
     notes += plan_notes
     duration = total / settings.fps
     report(0.0, "mixing the soundtrack")
-    soundtrack_path = scratch / f".{out.stem}.soundtrack.wav"
+    from studio.media.audio_feed import samples_at
+
     made_here: list[Path] = []
     try:
         sound = mix_and_time(
-            soundtrack_path,
+            scratch,
             duration=duration,
+            samples=samples_at(total, Fraction(settings.fps)),
             settings=settings,
             narration=narration,
             music=music,
             captions_text=captions_text,
             narration_sentences=narration_sentences,
+            parts=parts,
             progress=lambda f: report(0.1 * f, "mixing the soundtrack"),
             check=check,
         )
+        made_here += sound.made_here
         notes += sound.notes
         warnings = list(sound.warnings)
         cues = sound.cues
@@ -452,19 +459,18 @@ def render_timeline(
             check=check,
             progress=lambda f, m: report(None if f is None else 0.1 + 0.85 * f, m),
         )
-        made_here = pictures.made_here
+        made_here += pictures.made_here
         report(0.95, "joining the segments")
         assemble(
             segments,
             pictures.paths,
             out,
             fps=settings.fps,
-            audio=sound.path,
+            encoded_audio=sound.path,
             quality=settings.quality,
             check=check,
         )
     finally:
-        soundtrack_path.unlink(missing_ok=True)
         for path in made_here:
             path.unlink(missing_ok=True)
     report(1.0, "done")
@@ -481,6 +487,8 @@ def render_timeline(
         warnings=warnings,
         loudness_lufs=sound.loudness_lufs,
         target_lufs=target.lufs,
+        delivered=sound.delivered,
+        sound_kept=sound.kept,
         segments=len(segments),
         segments_encoded=pictures.encoded,
     )

@@ -143,6 +143,21 @@ def test_captions_edited_apart_from_the_narration_keep_each_sentence_time() -> N
         "Its beam crosses the sea.",
         "Then night.",
     ]
+    # A long sentence cut into phrases keeps the very times the exact match gives it.
+    long_spoken = [
+        *spoken[:2],
+        (
+            6.6,
+            12.0,
+            "Then night falls over the water, slow and patient, across the rocks where "
+            "the old ships used to break, and further.",
+        ),
+    ]
+    long_said = " ".join(text for _, _, text in long_spoken)
+    exact = cues_from_sentences(long_said, long_spoken, 14.0)
+    paired = cues_from_sentences(long_said.replace("dusk", "dawn"), long_spoken, 14.0)
+    assert exact is not None and paired is not None and len(exact) > 3
+    assert [(c.start, c.end) for c in paired] == [(c.start, c.end) for c in exact]
     # A sentence more or less than was spoken: the sentences cannot be paired.
     assert cues_from_sentences(said + " And dawn.", spoken, 10.0) is None
 

@@ -111,7 +111,9 @@ def test_a_segmented_export_plays_every_frame_once_with_a_keyframe_at_each_join(
     result = render_timeline(clips, out, settings=settings(), scratch=tmp_path, parts=parts)
     # Two segments per 4.5 s clip: cut at the clip boundaries and at the 4-second limit.
     assert MAX_SEGMENT_SECONDS == 4.0
-    assert (result.segments, result.segments_encoded, parts.puts) == (6, 6, 6)
+    # Six segments and the sound (the encoded track and what it measures) are kept.
+    assert (result.segments, result.segments_encoded, parts.puts) == (6, 6, 8)
+    assert not result.sound_kept
     assert decoded_numbers(out) == expected_numbers()
     slots, total, _ = plan_slots(3, settings(), None)
     starts = [a for a, _ in cut_points(total, [s.start for s in slots], FPS)]
@@ -136,7 +138,14 @@ def test_a_second_export_reuses_every_segment_and_gives_the_same_picture(
     again = render_timeline(
         clips, tmp_path / "b.mp4", settings=settings(), scratch=tmp_path, parts=parts
     )
-    assert (again.segments, again.segments_encoded, parts.hits) == (6, 0, 6)
+    assert (again.segments, again.segments_encoded, parts.hits) == (6, 0, 8)
+    assert (
+        again.sound_kept
+        and again.delivered
+        == render_timeline(
+            clips, tmp_path / "c.mp4", settings=settings(), scratch=tmp_path
+        ).delivered
+    )  # the same sound as made from scratch, measured alike
     assert decoded_numbers(tmp_path / "b.mp4") == expected_numbers()
 
 
