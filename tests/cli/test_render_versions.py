@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "nodes"))
 
 from fakes.server import FakeServer
-from test_versions_nodes import Translator, versions_graph
+from test_versions_nodes import Translator, forget_fake_models, versions_graph
 
 from studio.cli import main
 from studio.graph.fileformat import save_graph
@@ -70,7 +70,10 @@ def test_all_versions_with_a_local_translator(tmp_path, capsys, monkeypatch):
         Translator(server)
         monkeypatch.setenv("STUDIO_OLLAMA_URL", server.url)
         path = saved(tmp_path)
-        assert main(["render", str(path)]) == 0
+        try:
+            assert main(["render", str(path)]) == 0
+        finally:
+            forget_fake_models()
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert [n for n in names if n.endswith((".mp4", ".webm"))] == [
         "story.180x180.fr.webm",

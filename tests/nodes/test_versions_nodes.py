@@ -65,12 +65,23 @@ def facts(path: Path) -> tuple[int, int, float, list[str]]:
         return video.codec_context.width, video.codec_context.height, frames / 24, kinds
 
 
+def forget_fake_models() -> None:
+    """The Ollama provider is one per process and remembers the models a server listed; the
+    fake's must not outlive the test (the guide, generated later in a run, lists them)."""
+    from studio.providers.remote import PROVIDERS
+
+    for provider in PROVIDERS:
+        if provider.id == "ollama":
+            provider._installed = []
+
+
 @pytest.fixture
 def ollama(monkeypatch):
     with FakeServer() as server:
         Translator(server)
         monkeypatch.setenv("STUDIO_OLLAMA_URL", server.url)
         yield server
+    forget_fake_models()
 
 
 def started(events: list, graph, registry) -> dict[str, int]:
