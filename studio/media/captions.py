@@ -67,7 +67,7 @@ def split_phrases(text: str, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
             continue
         current = ""
         for part in _SOFT_BREAK.split(sentence):
-            for word_group in _split_words(part, max_chars):
+            for word_group in split_words(part, max_chars):
                 if current and len(current) + 1 + len(word_group) > max_chars:
                     phrases.append(current)
                     current = word_group
@@ -78,7 +78,8 @@ def split_phrases(text: str, max_chars: int = MAX_PHRASE_CHARS) -> list[str]:
     return phrases
 
 
-def _split_words(text: str, max_chars: int) -> list[str]:
+def split_words(text: str, max_chars: int) -> list[str]:
+    """Words packed greedily into groups of at most `max_chars`; a longer word is cut."""
     groups: list[str] = []
     current = ""
     for word in text.split():

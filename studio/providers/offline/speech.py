@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import Cancelled, ProviderError
+from studio.media.captions import split_words
 from studio.providers.offline import speech_espeak, voices
 from studio.providers.offline.speech_espeak import COMMON_VOICES
 
@@ -85,18 +86,12 @@ def split_sentences(text: str, limit: int = SENTENCE_CHARACTERS) -> list[str]:
             continue
         current = ""
         for part in _SOFT_BREAK.split(sentence):
-            for word in part.split():
-                while len(word) > limit:  # one enormous "word": cut it
-                    if current:
-                        pieces.append(current)
-                        current = ""
-                    pieces.append(word[:limit])
-                    word = word[limit:]
-                if current and len(current) + 1 + len(word) > limit:
+            for group in split_words(part, limit):
+                if current and len(current) + 1 + len(group) > limit:
                     pieces.append(current)
-                    current = word
+                    current = group
                 else:
-                    current = f"{current} {word}".strip()
+                    current = f"{current} {group}".strip()
             if current and len(current) > limit // 2:
                 pieces.append(current)
                 current = ""
