@@ -64,6 +64,37 @@ def apply_overrides(graph, registry, assignments: list[str]) -> None:
             choose_output(graph, node.params[param_name])  # typed by the user: theirs to choose
 
 
+def apply_form_values(graph, registry, assignments: list[str]) -> None:
+    """Apply `--form FIELD=VALUE` through the graph's form: every value is checked (the field
+    exists, the value is one it accepts) before any is set, so a mistake renders nothing."""
+    if not assignments:
+        return
+    from studio.engine.components import ComponentRegistry
+    from studio.graph.form import apply_values
+
+    values: dict[str, str] = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(
+                f"--form {assignment!r}: expected FIELD=VALUE (--form-help lists them)"
+            )
+        values[name.strip()] = raw
+    apply_values(graph, ComponentRegistry(registry, graph), values, base_dir=Path.cwd())
+
+
+def form_help(graph, registry) -> str:
+    from studio.engine.components import ComponentRegistry
+    from studio.graph.form import describe_fields
+
+    title = graph.form.title if graph.form is not None and graph.form.title else ""
+    text = describe_fields(graph, ComponentRegistry(registry, graph))
+    if graph.form is None or not graph.form.fields:
+        return text
+    heading = "form fields; fill them with --form FIELD=VALUE, once per field:"
+    return "\n".join(line for line in (title, heading, text) if line)
+
+
 def make_executor(registry, sink=None, use_history: bool = True):
     from studio.engine.cache import default_cache
     from studio.engine.executor import Executor

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli import EXIT_BAD_INPUT, EXIT_NODE_FAILED, EXIT_OK
-from studio.cli._common import UsageError, apply_overrides, load_graph_file, make_executor
+from studio.cli._common import (
+    UsageError,
+    apply_form_values,
+    apply_overrides,
+    form_help,
+    load_graph_file,
+    make_executor,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +38,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NODE.PARAM=VALUE",
         help="change a param for this run",
+    )
+    parser.add_argument(
+        "--form",
+        dest="form_values",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="fill a field of the graph's form (its app-mode fields) for this run; "
+        "--form-help lists them",
+    )
+    parser.add_argument(
+        "--form-help",
+        action="store_true",
+        help="print the graph's form fields (name, kind, allowed values, help) and exit",
     )
     parser.add_argument("--to", dest="target", help="run only this node and what it needs")
     parser.add_argument(
@@ -60,7 +81,11 @@ def run_render(args: argparse.Namespace) -> int:
 
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
-    apply_overrides(graph, registry, args.overrides)
+    if getattr(args, "form_help", False):
+        print(form_help(graph, registry))
+        return EXIT_OK
+    apply_form_values(graph, registry, getattr(args, "form_values", None) or [])
+    apply_overrides(graph, registry, args.overrides)  # --set after --form: the narrower wins
     if args.target and args.target not in graph.nodes:
         raise UsageError(
             f"--to {args.target!r}: no such node (nodes: {', '.join(sorted(graph.nodes))})"

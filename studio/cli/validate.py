@@ -26,12 +26,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from studio.engine.components import ComponentRegistry
     from studio.engine.registry import load_registry
+    from studio.graph.form import form_problems
     from studio.graph.validate import validate_graph
 
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
     problems = validate_graph(graph, registry, graph_dir)
+    problems += form_problems(graph, ComponentRegistry(registry, graph))
     problems += probe_assets(graph, registry, graph_dir, already=problems)
     if problems:
         print(f"{args.graph}: {len(problems)} problem(s)", file=sys.stderr)

@@ -419,7 +419,30 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
 
 
 def dumps_graph(graph: Graph) -> str:
-    return json.dumps(graph_to_dict(graph), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return graph_json(graph_to_dict(graph))
+
+
+HEAD_KEYS = ("format", "version")
+
+
+def graph_json(data: dict[str, Any]) -> str:
+    """The file's text: `format` and `version` first, every other key sorted (diffs stay small).
+
+    The format field must come early: file managers tell a graph saved as .json from other JSON
+    by its content, and GLib reads only a file's first 4 KiB to decide; the `components` and
+    `form` sections would sort before it.
+    """
+    ordered = {key: data[key] for key in HEAD_KEYS if key in data}
+    ordered.update((key, _sorted(data[key])) for key in sorted(data) if key not in HEAD_KEYS)
+    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 def save_graph(
@@ -447,7 +470,7 @@ def save_graph(
                         notes.append(note)
     data = graph_to_dict(graph)
     _portable_outputs(graph, data, path.parent, output_params, notes)
-    text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    text = graph_json(data)
     try:
         write_text_atomic(path, text)
     except PermissionError:

@@ -222,7 +222,10 @@ def describe_fields(graph: Graph, registry: Any) -> str:
     """The fields for `--form-help`: name, label, kind, allowed values, current value, help."""
     fields = resolve_fields(graph, registry)
     if not fields:
-        return "this graph defines no form (add fields in the studio: Graph > Edit Form…)"
+        return (
+            "this graph defines no form (in the studio, right-click a param in the inspector: "
+            "Add to Form…)"
+        )
     lines = []
     for item in fields:
         kind = "file" if item.param.kind == "file" else item.param.kind
