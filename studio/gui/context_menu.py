@@ -25,6 +25,7 @@ NODE_ACTIONS: tuple[str | None, ...] = (
     None,
     "group",
     "ungroup",
+    "make_component",
 )
 CANVAS_ACTIONS: tuple[str | None, ...] = ("paste", None, "fit_all", "run_all")
 
@@ -59,6 +60,12 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
             menu.addMenu(window.colour_menu)
         elif name in actions:
             menu.addAction(actions[name])
+    if node is not None and node.node.type.startswith("component:"):
+        menu.addSeparator()  # a component node: into it, or into the library
+        menu.addAction("Edit Component (Tab)", lambda: window.components.enter(node.node_id))
+        menu.addAction(
+            "Publish to Library…", lambda: window.components.actions.publish_node(node.node_id)
+        )
     if node is not None and getattr(window, "viewer", None) is not None:
         window.viewer.add_node_actions(menu, node.node_id)  # view, reveal, save a copy, path
     extra = getattr(node.preview_item, "menu_actions", None) if node is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -23,6 +23,7 @@ class Document(QObject):
     path_changed = Signal()
     modified_changed = Signal(bool)
     groups_changed = Signal()
+    components_changed = Signal(list)  # ids of component definitions added, replaced or removed
 
     def __init__(
         self,
@@ -32,8 +33,16 @@ class Document(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.registry = registry
+        from studio.engine.components import ComponentRegistry
+
         self.graph = graph if graph is not None else Graph()
+        # The node types plus this graph's components (a `component:<id>` node has a spec).
+        self.registry = cast(
+            "NodeRegistry",
+            registry
+            if isinstance(registry, ComponentRegistry)
+            else ComponentRegistry(registry, self.graph),
+        )
         self.path = Path(path).resolve() if path else None
         # An untitled graph's folder under the projects folder, from its first edit (gui.projects).
         self.project_dir: Path | None = None

@@ -33,7 +33,8 @@ PASTE_OFFSET = 40.0
 
 
 def node_prefix(type_id: str) -> str:
-    return type_id.rsplit(".", 1)[-1]
+    """ "image.generate" -> "image"... "generate"; "component:scene_shot" -> "scene_shot"."""
+    return type_id.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
 
 
 def add_node(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +50,7 @@ SAVE_FILTER = "Graphs (*.studiograph);;Graphs saved as JSON (*.json);;All files 
 
 
 class MainWindow(QMainWindow):
+    scene_changed = Signal()  # the canvas shows another graph (a file, or a component's inside)
     recent_menu: QMenu  # made by build_menus
     colour_menu: QMenu  # made by studio.gui.node_actions
     finder: Any = None  # the Ctrl+F popup (studio.gui.find), made on first use
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
         self.warmed_up = False
         self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking, keep the autosave
         self._build_layout()
+        from studio.gui.components_nav import ComponentNavigator
+
+        self.components = ComponentNavigator(self)  # enter/leave components, library, updates
         from studio.gui.viewer import install_viewer
 
         self.viewer = install_viewer(self)  # before the menus: the View menu lists its dock
@@ -174,23 +178,16 @@ class MainWindow(QMainWindow):
         """Show a document: a new scene mirrors it; inspector, runs and autosave follow it."""
         old = self.document
         if old is not document:
-            self.scene.dispose()
             self.undo_group.removeStack(old.undo_stack)
             old.deleteLater()
             self.states.clear()
-            self.scene.deleteLater()
-            self.scene = GraphScene(document, self.states, self.options, self)
-            self.view.set_scene(self.scene)
         self.document = document
         projects.follow_first_edit(document)
-        self.scene.selectionChanged.connect(self._selection_changed)
-        self.scene.message.connect(self.show_message)
-        self.scene.group_rename_requested.connect(self.rename_group)
+        self.show_graph(document)
         self.undo_group.addStack(document.undo_stack)
         self.undo_group.setActiveStack(document.undo_stack)
         document.modified_changed.connect(lambda _m: self._update_title())
         document.path_changed.connect(self._update_title)
-        self.inspector.set_document(document)
         self.versions_panel.set_document(document)
         self.problems.set_document(document)
         self.runner.set_document(document)
@@ -198,6 +195,24 @@ class MainWindow(QMainWindow):
         self._update_title()
         if document.graph.nodes:
             self.view.fit_all()
+
+    def show_graph(self, document: Document, states: NodeStates | None = None) -> None:
+        """Show a graph on the canvas: the document's own, or the inside of a component (a view
+        of it sharing its undo stack; `states` then shows that component's inner nodes)."""
+        self.scene.dispose()
+        self.scene.deleteLater()
+        self.scene = GraphScene(document, states or self.states, self.options, self)
+        self.view.set_scene(self.scene)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.message.connect(self.show_message)
+        self.scene.group_rename_requested.connect(self.rename_group)
+        self.inspector.set_document(document)
+        self.scene_changed.emit()
+
+    @property
+    def edited(self) -> Document:
+        """The document the canvas edits: the file's, or a component's inside."""
+        return self.scene.document
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.display_name}[*] — Multimodal Studio")
@@ -368,13 +383,15 @@ class MainWindow(QMainWindow):
     def add_node(
         self, spec_id: str, position: tuple[float, float], connect: Any = None
     ) -> str | None:
-        spec = self.registry.get(spec_id)
+        if self.components.handles(spec_id):  # a library component: copied in, then added
+            return self.components.add_from_library(spec_id, position, connect)
+        spec = self.edited.registry.get(spec_id)
         if spec is None:
             return None
         defaults = GuiSettings.load().provider_defaults(spec)
         if connect is not None and connect.from_output:  # the new node sits right of the wire
             position = (position[0], position[1] - 40)
-        node_id = editing.add_node(self.document, spec, position, defaults, connect)
+        node_id = editing.add_node(self.edited, spec, position, defaults, connect)
         self.scene.select_nodes([node_id])
         return node_id
 
@@ -384,7 +401,7 @@ class MainWindow(QMainWindow):
     def copy(self) -> None:
         selected = self.scene.selected_node_ids()
         if selected:
-            QApplication.clipboard().setText(editing.selection_to_json(self.document, selected))
+            QApplication.clipboard().setText(editing.selection_to_json(self.edited, selected))
             self.show_message(f"Copied {len(selected)} node(s) as graph JSON")
 
     def cut(self) -> None:
@@ -397,20 +414,20 @@ class MainWindow(QMainWindow):
         pointer = self.view.pointer_scene_pos()  # at the mouse; else beside where it was copied
         at = (pointer.x(), pointer.y()) if pointer is not None else None
         try:
-            created = editing.paste_json(self.document, QApplication.clipboard().text(), at=at)
+            created = editing.paste_json(self.edited, QApplication.clipboard().text(), at=at)
         except GraphError as exc:
             self.show_message(f"Nothing to paste: {exc}")
             return
         self.scene.select_nodes(created)
 
     def duplicate(self) -> None:
-        self.scene.select_nodes(editing.duplicate(self.document, self.scene.selected_node_ids()))
+        self.scene.select_nodes(editing.duplicate(self.edited, self.scene.selected_node_ids()))
 
     def delete_selection(self) -> None:
         if self.scene.selected_reroutes():
             self.scene.remove_reroutes(self.scene.selected_reroutes())
         editing.delete(
-            self.document,
+            self.edited,
             self.scene.selected_node_ids(),
             self.scene.selected_edges(),
             self.scene.selected_groups(),
@@ -420,23 +437,23 @@ class MainWindow(QMainWindow):
         self.scene.select_nodes(list(self.scene.nodes))
 
     def group_selection(self) -> None:
-        editing.group(self.document, self.scene.selected_node_ids())
+        editing.group(self.edited, self.scene.selected_node_ids())
 
     def ungroup_selection(self) -> None:
         selected = set(self.scene.selected_node_ids())
         groups = [
             g
-            for g in self.document.graph.groups
+            for g in self.edited.graph.groups
             if g in self.scene.selected_groups() or (selected and set(g.nodes) <= selected)
         ]
-        editing.delete(self.document, [], [], groups)
+        editing.delete(self.edited, [], [], groups)
 
     def rename_group(self, group: Any) -> None:
         from studio.gui.commands import GroupRenameCommand
 
         title, ok = QInputDialog.getText(self, "Rename group", "Title", text=group.title)
         if ok and title.strip() and title != group.title:
-            self.document.push(GroupRenameCommand(self.document, group, title.strip()))
+            self.edited.push(GroupRenameCommand(self.edited, group, title.strip()))
 
     def _sizes(self) -> dict[str, tuple[float, float]]:
         return {
@@ -445,10 +462,10 @@ class MainWindow(QMainWindow):
         }
 
     def align(self, how: str) -> None:
-        editing.align(self.document, self._sizes(), how)
+        editing.align(self.edited, self._sizes(), how)
 
     def distribute(self, axis: str) -> None:
-        editing.distribute(self.document, self._sizes(), axis)
+        editing.distribute(self.edited, self._sizes(), axis)
 
     def _selection_changed(self) -> None:
         selected = self.scene.selected_node_ids()
@@ -477,6 +494,8 @@ class MainWindow(QMainWindow):
             self.overlay.hide()
         elif self.scene.edge_drag_active:
             self.scene.cancel_edge_drag()
+        elif self.components.depth and not self.runner.busy:
+            self.components.leave()  # out of the component being edited
         else:
             self.runner.cancel()
 

@@ -89,7 +89,16 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     menu.addSeparator()
     menu.addAction(act("group", "&Group", window.group_selection, "Ctrl+G", context=CANVAS))
     menu.addAction(
-        act("ungroup", "U&ngroup", window.ungroup_selection, "Ctrl+Shift+G", context=CANVAS)
+        act("ungroup", "U&ngroup", window.ungroup_selection, "Ctrl+Alt+G", context=CANVAS)
+    )
+    menu.addAction(
+        act(
+            "make_component",
+            "&Make Component…",
+            window.components.actions.make_from_selection,
+            "Ctrl+Shift+G",
+            context=CANVAS,
+        )
     )
     align = menu.addMenu("Ali&gn")
     for how, text in (

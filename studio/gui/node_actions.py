@@ -43,9 +43,9 @@ def toggle_mode(window: MainWindow, mode: str) -> None:
     if not selected:
         window.show_message("Select a node first")
         return
-    graph = window.document.graph
+    graph = window.edited.graph
     target = NORMAL if all(graph.nodes[n].mode == mode for n in selected) else mode
-    window.document.push(NodeModeSetCommand(window.document, selected, target))
+    window.edited.push(NodeModeSetCommand(window.edited, selected, target))
     words = {BYPASS: "bypassed", MUTE: "muted", NORMAL: "running normally"}
     window.show_message(f"{len(selected)} node(s) {words[target]}")
 
@@ -54,14 +54,14 @@ def toggle_collapse(window: MainWindow) -> None:
     selected = window.scene.selected_node_ids()
     if not selected:
         return
-    collapsed = not all(n in window.document.graph.collapsed for n in selected)
-    window.document.push(NodeCollapseCommand(window.document, selected, collapsed))
+    collapsed = not all(n in window.edited.graph.collapsed for n in selected)
+    window.edited.push(NodeCollapseCommand(window.edited, selected, collapsed))
 
 
 def set_colour(window: MainWindow, colour: str | None) -> None:
     selected = window.scene.selected_node_ids()
     if selected:
-        window.document.push(NodeColourSetCommand(window.document, selected, colour))
+        window.edited.push(NodeColourSetCommand(window.edited, selected, colour))
 
 
 def rename_selected(window: MainWindow) -> None:
@@ -70,7 +70,7 @@ def rename_selected(window: MainWindow) -> None:
 
     selected = window.scene.selected_node_ids()
     if len(selected) == 1:
-        edit_title(window.view, window.document, window.scene.nodes[selected[0]])
+        edit_title(window.view, window.edited, window.scene.nodes[selected[0]])
 
 
 def colour_menu(window: MainWindow) -> QMenu:

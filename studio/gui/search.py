@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -292,6 +293,9 @@ class NodeSearch(QFrame):
         self.setObjectName("NodeSearch")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.specs = specs
+        self.base_specs = specs
+        # More specs, asked at each popup: the graph's components and the component library.
+        self.extra_specs: Callable[[], list[NodeSpec]] | None = None
         self.port_filter: PortFilter | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -315,6 +319,8 @@ class NodeSearch(QFrame):
 
     def popup(self, at: QPoint, port_filter: PortFilter | None = None) -> None:
         self.port_filter = port_filter
+        if self.extra_specs is not None:
+            self.specs = [*self.base_specs, *self.extra_specs()]
         parent = self.parentWidget()
         x = max(0, min(at.x(), parent.width() - self.width())) if parent else at.x()
         y = max(0, min(at.y(), parent.height() - self.height())) if parent else at.y()

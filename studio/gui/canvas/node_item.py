@@ -392,6 +392,8 @@ class NodeItem(QGraphicsItem):
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()  # a double-click on a node must not open the node search
+        if event.button() == Qt.MouseButton.LeftButton:
+            graph_scene(self).node_activated.emit(self.node_id)
 
 
 def _label(port: PortItem) -> str:

@@ -55,6 +55,7 @@ class GraphScene(QGraphicsScene):
     message = Signal(str)  # a short note for the status bar
     search_requested = Signal(QPointF, object)  # scene position, PortFilter or None
     group_rename_requested = Signal(object)  # Group
+    node_activated = Signal(str)  # a node was double-clicked (a component node opens)
 
     def __init__(
         self,
@@ -161,6 +162,24 @@ class GraphScene(QGraphicsScene):
             edge_item = self.edges.get(details["edge"])
             if edge_item is not None:
                 edge_item.set_points(details["points"])
+
+    def rebuild_nodes(self, node_ids: list[str]) -> None:
+        """Build these nodes' items again: their spec changed (a component's ports or params)."""
+        rebuilt = [n for n in node_ids if n in self.nodes and n in self.document.graph.nodes]
+        for node_id in rebuilt:
+            for edge in [e for e in self.edges if node_id in (e.src, e.dst)]:
+                edge_item = self.edges.pop(edge)
+                edge_item.detach()
+                self.removeItem(edge_item)
+            item = self.nodes.pop(node_id)
+            selected = item.isSelected()
+            item.set_preview(None, None)
+            self.removeItem(item)
+            self._add_node_item(self.document.graph.nodes[node_id]).setSelected(selected)
+        for edge in self.document.graph.edges:
+            if edge not in self.edges and (edge.src in rebuilt or edge.dst in rebuilt):
+                self._add_edge_item(edge)
+        self._refresh_groups()
 
     def _rebuild_groups(self) -> None:
         for item in self.groups:

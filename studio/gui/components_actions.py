@@ -1,0 +1,248 @@
+"""What the user does with components: make one (Ctrl+Shift+G), publish it to the library, find
+library components in node search and insert them, and update a graph's older library copies.
+
+Each change to the graph is one undo step. The library is a folder of files
+(`studio.graph.library`); a graph keeps its own copy of every component it uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QInputDialog, QLabel, QPushButton
+
+from studio.errors import GraphError, StudioError
+from studio.graph import library
+from studio.graph.components import (
+    ComponentDef,
+    component_of,
+    dependencies,
+    instance_type,
+)
+from studio.graph.model import Graph
+from studio.gui import editing
+from studio.gui.components_edit import (
+    ComponentsSetCommand,
+    ComponentTagCommand,
+    exposed_names,
+    make_component,
+)
+from studio.gui.components_nav import insert_above
+
+if TYPE_CHECKING:
+    from studio.api import NodeSpec
+    from studio.gui.components_nav import ComponentNavigator
+    from studio.gui.main_window import MainWindow
+
+LIBRARY_PREFIX = "library:"  # node search's id for a library component not yet in the graph
+
+
+class UpdateBar(QFrame):
+    """A non-blocking bar over the canvas: newer library versions of components the graph uses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("Banner")
+        row = QHBoxLayout(self)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.update_button = QPushButton("Update")
+        self.keep_button = QPushButton("Keep these versions")
+        row.addWidget(self.text, 1)
+        row.addWidget(self.update_button)
+        row.addWidget(self.keep_button)
+        self.keep_button.clicked.connect(self.hide)
+        self.hide()
+
+
+class ComponentActions(QObject):
+    def __init__(self, window: MainWindow, navigator: ComponentNavigator) -> None:
+        super().__init__(window)
+        self.window = window
+        self.navigator = navigator
+        self.dialog: Any = None  # the open Make component / Publish dialog (tests drive it)
+        self.update_bar = UpdateBar()
+        insert_above(navigator.breadcrumb, self.update_bar)
+        self.update_bar.update_button.clicked.connect(self.update_all)
+        self._offered: list[library.Outdated] = []
+
+    @property
+    def root(self) -> Any:
+        return self.window.document
+
+    # -- make -------------------------------------------------------------------------------------
+    def make_from_selection(self) -> None:
+        """Edit > Make component: ask a name and the exposed params, then make it (one step)."""
+        from studio.gui.components_dialog import MakeComponentDialog
+
+        selected = self.window.scene.selected_node_ids()
+        if not selected:
+            self.window.show_message("Select the nodes to make a component from")
+            return
+        document = self.window.edited
+        dialog = MakeComponentDialog(document, selected, self.window)
+        self.dialog = dialog
+
+        def accepted() -> None:
+            try:
+                node_id = make_component(
+                    document,
+                    selected,
+                    dialog.title(),
+                    exposed_names(dialog.exposed()),
+                    help=dialog.help_text(),
+                )
+            except GraphError as exc:
+                self.window.report_error("Could not make a component", str(exc))
+                return
+            self.window.scene.select_nodes([node_id])
+            self.window.show_message(
+                f"Made component {dialog.title()}: double-click it (or Tab) to edit its inside"
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
+
+    # -- publish ----------------------------------------------------------------------------------
+    def publish_node(self, node_id: str) -> None:
+        """Right-click > Publish to library…: ask the library name, then write the file."""
+        node = self.window.edited.graph.nodes.get(node_id)
+        component_id = component_of(node) if node is not None else None
+        definition = self.root.graph.components.get(component_id or "")
+        if definition is None or component_id is None:
+            return
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle("Publish to library")
+        dialog.setLabelText(
+            f"Publish {definition.title} to your component library as "
+            "(lowercase letters, digits and _):"
+        )
+        dialog.setTextValue(definition.library or component_id)
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self.publish(component_id, dialog.textValue().strip()))
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
+
+    def publish(self, component_id: str, name: str | None = None) -> library.LibraryEntry | None:
+        try:
+            entry = library.publish(self.root.graph, component_id, name or None)
+        except StudioError as exc:
+            self.window.report_error("Could not publish the component", str(exc))
+            return None
+        definition = self.root.graph.components[component_id]
+        if (definition.library, definition.version) != (entry.name, entry.version):
+            self.root.push(ComponentTagCommand(self.root, component_id, entry.name, entry.version))
+        self.window.show_message(
+            f"Published {entry.title} as {entry.name} v{entry.version} to {entry.path.parent}"
+        )
+        self.window.run_log.append(
+            "info", f"Published {entry.title} v{entry.version}: {entry.path}"
+        )
+        return entry
+
+    # -- node search ------------------------------------------------------------------------------
+    def search_specs(self) -> list[NodeSpec]:
+        """The graph's components usable here, and the library's that the graph has no copy of."""
+        from studio.engine.components import ComponentRegistry, instance_spec
+
+        graph = self.root.graph
+        registry = self.window.edited.registry
+        inside = set(self.navigator.current_ids())
+        specs: list[NodeSpec] = []
+        for component_id in sorted(graph.components):
+            if inside & dependencies(graph.components, [component_id]):
+                continue  # it holds the component being edited: it cannot go in there
+            spec = registry.get(instance_type(component_id))
+            if spec is not None:
+                specs.append(spec)
+        have = {(d.library, d.version) for d in graph.components.values() if d.library}
+        entries, _problems = library.list_library()
+        base = getattr(registry, "base", registry)
+        for entry in entries:
+            if (entry.name, entry.version) in have:
+                continue
+            shelf = Graph()
+            shelf.components = entry.definitions
+            spec = instance_spec(entry.definition, ComponentRegistry(base, shelf), ())
+            help_text = f"{spec.help} From your component library (version {entry.version})."
+            specs.append(replace(spec, id=LIBRARY_PREFIX + entry.name, help=help_text))
+        return specs
+
+    def add_from_library(
+        self, spec_id: str, position: tuple[float, float], connect: Any = None
+    ) -> str | None:
+        """Copy a library component into the graph and add a node of it (one undo step)."""
+        name = spec_id[len(LIBRARY_PREFIX) :]
+        try:
+            entry = library.find_entry(name)
+        except GraphError as exc:
+            self.window.report_error("Could not read the library component", str(exc))
+            return None
+        if entry is None:
+            self.window.show_message(f"{name} is no longer in the component library")
+            return None
+        added, component_id = library.insert(self.root.graph, entry)
+        if component_id in self.navigator.current_ids():
+            self.window.show_message(f"{entry.title} cannot go inside itself")
+            return None
+        document = self.window.edited
+        stack = document.undo_stack
+        stack.beginMacro(f"Add {entry.title}")
+        if added:
+            stack.push(ComponentsSetCommand(self.root, dict(added), f"Copy {entry.title} in"))
+        spec = document.registry.get(instance_type(component_id))
+        node_id = editing.add_node(document, spec, position, None, connect) if spec else None
+        stack.endMacro()
+        if node_id is not None:
+            self.window.scene.select_nodes([node_id])
+        return node_id
+
+    # -- updates from the library -----------------------------------------------------------------
+    def offer_updates(self) -> None:
+        """After a graph is opened: say which library components have a newer version."""
+        try:
+            self._offered = library.outdated(self.root.graph)
+        except StudioError:
+            self._offered = []
+        if not self._offered:
+            self.update_bar.hide()
+            return
+        lines = [f"{o.title} (v{o.have} → v{o.latest})" for o in self._offered]
+        notes = self._notes()
+        text = "The component library has newer versions of " + ", ".join(lines) + "."
+        if notes:
+            text += " After the update: " + "; ".join(notes) + "."
+        self.update_bar.text.setText(text)
+        self.update_bar.show()
+
+    def _notes(self) -> list[str]:
+        notes: list[str] = []
+        for item in self._offered:
+            entry = library.find_entry(item.name)
+            if entry is not None:
+                notes += library.updated_copy(self.root.graph, item.component_id, entry)[1]
+        return notes
+
+    def update_all(self) -> None:
+        """Swap in the library's versions (one undo step); what no longer fits is logged."""
+        self.update_bar.hide()
+        definitions: dict[str, ComponentDef | None] = {}
+        notes: list[str] = []
+        for item in self._offered:
+            entry = library.find_entry(item.name)
+            if entry is None:
+                continue
+            added, found = library.updated_copy(self.root.graph, item.component_id, entry)
+            definitions.update(added)
+            notes += found
+        if not definitions:
+            return
+        titles = ", ".join(o.title for o in self._offered)
+        self.root.push(ComponentsSetCommand(self.root, definitions, f"Update {titles}"))
+        for note in notes:
+            self.window.run_log.append("warning", f"Component update: {note}")
+        self.window.show_message(f"Updated {titles} from the component library")
+        self._offered = []
