@@ -246,3 +246,109 @@ def test_cancelling_the_dialog_changes_nothing(qtbot, window, tmp_path, cancel):
     QTest.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.components.actions.dialog is None)
     assert snapshot(graph) == before and not window.document.is_modified
+
+
+# -- the component library ------------------------------------------------------------------------
+def publish_with_menu(qtbot, window, node_id, name=None):
+    """Right-click the component node, Publish to Library…, confirm the name."""
+    from studio.gui.context_menu import canvas_menu
+
+    item = window.scene.nodes[node_id]
+    window.view.frame([node_id])
+    point = window.view.mapFromScene(item.mapToScene(item.width / 2, 12))
+    menu = canvas_menu(window, point)
+    action = next(a for a in menu.actions() if a.text() == "Publish to Library…")
+    action.trigger()
+    dialog = window.components.actions.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    if name is not None:
+        dialog.setTextValue(name)
+    QTest.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.components.actions.dialog is None)
+
+
+def add_from_search(window, words, at=(300, 300)):
+    window.open_search(window.view.mapToScene(*at))
+    QTest.keyClicks(window.search.field, words)
+    texts = [window.search.results.item(i).text() for i in range(window.search.results.count())]
+    QTest.keyClick(window.search.field, Qt.Key.Key_Return)
+    return texts
+
+
+def test_publish_then_insert_from_search_in_a_new_graph(qtbot, window, tmp_path):
+    from studio.graph.library import list_library
+
+    graph = open_lighthouse(window, tmp_path)
+    (node_id,) = make_with_keys(qtbot, window, SHOT, "Scene shot", ticks=[("image_wide", "seed")])
+    publish_with_menu(qtbot, window, node_id)
+    entries, problems = list_library()
+    assert [(e.name, e.version, e.title) for e in entries] == [("scene_shot", 1, "Scene shot")]
+    assert not problems
+    definition = graph.components["scene_shot"]
+    assert (definition.library, definition.version) == ("scene_shot", 1)
+    undo(window)  # the graph's record of the publication is one undo step
+    assert definition.library is None
+    redo(window)
+    assert definition.library == "scene_shot"
+
+    window.new_document()
+    assert window.document.graph is not graph and not window.document.graph.nodes
+    texts = add_from_search(window, "scene shot")
+    assert texts[0].startswith("Scene shot    ·  Components")
+    new_graph = window.document.graph
+    (added,) = new_graph.nodes
+    assert new_graph.nodes[added].type == "component:scene_shot"
+    copy = new_graph.components["scene_shot"]
+    assert (copy.library, copy.version, copy.title) == ("scene_shot", 1, "Scene shot")
+    assert set(window.scene.nodes[added].inputs) == {"brief"}
+    # Its help is the library's, and search finds it by a word of it too.
+    window.search.hide()
+    undo(window)
+    assert not new_graph.nodes and not new_graph.components
+    # Once the graph has the same version, search lists that copy once (not the library's too).
+    redo(window)
+    texts = add_from_search(window, "scene shot")
+    assert sum(t.startswith("Scene shot") for t in texts) == 1
+    assert len(new_graph.components) == 1 and len(new_graph.nodes) == 2
+
+
+def test_opening_a_graph_with_an_older_library_version_offers_the_update(qtbot, window, tmp_path):
+    from studio.graph import library
+    from studio.graph.components import copy_definition
+    from studio.graph.model import Graph
+
+    graph = open_lighthouse(window, tmp_path)
+    (node_id,) = make_with_keys(
+        qtbot, window, SHOT, "Scene shot", ticks=[("image_wide", "seed"), ("motion_wide", "motion")]
+    )
+    click_node(qtbot, window, node_id)
+    window.inspector.editors["motion"].value_edited.emit("pan_left", False)
+    publish_with_menu(qtbot, window, node_id)
+    assert window.save()
+    saved = window.document.path
+    # Version 2 in the library: the motion is no longer exposed, the seed is different inside.
+    newer = Graph()
+    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
+    definition = newer.components["scene_shot"]
+    definition.params = [p for p in definition.params if p.name != "motion"]
+    definition.graph.nodes["image_wide"].params["seed"] = 4242
+    assert library.publish(newer, "scene_shot").version == 2
+
+    window.new_document()
+    bar = window.components.actions.update_bar
+    assert not bar.isVisible()
+    assert window.open_path(saved)
+    assert bar.isVisible()
+    text = bar.text.text()
+    assert "Scene shot (v1 → v2)" in text
+    assert "no longer has the param 'motion'" in text
+    QTest.mouseClick(bar.update_button, Qt.MouseButton.LeftButton)
+    assert not bar.isVisible()
+    updated = window.document.graph.components["scene_shot"]
+    assert updated.version == 2
+    assert updated.graph.nodes["image_wide"].params["seed"] == 4242
+    assert [p.name for p in updated.params] == ["seed"]
+    assert set(window.inspector.editors or {}) <= {"seed"}
+    assert any("no longer has the param 'motion'" in line for _l, line in window.run_log.lines)
+    undo(window)
+    assert window.document.graph.components["scene_shot"].version == 1
