@@ -73,7 +73,7 @@ def _run(argv: list[str], debug: bool) -> int:
     if args.version:
         print(logs.versions_text())
         return EXIT_OK
-    logs.log_start("window" if args.command in (None, "open") else "cli", argv, debug)
+    logs.log_start("window" if args.command in (None, "open", "app") else "cli", argv, debug)
     if args.command is None:
         from studio.cli.open import open_window
 

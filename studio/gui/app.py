@@ -125,8 +125,11 @@ def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
 EXIT_NO_WINDOW = 2  # the window cannot start here (the message says why)
 
 
-def main(path: str | None = None) -> int:
-    """Open the desktop studio (optionally with a graph file) and run until the window closes."""
+def main(path: str | None = None, app_mode: bool = False) -> int:
+    """Open the desktop studio (optionally with a graph file) and run until the window closes.
+
+    `app_mode`: open the graph's form alone (`studio app GRAPH`), not the studio.
+    """
     from PySide6.QtWidgets import QApplication
 
     if QApplication.instance() is None:
@@ -152,6 +155,8 @@ def main(path: str | None = None) -> int:
     apply_theme(app)
     loop = install_event_loop(app)
     loop.set_exception_handler(asyncio_handler(reporter))
+    if app_mode and path:
+        return _run_app_mode(app, loop, path)
     from studio.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -176,6 +181,21 @@ def main(path: str | None = None) -> int:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(close_async_resources())
     return 0
+
+
+def _run_app_mode(app: Any, loop: Any, path: str) -> int:
+    from studio.gui.app_window import AppWindow
+
+    window = AppWindow()
+    window.show()
+    opened = window.open_path(path)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    app.lastWindowClosed.connect(app.quit)
+    with loop:
+        loop.run_until_complete(closed.wait())
+        loop.run_until_complete(close_async_resources())
+    return 0 if opened else EXIT_NO_WINDOW
 
 
 def _log_window_start(app: Any) -> None:

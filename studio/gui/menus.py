@@ -151,6 +151,8 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     for dock in window.docks.values():
         menu.addAction(dock.toggleViewAction())
     menu.addAction(act("shortcuts", "&Keyboard Shortcuts", window.toggle_shortcuts, "?"))
+    menu.addSeparator()
+    menu.addAction(act("app_mode", "App &Mode…", lambda: open_app_mode(window)))
 
     menu = window.menuBar().addMenu("&Run")
     menu.addAction(act("run_all", "Run &All", window.run_all, ["Ctrl+Return", "Ctrl+Enter"], "run"))
@@ -216,6 +218,13 @@ def build_menus(window: MainWindow) -> dict[str, QAction]:
     )
     fill_recent_menu(window)
     return actions
+
+
+def open_app_mode(window: MainWindow) -> None:
+    """The graph's form alone in a window of its own (studio.gui.app_window)."""
+    from studio.gui.app_window import open_app_mode as show
+
+    show(window)
 
 
 def fill_recent_menu(window: MainWindow) -> None:

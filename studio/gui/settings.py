@@ -22,6 +22,8 @@ DEFAULT_CACHE_GB = 20.0
 class GuiSettings:
     cache_max_gb: float = DEFAULT_CACHE_GB
     default_providers: dict[str, str] = field(default_factory=dict)  # capability -> provider id
+    # App mode's last values, per graph file (its resolved path) -> field name -> value.
+    form_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     # What was wrong with the file, naming it and the field ("gui.json: cache_max_gb must be a
     # positive number, got 'big'"); the fields named keep their defaults. Not saved.
     problems: list[str] = field(default_factory=list, compare=False)
@@ -75,6 +77,11 @@ class GuiSettings:
                     f"{path}: default_providers.{capability} must be a provider id, got "
                     f"{json.dumps(provider)}; ignoring it"
                 )
+        remembered = data.get("form_values", {})
+        if isinstance(remembered, dict) and all(isinstance(v, dict) for v in remembered.values()):
+            settings.form_values = {str(k): dict(v) for k, v in remembered.items()}
+        else:
+            settings._problem(f"{path}: form_values must map graph files to objects; ignoring it")
         return settings
 
     def _problem(self, message: str) -> GuiSettings:

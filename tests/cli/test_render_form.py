@@ -144,3 +144,8 @@ def test_validate_reports_a_field_whose_param_is_gone(tmp_path, capsys):
     path.write_text(json.dumps(doc))
     assert main(["validate", str(path)]) == 2
     assert "form field 'brief' sets brief.nonsense, which does not exist" in capsys.readouterr().err
+
+
+def test_studio_app_names_a_missing_graph_before_any_window(tmp_path, capsys):
+    assert main(["app", str(tmp_path / "gone.studiograph")]) == 2
+    assert "no such file" in capsys.readouterr().err
