@@ -432,17 +432,13 @@ def graph_json(data: dict[str, Any]) -> str:
     by its content, and GLib reads only a file's first 4 KiB to decide; the `components` and
     `form` sections would sort before it.
     """
-    ordered = {key: data[key] for key in HEAD_KEYS if key in data}
-    ordered.update((key, _sorted(data[key])) for key in sorted(data) if key not in HEAD_KEYS)
-    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _sorted(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(item) for item in value]
-    return value
+    # json's own sort_keys, not a Python walk: a deeply nested meta must not hit the recursion
+    # limit.
+    head = [f"  {json.dumps(key)}: {json.dumps(data[key])}" for key in HEAD_KEYS if key in data]
+    rest = {key: value for key, value in data.items() if key not in HEAD_KEYS}
+    body = json.dumps(rest, indent=2, sort_keys=True, ensure_ascii=False)
+    entries = head + ([body[2:-2]] if rest else [])
+    return "{\n" + ",\n".join(entries) + "\n}\n" if entries else "{}\n"
 
 
 def save_graph(
