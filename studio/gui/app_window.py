@@ -564,7 +564,8 @@ def open_app_mode(window: Any) -> AppWindow:
             window.registry, runner._cache, runner.providers, runner._history is not None
         )
         window.app_window = app_window
-    app_window.open_copy_of(window.document)
+    if not app_window.runner.busy:  # mid-render it keeps what it renders
+        app_window.open_copy_of(window.document)
     app_window.show()
     app_window.raise_()
     app_window.activateWindow()

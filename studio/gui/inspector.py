@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.commands import ParamSetCommand
+from studio.gui.form_actions import install_form_menu
 from studio.gui.key_help import for_gui, missing_key_provider
 from studio.gui.param_editors import EDITORS, ParamEditor
 from studio.gui.param_links import ParamLinks
@@ -219,6 +220,7 @@ class Inspector(QScrollArea):
             )
             label = QLabel(param.title or param.name.replace("_", " "))
             label.setToolTip(param.help)
+            install_form_menu(self, label, node_id, param)  # right-click: Add to Form…
             form.addRow(label, editor)
             self.editors[param.name] = editor
         if not spec.params:

@@ -288,3 +288,73 @@ def test_view_app_mode_opens_the_studios_graph_as_its_form(qtbot, window, tmp_pa
     assert window.document.graph.nodes["card"].params["title"] == "Hi"
     assert not window.document.is_modified
     app.close()
+
+
+# -- defining the form in the studio ---------------------------------------------------------------
+def right_click_label(qtbot, window, text: str):
+    """Right-click the inspector's label of a param, as the window system does; the menu."""
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication, QLabel, QMenu
+
+    label = next(
+        lab
+        for lab in window.inspector.widget().findChildren(QLabel)
+        if lab.text().lower().startswith(text.lower())
+    )
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, QPoint(4, 4), label.mapToGlobal(QPoint(4, 4))
+    )
+    QApplication.sendEvent(label, event)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    return label, QApplication.activePopupWidget()
+
+
+def click_action(qtbot, menu, text: str) -> None:
+    item = next(a for a in menu.actions() if a.text().startswith(text))
+    target = menu.actionGeometry(item).center()
+    QTest.mouseMove(menu, target + QPoint(3, 1))
+    QTest.mouseMove(menu, target)
+    QTest.mouseClick(menu, Qt.MouseButton.LeftButton, pos=target)
+
+
+def test_add_to_form_from_the_inspector_then_app_mode_shows_it(qtbot, window, tmp_path):
+    brief = window.add_node("text.brief", (0.0, 0.0))
+    window.add_node("image.title_card", (400.0, 0.0))  # what app mode shows
+    window.scene.select_nodes([brief])
+    _label, menu = right_click_label(qtbot, window, "Subject")
+    click_action(qtbot, menu, "Add to Form…")
+    dialog = window.inspector.form_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.name.text() == "subject" and dialog.help.toPlainText()
+    type_into(qtbot, dialog.name, "Brief!")  # not a field name: refused until it is
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    assert "lowercase letters" in dialog.message.text()
+    type_into(qtbot, dialog.name, "brief")
+    type_into(qtbot, dialog.label, "Your brief")
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    form = window.document.graph.form
+    assert [(f.name, f.node, f.param, f.label) for f in form.fields] == [
+        ("brief", brief, "subject", "Your brief")
+    ]
+    # A string param can narrow its values to a list: they become a combo box in app mode.
+    _label, menu = right_click_label(qtbot, window, "Mood")
+    click_action(qtbot, menu, "Add to Form…")
+    dialog = window.inspector.form_dialog
+    type_into(qtbot, dialog.choices, "calm, tense")
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert window.document.graph.form.fields[1].choices == ("calm", "tense")
+    # Saved with the graph, undoable, and what app mode shows.
+    path = tmp_path / "formed.studiograph"
+    window.document.save(path)
+    assert '"form"' in path.read_text()
+    click_menu(qtbot, window, "View", "App Mode…")
+    app = window.app_window
+    qtbot.waitUntil(app.isVisible)
+    assert [e.label.text() for e in app.form.editors.values()] == ["Your brief", "Mood"]
+    assert isinstance(app.form.editors["mood"].editor, QComboBox)
+    app.close()
+    window.undo_group.undo()
+    assert [f.name for f in window.document.graph.form.fields] == ["brief"]
+    _label, menu = right_click_label(qtbot, window, "Subject")
+    click_action(qtbot, menu, "Remove “Your brief” from Form")
+    assert window.document.graph.form is None

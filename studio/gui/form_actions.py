@@ -1,0 +1,205 @@
+"""Defining a graph's app-mode form in the studio: right-click a param in the inspector.
+
+"Add to Form…" asks for the field's name, label, help and (for a text or a choice) the values it
+allows; "Remove from Form" takes it out again. Each is one undo step on the graph's `form`
+section (studio.graph.form), saved with the graph, and what `studio app` and View > App Mode show.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from studio.graph.form import FIELD_NAME_PATTERN, Form, FormField
+
+if TYPE_CHECKING:
+    from studio.api import Param
+    from studio.gui.document import Document
+
+CHOICE_KINDS = ("string", "choice")  # params whose allowed values a field may narrow
+
+
+class FormSetCommand(QUndoCommand):
+    """Replace the graph's form (None: no form)."""
+
+    def __init__(self, document: Document, form: Form | None, text: str) -> None:
+        super().__init__(text)
+        self.document = document
+        self.new = copy.deepcopy(form)
+        self.old = copy.deepcopy(document.graph.form)
+
+    def redo(self) -> None:
+        self.document.graph.form = copy.deepcopy(self.new)
+
+    def undo(self) -> None:
+        self.document.graph.form = copy.deepcopy(self.old)
+
+
+def field_of(document: Document, node_id: str, param_name: str) -> FormField | None:
+    form = document.graph.form
+    if form is None:
+        return None
+    return next((f for f in form.fields if (f.node, f.param) == (node_id, param_name)), None)
+
+
+def install_form_menu(inspector: Any, label: QLabel, node_id: str, param: Param) -> None:
+    """Right-click on a param's label in the inspector: add it to the form, or remove it."""
+    label.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    label.customContextMenuRequested.connect(
+        lambda pos: _popup(inspector, label, node_id, param, pos)
+    )
+    if inspector.document is not None and field_of(inspector.document, node_id, param.name):
+        label.setText(label.text() + " ▣")
+        label.setToolTip(f"{param.help}\n\nIn the app-mode form (right-click to remove it).")
+
+
+def _popup(inspector: Any, label: QLabel, node_id: str, param: Param, pos: QPoint) -> None:
+    menu = form_menu(inspector, node_id, param)
+    if menu is not None:
+        inspector.form_menu = menu  # kept while it is open (and for tests)
+        menu.popup(label.mapToGlobal(pos))
+
+
+def form_menu(inspector: Any, node_id: str, param: Param) -> QMenu | None:
+    document = inspector.document
+    if document is None or getattr(document, "root", document) is not document:
+        return None  # inside a component: a form field names a node of the graph itself
+    menu = QMenu(inspector)
+    existing = field_of(document, node_id, param.name)
+    if existing is None:
+        menu.addAction("Add to Form…", lambda: ask_field(inspector, node_id, param))
+    else:
+        menu.addAction(
+            f"Remove “{existing.label or existing.name}” from Form",
+            lambda: remove_field(inspector, existing.name),
+        )
+    return menu
+
+
+def ask_field(inspector: Any, node_id: str, param: Param) -> FieldDialog:
+    """Open the field dialog (not modal to the loop: the window keeps running)."""
+    document = inspector.document
+    dialog = FieldDialog(document, node_id, param, inspector)
+    inspector.form_dialog = dialog
+
+    def accepted() -> None:
+        field = dialog.field()
+        form = copy.deepcopy(document.graph.form) or Form()
+        form.fields.append(field)
+        document.push(FormSetCommand(document, form, f"Add {field.name!r} to the form"))
+        inspector.show_node(inspector.node_id)  # the label shows it is in the form
+
+    dialog.accepted.connect(accepted)
+    dialog.open()
+    return dialog
+
+
+def remove_field(inspector: Any, name: str) -> None:
+    document = inspector.document
+    form = copy.deepcopy(document.graph.form)
+    if form is None:
+        return
+    form.fields = [f for f in form.fields if f.name != name]
+    new = form if form.fields or form.title or form.result else None
+    document.push(FormSetCommand(document, new, f"Remove {name!r} from the form"))
+    inspector.show_node(inspector.node_id)
+
+
+class FieldDialog(QDialog):
+    """Name, label, help and allowed values of a new form field."""
+
+    def __init__(self, document: Document, node_id: str, param: Param, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add to Form")
+        self.document, self.node_id, self.param = document, node_id, param
+        taken = {f.name for f in document.graph.form.fields} if document.graph.form else set()
+        self.taken = taken
+        self.name = QLineEdit(_free_name(param.name, taken))
+        self.name.setToolTip("What `studio render --form NAME=VALUE` calls it")
+        self.label = QLineEdit(param.title or param.name.replace("_", " ").capitalize())
+        self.help = QPlainTextEdit(param.help)
+        self.help.setFixedHeight(self.help.fontMetrics().lineSpacing() * 4 + 12)
+        self.choices = QLineEdit(", ".join(param.choices) if param.kind == "choice" else "")
+        self.choices.setPlaceholderText("any value the setting takes")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #ff8a80;")
+        layout = QFormLayout(self)
+        layout.addRow(QLabel(f"{node_id} · {param.title or param.name}"))
+        layout.addRow("Field name", self.name)
+        layout.addRow("Label", self.label)
+        layout.addRow("Help", self.help)
+        if param.kind in CHOICE_KINDS:
+            layout.addRow("Allowed values", self.choices)
+        layout.addRow(self.message)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addRow(self.buttons)
+        for line in (self.name, self.choices):
+            line.textChanged.connect(self._check)
+        self._check()
+
+    def _allowed(self) -> tuple[str, ...]:
+        if self.param.kind not in CHOICE_KINDS:
+            return ()
+        return tuple(v.strip() for v in self.choices.text().split(",") if v.strip())
+
+    def problem(self) -> str:
+        name = self.name.text().strip()
+        if not FIELD_NAME_PATTERN.match(name):
+            return "The field name takes lowercase letters, digits and '_' (e.g. brief, voice)."
+        if name in self.taken:
+            return f"The form has a field named {name!r} already."
+        for value in self._allowed():
+            try:
+                self.param.coerce(value)
+            except ValueError as exc:
+                return f"Allowed value {value!r}: the setting {exc}."
+        return ""
+
+    def _check(self) -> None:
+        problem = self.problem()
+        self.message.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+
+    def accept(self) -> None:
+        if not self.problem():
+            super().accept()
+
+    def field(self) -> FormField:
+        return FormField(
+            name=self.name.text().strip(),
+            node=self.node_id,
+            param=self.param.name,
+            label=self.label.text().strip(),
+            help=self.help.toPlainText().strip(),
+            choices=self._allowed(),
+        )
+
+
+def _free_name(wanted: str, taken: set[str]) -> str:
+    base = "".join(c if c.isalnum() or c == "_" else "_" for c in wanted.lower()).strip("_")
+    base = base if base and base[0].isalpha() else f"field_{base}"
+    base = base[:36]
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base}_{number}"
+    return name
