@@ -16,8 +16,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from studio.graph.components import ComponentDef, component_of, instance_nodes
+from studio.gui.components_states import ScopedStates, StateRollup
 from studio.gui.document import Document
-from studio.gui.node_state import NodeStates, NodeStatus
 
 if TYPE_CHECKING:
     from studio.gui.main_window import MainWindow
@@ -52,29 +52,6 @@ class ComponentDocument(Document):
     @property
     def display_name(self) -> str:
         return self.root.display_name
-
-
-class ScopedStates(NodeStates):
-    """The run states of one component use's inner nodes (flat ids "use/inner"), by inner id."""
-
-    def __init__(self, base: NodeStates, prefix: str) -> None:
-        super().__init__()
-        self.base, self.prefix = base, prefix
-        base.status_changed.connect(self._relay(self.status_changed))
-        base.result_changed.connect(self._relay(self.result_changed))
-
-    def _relay(self, signal: Any) -> Any:
-        def relay(flat_id: str) -> None:
-            if flat_id.startswith(self.prefix) and "/" not in flat_id[len(self.prefix) :]:
-                signal.emit(flat_id[len(self.prefix) :])
-
-        return relay
-
-    def get(self, node_id: str) -> NodeStatus:
-        return self.base.get(self.prefix + node_id)
-
-    def forget(self, node_id: str) -> None:
-        self.base.forget(self.prefix + node_id)
 
 
 @dataclass
@@ -154,6 +131,7 @@ class ComponentNavigator(QObject):
         window.scene_changed.connect(self._scene_changed)
         window.view.installEventFilter(self)
         window.search.extra_specs = self.actions.search_specs
+        self.rollup = StateRollup(window.states, lambda: self.root)
 
     @property
     def depth(self) -> int:

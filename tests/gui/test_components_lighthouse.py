@@ -81,6 +81,18 @@ def test_lighthouse_shots_as_one_component_used_three_times(qtbot, window, tmp_p
     assert (tmp_path / "lighthouse.mp4").stat().st_size > 10_000
     assert any("Run succeeded" in text for _level, text in window.run_log.lines)
 
+    # Each component node shows the summary of its inside and its video, like any node.
+    from studio.gui.previews.video import VideoPreview
+
+    for node_id in uses.values():
+        assert window.states.get(node_id).state == "cached"
+        preview = window.scene.nodes[node_id].preview_item
+        assert isinstance(preview, VideoPreview)
+    # Inside one use, the inner nodes show that use's states.
+    window.components.enter(uses["sea"])
+    assert window.scene.nodes["motion_wide"].status.state == "cached"
+    window.components.leave()
+
     publish_with_menu(qtbot, window, wide)
     window.new_document()
     texts = add_from_search(window, "scene shot")

@@ -63,7 +63,8 @@ class NodeItem(QGraphicsItem):
         self._build_ports(graph)
         rows = max(len(self.inputs), len(self.outputs), 1)
         ports_bottom = style.HEADER_HEIGHT + rows * style.PORT_ROW_HEIGHT + 6
-        has_preview = bool(self.outputs) or spec is None
+        # A component's inputs node only hands its inputs on: nothing of its own to show.
+        has_preview = (bool(self.outputs) or spec is None) and node.type != "component-inputs"
         self.preview_rect = QRectF(
             m, ports_bottom, self.width - 2 * m, preview_height if has_preview else 0
         )

@@ -1,0 +1,128 @@
+"""Take the screenshots of components, under Xvfb at 1600x1000:
+
+    xvfb-run -a -s '-screen 0 1600x1000x24' python docs/screenshots/take_component_screenshots.py
+
+The lighthouse example's three shots (prompt -> picture -> motion) become one component, "Scene
+shot", used three times; after a run with the offline engines it writes component-graph.png (the
+graph with its three component nodes), component-editing.png (inside one use, with the
+breadcrumb over the canvas) and component-search.png (node search in a new graph listing the
+published component). Throw-away cache, data and config folders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from take_edit_screenshots import save, until
+
+HERE = Path(__file__).resolve().parent
+WIDTH, HEIGHT = 1600, 1000
+
+
+async def scenario(window, graph_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from studio.gui.components_edit import exposed_names, make_component
+
+    window.open_path(graph_path)
+    graph = window.document.graph
+    shots = {
+        name: {
+            "template": graph.nodes[f"prompt_{name}"].params["template"],
+            "seed": graph.nodes[f"image_{name}"].params["seed"],
+            "motion": graph.nodes[f"motion_{name}"].params["motion"],
+        }
+        for name in ("wide", "sea", "light")
+    }
+    ticks = [("prompt_wide", "template", "Shot"), ("image_wide", "seed", "Seed")]
+    ticks.append(("motion_wide", "motion", "Motion"))
+    uses = {
+        "wide": make_component(
+            window.document,
+            ["prompt_wide", "image_wide", "motion_wide"],
+            "Scene shot",
+            exposed_names(ticks),
+            help="One shot of a scene: a prompt from the brief, a picture, a slow camera move.",
+        )
+    }
+    for name in ("sea", "light"):
+        x, y = graph.positions[f"image_{name}"]
+        window.scene.select_nodes([f"prompt_{name}", f"image_{name}", f"motion_{name}"])
+        window.delete_selection()
+        node_id = window.add_node("component:scene_shot", (x, y))
+        for param, value in shots[name].items():
+            window.document.graph.set_param(node_id, param, value)
+        window.scene.connect_ports("brief", "brief", node_id, "brief")
+        window.scene.connect_ports(node_id, "video", "timeline", "clips")
+        uses[name] = node_id
+    window.document.undo_stack.setClean()
+    window.run_all()
+    await until(lambda: not window.runner.busy, 900)
+    await asyncio.sleep(3.0)  # thumbnails and posters load off the event loop
+    window.scene.select_nodes([uses["sea"]])
+    window.view.fit_all()
+    await asyncio.sleep(1.0)
+    save(window, "component-graph.png")
+
+    window.components.enter(uses["wide"])  # its seed is the one inside: the inspector agrees
+    window.scene.select_nodes(["image_wide"])
+    window.view.fit_all()
+    await asyncio.sleep(2.0)
+    save(window, "component-editing.png")
+    window.components.leave()
+
+    window.components.actions.publish("scene_shot")
+    window.new_document()
+    await asyncio.sleep(0.5)
+    window.open_search(window.view.mapToScene(window.view.viewport().rect().center()))
+    window.search.move(520, 260)
+    QTest.keyClicks(window.search.field, "scene")
+    await asyncio.sleep(0.5)
+    window.search.results.setCurrentRow(0)
+    QTest.keyClick(window.search.field, Qt.Key.Key_Down)
+    QTest.keyClick(window.search.field, Qt.Key.Key_Up)
+    await asyncio.sleep(0.5)
+    save(window, "component-search.png")
+
+
+def main() -> int:
+    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
+    for name in ("CACHE", "DATA", "CONFIG", "STATE", "PROJECTS"):
+        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
+    for name in ("FAL_KEY", "BFL_API_KEY", "OPENAI_API_KEY"):
+        os.environ.pop(name, None)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication(sys.argv[:1])
+    from studio.gui.app import close_async_resources, install_event_loop
+    from studio.gui.theme import apply_theme
+
+    apply_theme(app)
+    loop = install_event_loop(app)
+    from studio.gui.main_window import MainWindow
+    from studio.paths import resources_dir
+
+    project = home / "project"
+    project.mkdir()
+    graph = project / "lighthouse.json"
+    shutil.copy(resources_dir() / "examples" / "lighthouse.json", graph)
+    window = MainWindow(record_history=False)
+    window.ask_save_changes = lambda: "discard"
+    window.resize(WIDTH, HEIGHT)
+    window.show()
+    with loop:
+        loop.run_until_complete(scenario(window, graph))
+        window.close()
+        loop.run_until_complete(close_async_resources())
+    shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
