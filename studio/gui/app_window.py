@@ -473,7 +473,7 @@ class AppWindow(QMainWindow):
         if status == "succeeded" and self.result_node is not None:
             self.progress.setValue(1000)
             outputs = self.states.get(self.result_node).outputs
-            self.viewer.show_outputs(self._title(self.result_node), dict(outputs), False)
+            self.viewer.show_outputs("Result", dict(outputs), False)
             has_file = any(isinstance(v, Artifact) for v in outputs.values())
             self.export_button.setEnabled(has_file)
             self.status.setText("Done: play it here, then Export to keep a copy.")
