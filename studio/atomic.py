@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+@contextlib.contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to write that appears at `path` whole, only when the block ends normally.
+
+    The file gets the mode a plain write would give it (mkstemp's temp file is private, 0600,
+    which would keep a shared export or bundle from other users)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
-            # mkstemp makes the file private (0600); give it the mode a plain write would.
             os.chmod(tmp, _mode_for(path))
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -24,6 +31,17 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    with open_atomic(path) as handle:
+        handle.write(data)
+
+
+def give_plain_mode(tmp: Path, path: Path) -> None:
+    """Give a finished temp file the mode a plain write of `path` would (for writers that
+    manage their own temp file, like the streaming WAV writer)."""
+    os.chmod(tmp, _mode_for(path))
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -36,8 +54,6 @@ def move_atomic(src: Path, dst: Path) -> None:
     try:
         os.replace(src, dst)
     except OSError:
-        import shutil
-
         fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         os.close(fd)
         try:

@@ -23,3 +23,33 @@ def test_a_new_file_gets_the_usual_mode_and_an_existing_one_keeps_its_own(tmp_pa
     finally:
         os.umask(umask)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json", "shared.json"]
+
+
+def test_pictures_sounds_and_bundles_are_readable_like_any_file_the_user_writes(tmp_path):
+    """mkstemp makes temp files private (0600): a shared sheet, WAV or bundle must not be."""
+    import numpy as np
+    from PIL import Image
+
+    import studio.atomic
+    from studio.bundle.pack import pack_graph
+    from studio.engine.cache import Cache
+    from studio.engine.registry import NodeRegistry
+    from studio.graph.fileformat import save_graph
+    from studio.graph.model import Graph
+    from studio.media.audio_io import write_wav
+    from studio.media.images import save_png_atomic
+
+    usual = 0o666 & ~studio.atomic._UMASK
+    save_png_atomic(Image.new("RGB", (4, 4)), tmp_path / "sheet.png")
+    write_wav(tmp_path / "voice.wav", np.zeros((480, 2)))
+    save_graph(Graph(), tmp_path / "piece.studiograph")
+    pack_graph(
+        tmp_path / "piece.studiograph",
+        tmp_path / "piece.studiopack",
+        registry=NodeRegistry(),
+        cache=Cache(tmp_path / "cache"),
+    )
+    for name in ("sheet.png", "voice.wav", "piece.studiopack"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == usual, name
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "cache")
+    assert left == ["piece.studiograph", "piece.studiopack", "sheet.png", "voice.wav"]

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import stat
-import tempfile
 import zipfile
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from studio.atomic import move_atomic
+from studio.atomic import open_atomic
 from studio.bundle.format import (
     ASSETS_DIR,
     FORMAT,
@@ -85,21 +82,11 @@ def pack_graph(
     out = Path(out).expanduser().resolve()
     if not out.parent.is_dir():
         raise BundleError(f"cannot write {out}: the folder does not exist")
-    tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        tmp = Path(tmp_name)
-        with os.fdopen(fd, "wb") as handle:
+        with open_atomic(out) as handle:
             _write_zip(handle, graph, assets, results, packs, cache)
-            handle.flush()
-            os.fsync(handle.fileno())
-        move_atomic(tmp, out)
     except OSError as exc:
         raise BundleError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
     return BundleInfo(
         path=out,
         assets=tuple(sorted(assets)),

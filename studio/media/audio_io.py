@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from studio.atomic import fsync_dir
+from studio.atomic import fsync_dir, give_plain_mode
 from studio.media.errors import Loaded, MediaError, check_media_file
 
 if TYPE_CHECKING:
@@ -380,6 +380,7 @@ class WavWriter:
     def commit(self) -> Path:
         self._wave.close()  # patches the header's sizes
         self._file.flush()
+        give_plain_mode(self._tmp, self.path)
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self._tmp, self.path)

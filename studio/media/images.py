@@ -17,14 +17,12 @@ wheels; `PIL.features.check("avif")`).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.atomic import fsync_dir
+from studio.atomic import open_atomic
 from studio.media.errors import Loaded, MediaError, check_media_file
 
 if TYPE_CHECKING:
@@ -349,20 +347,11 @@ def save_png_atomic(image: Image.Image, path: Path, *, compress_level: int = 3) 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open_atomic(path) as handle:
             image.save(handle, format="PNG", compress_level=compress_level)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise MediaError(f"could not write {path.name}: {exc.strerror or exc}") from None
-        raise
-    fsync_dir(path.parent)
+    except OSError as exc:
+        raise MediaError(f"could not write {path.name}: {exc.strerror or exc}") from None
     return path
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QWidget
+
+from studio.media.export import copy_file_atomic
 
 # Asks where to save a copy: (parent, suggested path) -> chosen path or "" (tests replace it).
 AskPath = Callable[[QWidget | None, Path], str]
@@ -73,22 +71,3 @@ class ResultActions:
             self.notify(f"Saved a copy as {target}")
 
         spawn(copy(), f"saving a copy of {path.name} as {target}")
-
-
-def copy_file_atomic(source: Path, target: Path) -> None:
-    """Copy into a temp file beside the target, sync it, then rename: never a half file."""
-    from studio.atomic import fsync_dir
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        shutil.copymode(source, tmp)  # mkstemp made it private; a copy reads like its source
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(target.parent)
