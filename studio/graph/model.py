@@ -201,6 +201,11 @@ class Graph:
             self.reroutes.pop(edge, None)
         self._emit("reroutes_changed", edge=edge, points=list(points))
 
+    def set_form(self, form: Form | None) -> None:
+        """The app-mode form (None: no form); listeners (inspector, form editor) follow it."""
+        self.form = form
+        self._emit("form_changed", form=form)
+
     # -- queries ---------------------------------------------------------------------------------
     def edges_into(self, node_id: str, port: str | None = None) -> list[Edge]:
         found = [e for e in self.edges if e.dst == node_id and (port is None or e.dst_port == port)]

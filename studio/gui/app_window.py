@@ -95,7 +95,8 @@ class AppWindow(QMainWindow):
         self.last_failure = ""
         self.exported: Path | None = None
         self.ask_export_path = ask_export_path  # tests replace these two
-        self.confirm_cost = self._confirm_cost
+        self.confirm_cost: Any = self._confirm_cost  # estimate -> bool, or awaitable bool
+        self.cost_box: QMessageBox | None = None
         self._total, self._done = 0, 0
         self._partial: dict[str, float] = {}  # running nodes' progress, for the bar
         self._build()
@@ -402,7 +403,10 @@ class AppWindow(QMainWindow):
             return False
         return True
 
-    def _confirm_cost(self, estimate: Any) -> bool:
+    async def _confirm_cost(self, estimate: Any) -> bool:
+        """Ask with a window-modal box, awaited (no nested event loop inside a task)."""
+        import asyncio
+
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Render",
@@ -412,7 +416,21 @@ class AppWindow(QMainWindow):
             self,
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        return box.exec() == QMessageBox.StandardButton.Yes
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def finished(_code: int) -> None:
+            if not answer.done():
+                yes = box.button(QMessageBox.StandardButton.Yes)
+                answer.set_result(box.clickedButton() is yes)
+
+        box.finished.connect(finished)
+        self.cost_box = box  # kept while it is open (and for tests)
+        box.open()
+        try:
+            return await answer
+        finally:
+            self.cost_box = None
+            box.deleteLater()
 
     # -- render -----------------------------------------------------------------------------------
     def start_render(self) -> None:
@@ -427,7 +445,9 @@ class AppWindow(QMainWindow):
             estimate = await self.estimate()
             if estimate is not None:
                 self.cost.setText(_cost_line(estimate))
-                if (estimate.to_pay or estimate.unknown) and not self.confirm_cost(estimate):
+                if (estimate.to_pay or estimate.unknown) and not await _answer(
+                    self.confirm_cost(estimate)
+                ):
                     self.status.setText("Not rendered: the cost was not accepted.")
                     return
             assert self.result_node is not None
@@ -534,11 +554,20 @@ class AppWindow(QMainWindow):
         self.show_problem(f"{title}: {text}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.cost_box is not None:
+            self.cost_box.reject()  # the render waiting for the answer is not started
         self._cost_timer.stop()
         self.remember_values()
         self.viewer.show_nothing()  # players stop, decoder threads end
         self.runner.close()
         event.accept()
+
+
+async def _answer(answer: Any) -> bool:
+    """A confirmation's answer: a bool, or awaited (the real question is asked in a box)."""
+    import inspect
+
+    return bool(await answer) if inspect.isawaitable(answer) else bool(answer)
 
 
 def _plain_problem(exc: Exception) -> str:

@@ -42,10 +42,10 @@ class FormSetCommand(QUndoCommand):
         self.old = copy.deepcopy(document.graph.form)
 
     def redo(self) -> None:
-        self.document.graph.form = copy.deepcopy(self.new)
+        self.document.graph.set_form(copy.deepcopy(self.new))
 
     def undo(self) -> None:
-        self.document.graph.form = copy.deepcopy(self.old)
+        self.document.graph.set_form(copy.deepcopy(self.old))
 
 
 def field_of(document: Document, node_id: str, param_name: str) -> FormField | None:
@@ -61,9 +61,18 @@ def install_form_menu(inspector: Any, label: QLabel, node_id: str, param: Param)
     label.customContextMenuRequested.connect(
         lambda pos: _popup(inspector, label, node_id, param, pos)
     )
-    if inspector.document is not None and field_of(inspector.document, node_id, param.name):
-        label.setText(label.text() + " ▣")
-        label.setToolTip(f"{param.help}\n\nIn the app-mode form (right-click to remove it).")
+    label.setProperty("plain_text", label.text())
+    mark_in_form(inspector, label, node_id, param)
+
+
+def mark_in_form(inspector: Any, label: QLabel, node_id: str, param: Param) -> None:
+    """A param in the form has ▣ after its label (kept up to date through undo and redo)."""
+    document = inspector.document
+    in_form = document is not None and field_of(document, node_id, param.name) is not None
+    plain = label.property("plain_text") or label.text()
+    label.setText(f"{plain} ▣" if in_form else plain)
+    tip = "\n\nIn the app-mode form (right-click to remove it)." if in_form else ""
+    label.setToolTip(param.help + tip)
 
 
 def _popup(inspector: Any, label: QLabel, node_id: str, param: Param, pos: QPoint) -> None:
@@ -100,7 +109,6 @@ def ask_field(inspector: Any, node_id: str, param: Param) -> FieldDialog:
         form = copy.deepcopy(document.graph.form) or Form()
         form.fields.append(field)
         document.push(FormSetCommand(document, form, f"Add {field.name!r} to the form"))
-        inspector.show_node(inspector.node_id)  # the label shows it is in the form
 
     dialog.accepted.connect(accepted)
     dialog.open()
@@ -108,14 +116,17 @@ def ask_field(inspector: Any, node_id: str, param: Param) -> FieldDialog:
 
 
 def remove_field(inspector: Any, name: str) -> None:
-    document = inspector.document
+    remove_form_field(inspector.document, name)
+
+
+def remove_form_field(document: Document, name: str) -> None:
+    """Take a field out of the form (one undo step); an empty, untitled form goes away."""
     form = copy.deepcopy(document.graph.form)
     if form is None:
         return
     form.fields = [f for f in form.fields if f.name != name]
     new = form if form.fields or form.title or form.result else None
     document.push(FormSetCommand(document, new, f"Remove {name!r} from the form"))
-    inspector.show_node(inspector.node_id)
 
 
 class FieldDialog(QDialog):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui.commands import ParamSetCommand
-from studio.gui.form_actions import install_form_menu
+from studio.gui.form_actions import install_form_menu, mark_in_form
 from studio.gui.key_help import for_gui, missing_key_provider
 from studio.gui.param_editors import EDITORS, ParamEditor
 from studio.gui.param_links import ParamLinks
@@ -138,6 +138,7 @@ class Inspector(QScrollArea):
         self.document: Document | None = None
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
+        self.labels: dict[str, QLabel] = {}  # each param's label (▣ marks a form field)
         self.error_label: QLabel | None = None
         self.links: ParamLinks | None = None
         # Copies files picked from outside into the project, then calls back (the window sets it).
@@ -159,6 +160,7 @@ class Inspector(QScrollArea):
         label.setWordWrap(True)
         self.setWidget(label)
         self.editors = {}
+        self.labels = {}
         self.error_label = None
         self.links = None
 
@@ -212,6 +214,7 @@ class Inspector(QScrollArea):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         column.addLayout(form)
         self.editors = {}
+        self.labels = {}
         for param in spec.params:
             editor = self._make_editor(param)
             editor.set_value(node.params.get(param.name, param.default))
@@ -223,6 +226,7 @@ class Inspector(QScrollArea):
             install_form_menu(self, label, node_id, param)  # right-click: Add to Form…
             form.addRow(label, editor)
             self.editors[param.name] = editor
+            self.labels[param.name] = label
         if not spec.params:
             column.addWidget(QLabel("This node has no settings."))
         column.addStretch(1)
@@ -278,6 +282,18 @@ class Inspector(QScrollArea):
             self.links.refresh()
         elif kind == "node_removed" and details["node"].id == self.node_id:
             self.show_node(None)
+        elif kind == "form_changed":
+            self._mark_form_fields()
+
+    def _mark_form_fields(self) -> None:
+        node_id = self.node_id
+        if self.document is None or node_id is None:
+            return
+        spec = self.document.spec_of(node_id)
+        for param in spec.params if spec else ():
+            label = self.labels.get(param.name)
+            if label is not None:
+                mark_in_form(self, label, node_id, param)
 
     def _status_changed(self, node_id: str) -> None:
         if node_id != self.node_id or self.error_label is None:

@@ -67,3 +67,25 @@ def make_window(qtbot, qloop, registry, cache):
 @pytest.fixture
 def window(make_window):
     return make_window()
+
+
+@pytest.fixture
+def make_app(qtbot, qloop, registry, cache):
+    """Build app-mode windows, each opening a graph file (closed at the end of the test)."""
+    from studio.gui.app_window import AppWindow
+
+    windows = []
+
+    def make(path=None, reg=None):
+        window = AppWindow(reg or registry, cache, record_history=False)
+        qtbot.addWidget(window)
+        window.show()
+        if path is not None:
+            assert window.open_path(path)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.runner.cancel()
+        window.close()

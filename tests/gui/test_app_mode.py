@@ -22,27 +22,6 @@ from studio.paths import resources_dir
 EXAMPLE = resources_dir() / "examples" / "lighthouse.json"
 
 
-@pytest.fixture
-def make_app(qtbot, qloop, registry, cache):
-    from studio.gui.app_window import AppWindow
-
-    windows = []
-
-    def make(path: Path | None = None, reg=None):
-        window = AppWindow(reg or registry, cache, record_history=False)
-        qtbot.addWidget(window)
-        window.show()
-        if path is not None:
-            assert window.open_path(path) or path is None
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.runner.cancel()
-        window.close()
-
-
 def click(widget) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
 
