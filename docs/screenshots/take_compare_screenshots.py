@@ -16,18 +16,13 @@ Uses throw-away cache and state folders, so every node really runs.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-WIDTH, HEIGHT = 1600, 1000
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT / "tests" / "nodes"))
-from take_screenshots import save, until  # noqa: E402
+sys.path.insert(0, str(HERE.parents[1] / "tests" / "nodes"))
+from shots import save, take, until  # noqa: E402
 
 
 async def compare_scenario(window) -> None:
@@ -81,15 +76,7 @@ async def coherence_scenario(
         menu = strip.segment_menu(segment)
         menu.popup(point)
         await asyncio.sleep(1.0)
-        from PIL import Image
-
-        window.screen().grabWindow(0).save(str(HERE / menu_shot))
-        with Image.open(HERE / menu_shot) as grabbed:  # 256 colours, as save() writes them
-            quantized = grabbed.convert("RGB").quantize(
-                colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-            )
-        quantized.save(HERE / menu_shot, optimize=True)
-        print(f"wrote {HERE / menu_shot}")
+        save(window.screen().grabWindow(0), menu_shot)
         menu.close()
 
 
@@ -162,52 +149,26 @@ def mismatched_graph(folder: Path) -> Path:
     return path
 
 
-def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    for name in ("CACHE", "DATA", "CONFIG", "STATE"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
+async def scenarios(window, home: Path) -> None:
     import pytest
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.theme import apply_theme
-
-    apply_theme(app)
-    loop = install_event_loop(app)
     from compare_servers import image_services
 
-    from studio.gui.main_window import MainWindow
-
-    window = MainWindow(record_history=False)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(WIDTH, HEIGHT)
-    window.show()
-    with loop, pytest.MonkeyPatch.context() as monkeypatch:
-        with image_services(monkeypatch):
-            loop.run_until_complete(compare_scenario(window))
-        loop.run_until_complete(
-            coherence_scenario(
-                window,
-                lighthouse_with_check(home),
-                "coherence-lighthouse.png",
-                ["timeline", "check", "export"],
-            )
-        )
-        loop.run_until_complete(
-            coherence_scenario(
-                window,
-                mismatched_graph(home),
-                "coherence-mismatch.png",
-                ["check", "image2", "image3"],
-                "coherence-mismatch-menu.png",
-            )
-        )
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
+    with pytest.MonkeyPatch.context() as monkeypatch, image_services(monkeypatch):
+        await compare_scenario(window)
+    await coherence_scenario(
+        window,
+        lighthouse_with_check(home),
+        "coherence-lighthouse.png",
+        ["timeline", "check", "export"],
+    )
+    await coherence_scenario(
+        window,
+        mismatched_graph(home),
+        "coherence-mismatch.png",
+        ["check", "image2", "image3"],
+        "coherence-mismatch-menu.png",
+    )
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(take(scenarios))

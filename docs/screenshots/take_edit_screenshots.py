@@ -10,20 +10,17 @@ config folders, and no API keys, so the "no key" problem is real.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-WIDTH, HEIGHT = 1600, 1000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import example_copy, save, take, until
 
 
-async def scenario(window, graph: Path) -> None:
+async def scenario(window, home: Path) -> None:
     from PySide6.QtCore import QPointF, Qt
 
+    graph = example_copy(home / "project")
     window.open_path(graph)
     await asyncio.sleep(1.0)
     window.run_all()  # every node offline: the previews show real results
@@ -72,65 +69,5 @@ async def scenario(window, graph: Path) -> None:
     save(window, "problems-panel.png")
 
 
-async def until(condition, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    await asyncio.sleep(0.2)
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("the studio did not get there in time")
-        await asyncio.sleep(0.05)
-
-
-def save(widget, name: str) -> None:
-    from PIL import Image
-
-    image = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
-    pil = Image.frombuffer(
-        "RGB",
-        (image.width(), image.height()),
-        bytes(image.constBits()),
-        "raw",
-        "RGB",
-        image.bytesPerLine(),
-    )
-    pil.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        HERE / name, optimize=True
-    )
-    print(f"wrote {HERE / name}")
-
-
-def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    for name in ("CACHE", "DATA", "CONFIG", "STATE"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
-    for name in ("FAL_KEY", "BFL_API_KEY", "OPENAI_API_KEY"):
-        os.environ.pop(name, None)
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.theme import apply_theme
-
-    apply_theme(app)
-    loop = install_event_loop(app)
-    from studio.gui.main_window import MainWindow
-    from studio.paths import resources_dir
-
-    project = home / "project"
-    project.mkdir()
-    graph = project / "lighthouse.json"
-    shutil.copy(resources_dir() / "examples" / "lighthouse.json", graph)
-    window = MainWindow(record_history=False)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(WIDTH, HEIGHT)
-    window.show()
-    with loop:
-        loop.run_until_complete(scenario(window, graph))
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(take(scenario))

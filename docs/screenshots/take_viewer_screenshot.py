@@ -10,22 +10,18 @@ plays.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from take_screenshots import HEIGHT, WIDTH, save, until  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import example_copy, save, take, until
 
 
-async def scenario(window, graph: Path) -> None:
+async def scenario(window, home: Path) -> None:
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtTest import QTest
 
-    window.open_path(graph)
+    window.open_path(example_copy(home))
     window.run_all()
     await until(lambda: not window.runner.busy, 900)
     item = window.scene.nodes["timeline"]
@@ -48,34 +44,5 @@ async def scenario(window, graph: Path) -> None:
     page.pause()
 
 
-def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    for name in ("CACHE", "DATA", "CONFIG", "STATE"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.theme import apply_theme
-
-    apply_theme(app)
-    loop = install_event_loop(app)
-    from studio.gui.main_window import MainWindow
-    from studio.paths import resources_dir
-
-    graph = home / "lighthouse.json"
-    shutil.copy(resources_dir() / "examples" / "lighthouse.json", graph)
-    window = MainWindow(record_history=False)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(WIDTH, HEIGHT)
-    window.show()
-    with loop:
-        loop.run_until_complete(scenario(window, graph))
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(take(scenario))

@@ -9,18 +9,22 @@ really runs and nothing of the user's studio shows. Look at every picture after 
 from __future__ import annotations
 
 import asyncio
-import os
+import functools
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WIDTH, HEIGHT = 1600, 1000
+sys.path.insert(0, str(HERE.parents[1] / "screenshots"))
+import shots  # noqa: E402
+from shots import example_copy, until  # noqa: E402
+
+save = functools.partial(shots.save, folder=HERE)
 
 
-async def scenario(window, graph: Path) -> None:
+async def scenario(window, home: Path) -> None:
+    graph = example_copy(home, "lighthouse.studiograph")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -95,68 +99,12 @@ async def scenario(window, graph: Path) -> None:
     save(screen.grabWindow(0), "error-dialog.png")
 
 
-async def until(condition, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    await asyncio.sleep(0.2)  # let the run start
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError("the studio did not get there in time")
-        await asyncio.sleep(0.05)
-
-
-def save(pixmap, name: str) -> None:
-    from PIL import Image
-
-    image = pixmap.toImage().convertToFormat(pixmap.toImage().Format.Format_RGB888)
-    pil = Image.frombuffer(
-        "RGB",
-        (image.width(), image.height()),
-        bytes(image.constBits()),
-        "raw",
-        "RGB",
-        image.bytesPerLine(),
-    )
-    # A 256-colour PNG: a fraction of the size of a full-colour one, plenty for a screenshot.
-    pil.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        HERE / name, optimize=True
-    )
-    print(f"wrote {HERE / name} ({image.width()}x{image.height()})")
-
-
 def main() -> int:
     # A fixed, short folder: its name shows in the status bar.
     home = Path(tempfile.gettempdir()) / "studio-guide"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
-    for name in ("CACHE", "DATA", "CONFIG", "STATE", "LOG"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio import logs
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.error_dialog import install
-    from studio.gui.theme import apply_theme
-
-    logs.setup()
-    apply_theme(app)  # as studio.gui.app.main does
-    loop = install_event_loop(app)
-    from studio.gui.main_window import MainWindow
-    from studio.paths import resources_dir
-
-    graph = home / "lighthouse.studiograph"
-    shutil.copy(resources_dir() / "examples" / "lighthouse.json", graph)
-    window = MainWindow(record_history=False)
-    install(lambda: window)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(WIDTH, HEIGHT)
-    window.show()
-    with loop:
-        loop.run_until_complete(scenario(window, graph))
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
+    return shots.take(scenario, home=home)
 
 
 if __name__ == "__main__":
