@@ -17,7 +17,7 @@ from typing import Any
 
 from studio.api import Artifact
 from studio.errors import StudioError
-from studio.graph.model import NODE_ID_PATTERN
+from studio.graph.components import is_flat_id
 
 FORMAT = "multimodal-studio.bundle"
 VERSION = 1
@@ -188,7 +188,7 @@ def parse_manifest(data: bytes) -> Manifest:
 
 def _check_result(node_id: str, entry: Any, files: dict[str, tuple[str, int]]) -> None:
     where = f"manifest.json: results.{node_id[:64]}"
-    if not NODE_ID_PATTERN.match(node_id):
+    if not is_flat_id(node_id):  # a node inside a component is `instance/inner`
         raise BundleError(f"{where}: not a node id")
     if not isinstance(entry, dict):
         raise BundleError(f"{where} must be an object")

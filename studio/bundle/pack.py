@@ -7,7 +7,7 @@ import hashlib
 import json
 import stat
 import zipfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,11 @@ from studio.bundle.format import (
     object_name,
     value_digests,
 )
+from studio.engine.components import ComponentRegistry
 from studio.errors import GraphError
+from studio.graph.components import BOUNDARY_TYPES, component_of, flatten
 from studio.graph.fileformat import dumps_graph, load_graph, resolve_asset
-from studio.graph.model import Graph
+from studio.graph.model import Graph, Node
 from studio.graph.outputs import portable_output
 
 CHUNK = 1 << 20
@@ -97,43 +99,72 @@ def pack_graph(
     )
 
 
-# -- assets ----------------------------------------------------------------------------------------
+# -- assets ---------------------------------------------------------------------------------------
 def _relocate_assets(
     graph: Graph, graph_dir: Path, registry: Any, notes: list[str]
 ) -> dict[str, Path]:
-    """Point every file param into assets/; returns member name -> source file."""
+    """Point every file param into assets/; returns member name -> source file.
+
+    The nodes inside component definitions count too (their own values are what a use of the
+    component reads unless it sets an exposed param), as do a component node's exposed params.
+    """
     by_source: dict[Path, str] = {}
     taken: dict[str, Path] = {}  # folded member name -> source
-    for node_id, node in sorted(graph.nodes.items()):
-        spec = registry.get(node.type)
-        if spec is None:
-            pack = f" from pack {node.pack!r}" if node.pack else ""
-            notes.append(
-                f"node {node_id!r}: type {node.type!r}{pack} is not installed here; it is "
-                "kept as it is, but files it may refer to are not included"
-            )
-            continue
+    for node_id, label, node, spec, where in _param_holders(graph, registry, notes):
         for param in spec.params:
             value = node.params.get(param.name)
             if param.kind == "output" and isinstance(value, str):
                 # A bundle never carries where its author wrote (their folders, user name).
                 node.params[param.name], note = portable_output(value, graph_dir)
                 if note:
-                    notes.append(f"node {node_id!r}: {note}")
+                    notes.append(f"{label}: {note}")
                 continue
             if param.kind != "file" or not isinstance(value, str) or not value:
                 continue
+            path = f"{where}.params.{param.name}"
             try:
                 source = resolve_asset(value, graph_dir)
             except GraphError as exc:
-                raise GraphError(f"param {param.name!r}: {exc.message}", node=node_id) from None
+                raise GraphError(
+                    f"param {param.name!r}: {exc.message}", node=node_id, path=path
+                ) from None
             if not source.is_file():
-                raise GraphError(f"param {param.name!r}: file {value!r} not found", node=node_id)
+                raise GraphError(
+                    f"param {param.name!r}: file {value!r} not found", node=node_id, path=path
+                )
             if source not in by_source:
                 by_source[source] = _member_for(source, graph_dir.resolve(), taken)
                 taken[folded(by_source[source])] = source
             node.params[param.name] = by_source[source]
     return {name: source for source, name in by_source.items()}
+
+
+def _param_holders(
+    graph: Graph, registry: Any, notes: list[str]
+) -> Iterator[tuple[str, str, Node, Any, str]]:
+    """(node id, how notes name it, node, spec, JSON path) of every node whose params may name
+    files: the graph's own, then those inside each component definition."""
+    view = ComponentRegistry(registry, graph)
+    holders: list[tuple[str, str, Node, str]] = [
+        (node_id, f"node {node_id!r}", node, f"$.nodes.{node_id}")
+        for node_id, node in sorted(graph.nodes.items())
+    ]
+    for component_id, definition in sorted(graph.components.items()):
+        for inner_id, node in sorted(definition.graph.nodes.items()):
+            if node.type not in BOUNDARY_TYPES:  # they have no params
+                label = f"node {inner_id!r} inside component {component_id!r}"
+                where = f"$.components.{component_id}.nodes.{inner_id}"
+                holders.append((inner_id, label, node, where))
+    for node_id, label, node, where in holders:
+        spec = view.get(node.type)
+        if spec is None:
+            pack = f" from pack {node.pack!r}" if node.pack else ""
+            notes.append(
+                f"{label}: type {node.type!r}{pack} is not installed here; it is "
+                "kept as it is, but files it may refer to are not included"
+            )
+            continue
+        yield node_id, label, node, spec, where
 
 
 def _member_for(source: Path, root: Path, taken: dict[str, Path]) -> str:
@@ -155,9 +186,15 @@ def _member_for(source: Path, root: Path, taken: dict[str, Path]) -> str:
 
 
 def _packs_used(graph: Graph, registry: Any) -> dict[str, str | None]:
-    """Pack -> version for every pack the graph uses; None for a pack not installed here."""
+    """Pack -> version for every pack the graph uses, inside its components too; None for a pack
+    not installed here. Component nodes are the graph's own, not a pack's."""
+    nodes = list(graph.nodes.values())
+    for definition in graph.components.values():
+        nodes.extend(definition.graph.nodes.values())
     packs: dict[str, str | None] = {}
-    for node in graph.nodes.values():
+    for node in nodes:
+        if component_of(node) is not None or node.type in BOUNDARY_TYPES:
+            continue
         spec = registry.get(node.type)
         if spec is None:
             packs.setdefault(node.pack or f"(unknown pack of {node.type})", None)
@@ -170,9 +207,13 @@ def _packs_used(graph: Graph, registry: Any) -> dict[str, str | None]:
 def _cached_results(
     graph: Graph, graph_dir: Path, registry: Any, cache: Any, notes: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """Each node's cached result, found by the executor's own planning and key computation."""
+    """Each node's cached result, found by the executor's own planning and key computation.
+
+    Components run as their inner nodes, so their results are those nodes', by flat id.
+    """
     from studio.engine.executor import Executor
 
+    graph = flatten(graph)
     runnable = runnable_nodes(graph, registry)
     if not runnable:
         return {}

@@ -42,7 +42,9 @@ from studio.bundle.format import (
     value_digests,
 )
 from studio.errors import GraphError, GraphErrors
+from studio.graph.components import flatten
 from studio.graph.fileformat import MAX_FILE_BYTES, load_graph, parse_graph
+from studio.graph.model import Graph
 from studio.graph.types import PortType
 
 log = logging.getLogger(__name__)
@@ -264,8 +266,9 @@ def _inspect(zf: zipfile.ZipFile, limits: BundleLimits) -> _Checked:
         graph = parse_graph(graph_bytes, source=GRAPH_NAME)
     except GraphError as exc:
         raise BundleError(f"the bundle's graph is damaged: {exc}") from None
+    known = _run_node_ids(graph)
     for node_id in manifest.results:
-        if node_id not in graph.nodes:
+        if node_id not in known:
             raise BundleError(
                 f"the manifest has results for node {node_id!r}, which the graph does not have"
             )
@@ -276,6 +279,14 @@ def _inspect(zf: zipfile.ZipFile, limits: BundleLimits) -> _Checked:
     ]
     objects = [i for n, i in files.items() if n.startswith(OBJECTS_DIR)]
     return _Checked(manifest, graph_bytes, manifest_bytes, project, objects, total)
+
+
+def _run_node_ids(graph: Graph) -> set[str]:
+    """The ids a run of the graph has: its nodes and those inside its components (flat ids)."""
+    try:
+        return set(graph.nodes) | set(flatten(graph).nodes)
+    except GraphErrors:
+        return set(graph.nodes)  # it cannot run as it is: nothing inside has a result to import
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -366,9 +377,14 @@ def _import_results(
         if stored.digest == path.name[:64]:
             artifacts[stored.digest] = stored.path
     offered: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    graph = load_graph(graph_path)
+    try:
+        graph = flatten(load_graph(graph_path))  # results inside components are by flat id
+    except GraphErrors as exc:
+        log.warning("cached results in %s not imported: the graph has problems:\n%s", source, exc)
+        return []
     for node_id, entry in manifest.results.items():
-        spec = registry.get(graph.nodes[node_id].type)
+        node = graph.nodes.get(node_id)
+        spec = registry.get(node.type) if node is not None else None
         needed = [d for v in entry["outputs"].values() for d, _ in value_digests(v)]
         if spec is None or any(d not in artifacts for d in needed):
             continue

@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from studio.cli import EXIT_BAD_INPUT, EXIT_OK
 from studio.cli._common import load_graph_file
 from studio.errors import GraphError
+from studio.graph.components import SEPARATOR
 
 PROBED_KINDS = ("image", "video", "audio")
 
@@ -28,14 +30,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from studio.engine.components import ComponentRegistry
     from studio.engine.registry import load_registry
+    from studio.errors import GraphErrors
+    from studio.graph.components import flatten
     from studio.graph.form import form_problems
     from studio.graph.validate import validate_graph
 
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
-    problems = validate_graph(graph, registry, graph_dir)
+    try:
+        # Checked as a render runs it: components as their inner nodes, by flat id.
+        flat = flatten(graph)
+    except GraphErrors as exc:  # a missing definition, a cycle, a port or param gone
+        problems = list(exc.errors)
+        view: Any = ComponentRegistry(registry, graph)  # a registry that knows the components
+        problems += validate_graph(graph, view, graph_dir)
+    else:
+        problems = validate_graph(flat, registry, graph_dir)
+        problems += probe_assets(flat, registry, graph_dir, already=problems)
+        problems = [_inside_components(p) for p in problems]
     problems += form_problems(graph, ComponentRegistry(registry, graph))
-    problems += probe_assets(graph, registry, graph_dir, already=problems)
     if problems:
         print(f"{args.graph}: {len(problems)} problem(s)", file=sys.stderr)
         for problem in problems:
@@ -43,6 +56,14 @@ def run_validate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"{args.graph}: ok ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
     return EXIT_OK
+
+
+def _inside_components(problem: GraphError) -> GraphError:
+    """A node inside a component is named by its flat id ("scene_1/load"); the JSON path a flat
+    graph gives it is not in the file, so it is left out."""
+    if problem.node is None or SEPARATOR not in problem.node:
+        return problem
+    return GraphError(problem.message, node=problem.node, port=problem.port)
 
 
 def probe_assets(graph, registry, graph_dir: Path | None, *, already=()) -> list[GraphError]:

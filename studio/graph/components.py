@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from studio.errors import GraphError, GraphErrors
-from studio.graph.model import MUTE, NORMAL, Edge, Graph, Node
+from studio.graph.model import MUTE, NODE_ID_PATTERN, NORMAL, Edge, Graph, Node
 from studio.graph.types import PortType
 
 INSTANCE_PREFIX = "component:"
@@ -107,6 +107,12 @@ def component_of(node: Node) -> str | None:
 def owner_of(flat_id: str) -> str:
     """The top-level node a flat node id belongs to ("scene_1/image" -> "scene_1")."""
     return flat_id.split(SEPARATOR, 1)[0]
+
+
+def is_flat_id(text: str) -> bool:
+    """Whether `text` is a node id as a run names it: a plain id, or `instance/inner` ids."""
+    parts = text.split(SEPARATOR)
+    return len(parts) <= MAX_DEPTH + 1 and all(NODE_ID_PATTERN.match(p) for p in parts)
 
 
 def has_instances(graph: Graph) -> bool:
@@ -206,6 +212,8 @@ class _Flattener:
         self.components = components
         self.flat = flat
         self.problems = problems
+        self.instances = 0  # uses expanded: components of only components add no flat nodes
+        self.overflowed = False
 
     def expand(self, graph: Graph, prefix: str, trail: tuple[str, ...]) -> tuple[_Ins, _Outs]:
         """Copy `graph`'s nodes and edges into the flat graph; return how its ports resolve."""
@@ -256,12 +264,16 @@ class _Flattener:
                 )
             )
 
+    def _too_big(self) -> None:
+        if not self.overflowed:
+            self.overflowed = True
+            self.problems.append(
+                GraphError(f"the components unfold into more than {MAX_FLAT_NODES} nodes")
+            )
+
     def _add(self, node: Node, prefix: str) -> None:
         if len(self.flat.nodes) >= MAX_FLAT_NODES:
-            if len(self.flat.nodes) == MAX_FLAT_NODES:
-                self.problems.append(
-                    GraphError(f"the components unfold into more than {MAX_FLAT_NODES} nodes")
-                )
+            self._too_big()
             return
         flat_id = prefix + node.id
         self.flat.nodes[flat_id] = replace(node, id=flat_id, params=dict(node.params), raw=None)
@@ -313,6 +325,10 @@ class _Flattener:
             self.problems.append(
                 GraphError(f"components are nested more than {MAX_DEPTH} deep", node=where)
             )
+            return None
+        self.instances += 1
+        if self.instances > MAX_FLAT_NODES or len(self.flat.nodes) >= MAX_FLAT_NODES:
+            self._too_big()  # stop early: uses of uses can multiply past any time limit
             return None
         inner = self._with_params(definition, node, where)
         inner_ins, inner_outs = self.expand(inner, where + SEPARATOR, (*trail, component_id))

@@ -266,3 +266,22 @@ def test_muting_a_component_node_mutes_every_node_inside_it():
     assert {flat.nodes[f"{node}/a"].mode, flat.nodes[f"{node}/b"].mode} == {MUTE}
     assert flat.silenced() == {f"{node}/a", f"{node}/b", "join"}
     assert graph.components["steps"].graph.nodes["a"].mode != MUTE  # the definition is untouched
+
+
+def test_uses_of_uses_that_multiply_stop_at_the_limit_quickly():
+    # Each level holds ten uses of the next: 10**15 uses, though none adds a node of its own.
+    import time
+
+    graph = Graph()
+    for level in range(15):
+        inner = Graph()
+        if level < 14:
+            for i in range(10):
+                inner.nodes[f"u{i}"] = Node(f"u{i}", instance_type(f"c{level + 1}"))
+        graph.components[f"c{level}"] = ComponentDef(f"c{level}", f"Level {level}", inner)
+    graph.add_node(Node("top", instance_type("c0")))
+    started = time.process_time()
+    with pytest.raises(GraphErrors, match="unfold into more than") as caught:
+        flatten(graph)
+    assert time.process_time() - started < 10
+    assert len(caught.value.errors) == 1
