@@ -83,8 +83,12 @@ class AppWindow(QMainWindow):
             registry = load_registry()
         self.registry = registry
         self.states = NodeStates(self)
+        from studio.gui.run_queue import RunQueue
+
+        # Its own queue, in memory: the studio's queue file is the studio's.
+        queue = RunQueue(parent=self, persistent=False)
         self.runner = RunController(
-            registry, self.states, None, cache, providers, record_history, parent=self
+            registry, self.states, queue, cache, providers, record_history, parent=self
         )
         self.runner.confirm_unknown_cost = None  # app mode asks itself, with the whole cost
         self.document: Document | None = None
@@ -97,6 +101,7 @@ class AppWindow(QMainWindow):
         self.ask_export_path = ask_export_path  # tests replace these two
         self.confirm_cost: Any = self._confirm_cost  # estimate -> bool, or awaitable bool
         self.cost_box: QMessageBox | None = None
+        self.run_link: Any = None  # the studio's window, when opened from it (gui.run_link)
         self._total, self._done = 0, 0
         self._partial: dict[str, float] = {}  # running nodes' progress, for the bar
         self._build()
@@ -106,6 +111,7 @@ class AppWindow(QMainWindow):
         self.runner.event_received.connect(self._on_event)
         self.runner.busy_changed.connect(self._busy_changed)
         self.runner.run_finished.connect(self._run_finished)
+        self.runner.held_changed.connect(self._held_changed)
         self.fit_to_screen()
 
     # -- layout -----------------------------------------------------------------------------------
@@ -252,7 +258,7 @@ class AppWindow(QMainWindow):
         self.notice.hide()
         self.form.changed.connect(self.schedule_cost)
         self._restore_values()
-        self.render_button.setEnabled(True)
+        self._update_render_button()
         self.schedule_cost()
 
     def _no_form(self, text: str) -> None:
@@ -434,7 +440,9 @@ class AppWindow(QMainWindow):
 
     # -- render -----------------------------------------------------------------------------------
     def start_render(self) -> None:
-        if self.runner.busy or self.result_node is None or not self.apply_form():
+        if self.runner.busy or self.runner.held_by or self.result_node is None:
+            return
+        if not self.apply_form():
             return
         self.remember_values()
         self.render_button.setEnabled(False)  # until the cost is known and the run starts
@@ -450,14 +458,33 @@ class AppWindow(QMainWindow):
                 ):
                     self.status.setText("Not rendered: the cost was not accepted.")
                     return
+            if self.runner.held_by:  # the studio started a run while the cost was asked
+                self.status.setText(f"Not rendered: {self.runner.held_by}. Render again after.")
+                return
             assert self.result_node is not None
             self.last_failure = ""
             self.runner.request([self.result_node], ask_about_cost=False)
         finally:
-            self.render_button.setEnabled(not self.runner.busy and self.form is not None)
+            self._update_render_button()
+
+    def _update_render_button(self) -> None:
+        from studio.gui.run_link import held_tooltip
+
+        held = self.runner.held_by
+        self.render_button.setEnabled(not self.runner.busy and not held and self.form is not None)
+        self.render_button.setToolTip(held_tooltip(held, "Render") if held else "")
+
+    def _held_changed(self, reason: str) -> None:
+        from studio.gui.run_link import held_tooltip
+
+        self._update_render_button()
+        if reason:
+            self.status.setText(held_tooltip(reason, "Render") + ".")
+        elif self.status.text().endswith("waits until it is done."):
+            self.status.setText("Fill in the form, then Render.")
 
     def _busy_changed(self, busy: bool) -> None:
-        self.render_button.setEnabled(not busy and self.form is not None)
+        self._update_render_button()
         self.cancel_button.setEnabled(busy)
         if self.form is not None:
             self.form.setEnabled(not busy)
@@ -593,6 +620,9 @@ def open_app_mode(window: Any) -> AppWindow:
             window.registry, runner._cache, runner.providers, runner._history is not None
         )
         window.app_window = app_window
+        from studio.gui.run_link import RunLink
+
+        app_window.run_link = RunLink(window, app_window)  # one renders at a time
     if not app_window.runner.busy:  # mid-render it keeps what it renders
         app_window.open_copy_of(window.document)
     app_window.show()

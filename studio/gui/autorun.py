@@ -53,6 +53,7 @@ class AutoRun(QObject):
         self._timer.timeout.connect(self._fire)
         runner.edited.connect(self._edited)
         runner.busy_changed.connect(self._busy_changed)
+        runner.held_changed.connect(self._held_changed)
         runner.event_received.connect(self._guard)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -75,9 +76,13 @@ class AutoRun(QObject):
             if self.enabled and self._pending:
                 self._timer.start()
 
+    def _held_changed(self, reason: str) -> None:
+        if not reason and self.enabled and self._pending:
+            self._timer.start()  # edits made while app mode rendered run now
+
     def _fire(self) -> None:
-        if self.runner.busy or not self._pending:
-            return  # the run going on ends first (busy_changed starts the timer again)
+        if self.runner.busy or self.runner.held_by or not self._pending:
+            return  # the run going on ends first (busy_changed or held_changed starts it again)
         spawn(self._run_free(), "auto-run after an edit")
 
     async def _run_free(self) -> None:
@@ -117,7 +122,7 @@ class AutoRun(QObject):
                 + ", ".join(left),
             )
         self.ran.emit(targets, left)
-        if not targets or runner.busy:
+        if not targets or runner.busy or runner.held_by:
             self._pending.update(targets)
             return
         self._allowed = free

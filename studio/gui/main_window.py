@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         self.runner.log_line.connect(self.run_log.append)
         self.runner.summary_changed.connect(self.summary.setText)
         self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.held_changed.connect(self._held_changed)
         self.runner.entry_finished.connect(self._entry_finished)
         self.queue_panel.start_requested.connect(self.runner.start_queue)
         self.inspector.settings_requested.connect(self.open_settings)
@@ -472,7 +473,7 @@ class MainWindow(QMainWindow):
         if self.inspector.providers is None and selected:
             self.inspector.providers = self.runner.providers
         self.inspector.show_node(selected[0] if len(selected) == 1 else None)
-        self.actions_by_name["run_to"].setEnabled(len(selected) == 1)
+        self.actions_by_name["run_to"].setEnabled(len(selected) == 1 and not self.runner.held_by)
 
     # -- running ----------------------------------------------------------------------------------
     def run_all(self) -> None:
@@ -499,8 +500,13 @@ class MainWindow(QMainWindow):
         else:
             self.runner.cancel()
 
+    def _held_changed(self, reason: str) -> None:
+        from studio.gui.run_link import show_hold
+
+        show_hold(self, reason)  # app mode renders: Run waits, and says why
+
     def _busy_changed(self, busy: bool) -> None:
-        self.queue_panel.set_busy(busy)
+        self.queue_panel.set_busy(busy or bool(self.runner.held_by))
         if busy:
             self.summary.setText("Running…")
 

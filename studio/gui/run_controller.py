@@ -78,6 +78,7 @@ class RunController(QObject):
     event_received = Signal(object)  # every engine event, for anyone who wants it
     providers_ready = Signal()  # the engines are imported and the provider registry is built
     edited = Signal(list)  # ids of the nodes whose result an edit changed (auto-run listens)
+    held_changed = Signal(str)  # why runs wait for another window's render ("": they need not)
 
     def __init__(
         self,
@@ -104,6 +105,10 @@ class RunController(QObject):
         self._unknown_cost_accepted: set[tuple[str, frozenset[str]]] = set()
         self._cached_ids: set[str] = set()  # cache hits found by the last estimate
         self._edits_seen: dict[str, int] = {}  # queue entry id -> states.edits at its snapshot
+        # Another window renders with the same cache and processors (app mode, or the studio
+        # while app mode is open): runs asked for meanwhile wait in the queue, then start.
+        self.held_by = ""
+        self._start_on_release = False
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.timeout.connect(lambda: spawn(self.estimate(), "estimating the run"))
@@ -198,12 +203,27 @@ class RunController(QObject):
             sorted(chosen_outputs(doc.graph)),
         )
         self._edits_seen[entry.id] = self.states.edits
-        if self.busy:
+        if self.held_by and not self.busy:
+            self.queue.add(entry)
+            self._start_on_release = True
+            self.log_line.emit("info", f"Queued run ({label}): waits while {self.held_by}")
+        elif self.busy:
             self.queue.add(entry)
             self.log_line.emit("info", f"Queued run ({label}); {len(self.queue.entries)} waiting")
         else:
             self._start(entry)
         return entry
+
+    def hold(self, reason: str) -> None:
+        """Keep runs from starting while another window renders (`reason` says what, for the
+        user); hold("") lets them start again, the runs queued meanwhile first."""
+        if reason == self.held_by:
+            return
+        self.held_by = reason
+        self.held_changed.emit(reason)
+        if not reason and self._start_on_release:
+            self._start_on_release = False
+            self.start_queue()
 
     def _unknown_cost_ok(self, targets: list[str] | None) -> bool:
         """Ask once per graph and set of unknown prices before spending an unstated amount."""
@@ -230,7 +250,7 @@ class RunController(QObject):
         return True
 
     def start_queue(self) -> None:
-        if not self.busy:
+        if not self.busy and not self.held_by:
             entry = self.queue.pop_next()
             if entry is not None:
                 self._start(entry)

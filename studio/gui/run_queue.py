@@ -45,14 +45,19 @@ class RunQueue(QObject):
 
     entries_changed = Signal()
 
-    def __init__(self, path: Path | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, path: Path | None = None, parent: QObject | None = None, persistent: bool = True
+    ) -> None:
+        """`persistent=False`: kept in memory only (app mode's runs are not the studio's queue,
+        and must neither load nor overwrite its file)."""
         super().__init__(parent)
         if path is None:
             from studio.paths import state_dir
 
             path = state_dir() / QUEUE_FILE
         self.path = path
-        self.entries: list[QueueEntry] = self._load()
+        self.persistent = persistent
+        self.entries: list[QueueEntry] = self._load() if persistent else []
 
     def _load(self) -> list[QueueEntry]:
         try:
@@ -67,6 +72,9 @@ class RunQueue(QObject):
     def _save(self) -> None:
         from studio.atomic import write_text_atomic
 
+        if not self.persistent:
+            self.entries_changed.emit()
+            return
         data = {"version": 1, "entries": [asdict(e) for e in self.entries]}
         write_text_atomic(self.path, json.dumps(data, sort_keys=True))
         self.entries_changed.emit()
@@ -117,7 +125,8 @@ class RunQueuePanel(QWidget):
         self.down.clicked.connect(lambda: self._move(1))
         self.remove.clicked.connect(self._remove)
         self.start.clicked.connect(self.start_requested)
-        self.start.setToolTip("Runs restored after a restart wait here until you start them.")
+        self.start_tip = "Runs restored after a restart wait here until you start them."
+        self.start.setToolTip(self.start_tip)
         queue.entries_changed.connect(self.refresh)
         self.busy = False
         self.refresh()
