@@ -18,7 +18,7 @@ from studio.engine.cache import Cache
 from studio.engine.executor import Executor
 from studio.engine.registry import load_registry
 from studio.errors import GraphErrors
-from studio.graph.fileformat import dumps_graph, load_graph, save_graph
+from studio.graph.fileformat import dumps_graph, graph_json, load_graph, save_graph
 from studio.graph.model import Graph, Node
 from studio.graph.validate import validate_graph
 
@@ -214,7 +214,7 @@ def test_a_graph_needing_a_missing_pack_keeps_its_nodes_and_runs_the_rest(
     # Fields this studio does not know (a newer pack's) must survive too.
     doc = json.loads(graph_path.read_text())
     doc["nodes"]["reverse"]["ui_hint"] = {"collapsed": True, "note": "naïve ✓"}
-    original = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    original = graph_json(doc)  # the file as the studio writes it
     graph_path.write_text(original, "utf-8")
 
     registry = load_registry()  # without the example pack
