@@ -99,6 +99,9 @@ class MainWindow(QMainWindow):
         from studio.gui.versions_panel import install_versions_panel
 
         self.versions_panel = install_versions_panel(self)
+        from studio.gui.form_editor import install_form_editor
+
+        self.form_editor = install_form_editor(self)  # View > Form
         self.actions_by_name: dict[str, QAction] = build_menus(self)
         restore_window_state(self)  # size, place, docks: as left, fitted to this screen
         self._connect()
@@ -190,6 +193,7 @@ class MainWindow(QMainWindow):
         document.modified_changed.connect(lambda _m: self._update_title())
         document.path_changed.connect(self._update_title)
         self.versions_panel.set_document(document)
+        self.form_editor.set_document(document)
         self.problems.set_document(document)
         self.runner.set_document(document)
         self.autosaver.set_document(document)

@@ -6,7 +6,10 @@ keys typed into its fields."""
 
 from __future__ import annotations
 
-from test_app_mode import click, click_action, right_click_label
+from gui_helpers import click_menu
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from test_app_mode import click, click_action, right_click_label, small_graph, type_into
 
 
 def marked(window, param: str) -> bool:
@@ -35,3 +38,140 @@ def test_the_inspector_mark_follows_undo_and_redo_without_reselecting(qtbot, win
     click_action(qtbot, menu, "Remove")
     assert not marked(window, "subject")
     assert window.inspector.node_id == brief
+
+
+# -- the Form panel ------------------------------------------------------------------------------
+def names(window) -> list[str]:
+    return [f.name for f in window.document.graph.form.fields]
+
+
+def pick_row(qtbot, editor, name: str) -> None:
+    """Click a field in the panel's list."""
+    items = [editor.list.item(i) for i in range(editor.list.count())]
+    item = next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == name)
+    rect = editor.list.visualItemRect(item)
+    QTest.mouseClick(editor.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert editor.selected_name() == name
+
+
+def test_the_form_panel_reorders_edits_and_removes_fields_one_undo_step_each(
+    qtbot, window, tmp_path
+):
+    assert window.open_path(small_graph(tmp_path))
+    click_menu(qtbot, window, "View", "Form")
+    editor = window.form_editor
+    qtbot.waitUntil(editor.isVisible)
+    rows = [editor.list.item(i).text() for i in range(editor.list.count())]
+    assert [r.split("   ")[0] for r in rows] == ["Title", "Length", "Motion"]
+    assert editor.title.text() == "Little card" and editor.result.currentData() == "clip"
+    stack = window.document.undo_stack
+    steps = stack.count()
+
+    def one_more_step() -> None:
+        nonlocal steps
+        assert stack.count() == steps + 1, stack.text(stack.count() - 1)
+        steps += 1
+
+    # Reorder: Motion up, one step; undo and redo follow in the panel.
+    pick_row(qtbot, editor, "motion")
+    click(editor.up)
+    assert names(window) == ["title", "motion", "seconds"]
+    one_more_step()
+    assert editor.selected_name() == "motion" and editor.list.currentRow() == 1
+    window.undo_group.undo()
+    assert names(window) == ["title", "seconds", "motion"]
+    assert [editor.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(3)] == [
+        "title",
+        "seconds",
+        "motion",
+    ]
+    window.undo_group.redo()
+    click(editor.down)  # and back down
+    assert names(window) == ["title", "seconds", "motion"]
+    one_more_step()
+    assert not editor.down.isEnabled()  # the last field goes no further
+
+    # The label, then the help (committed when the focus leaves it).
+    pick_row(qtbot, editor, "title")
+    type_into(qtbot, editor.label, "Your words")
+    QTest.keyClick(editor.label, Qt.Key.Key_Return)
+    assert window.document.graph.form.field("title").label == "Your words"
+    one_more_step()
+    assert editor.list.currentItem().text().startswith("Your words")
+    type_into(qtbot, editor.help, "Keep it short.")
+    QTest.keyClick(editor.help, Qt.Key.Key_Tab)
+    assert window.document.graph.form.field("title").help == "Keep it short."
+    one_more_step()
+    window.undo_group.undo()
+    assert window.document.graph.form.field("title").help == "The words on the card."
+    assert editor.help.toPlainText() == "The words on the card."
+    window.undo_group.redo()
+
+    # Allowed values: checked against the setting; a wrong one is refused and said.
+    pick_row(qtbot, editor, "motion")
+    assert editor.choices.isVisible()
+    type_into(qtbot, editor.choices, "pan_right, spin")
+    QTest.keyClick(editor.choices, Qt.Key.Key_Return)
+    assert editor.message.isVisible() and "'spin'" in editor.message.text()
+    assert stack.count() == steps and window.document.graph.form.field("motion").choices == ()
+    type_into(qtbot, editor.choices, "pan_left, pan_right")
+    QTest.keyClick(editor.choices, Qt.Key.Key_Return)
+    assert window.document.graph.form.field("motion").choices == ("pan_left", "pan_right")
+    assert not editor.message.isVisible()
+    one_more_step()
+    pick_row(qtbot, editor, "seconds")
+    assert not editor.choices.isVisible()  # a number takes its own range, not a list
+
+    # The form's title and its result node.
+    type_into(qtbot, editor.title, "Your card")
+    QTest.keyClick(editor.title, Qt.Key.Key_Return)
+    assert window.document.graph.form.title == "Your card"
+    one_more_step()
+    assert [editor.result.itemData(i) for i in range(editor.result.count())] == [
+        None,
+        "card",
+        "clip",
+    ]
+    editor.result.setFocus()
+    QTest.keyClick(editor.result, Qt.Key.Key_Up)  # clip -> card
+    assert window.document.graph.form.result == "card"
+    one_more_step()
+    window.undo_group.undo()
+    assert window.document.graph.form.result == "clip" and editor.result.currentData() == "clip"
+
+    # Remove, one step; undo puts it back where it was.
+    pick_row(qtbot, editor, "seconds")
+    click(editor.remove)
+    assert names(window) == ["title", "motion"]
+    window.undo_group.undo()
+    assert names(window) == ["title", "seconds", "motion"]
+    window.undo_group.redo()
+
+    # App mode shows the form as edited.
+    click_menu(qtbot, window, "View", "App Mode…")
+    app = window.app_window
+    qtbot.waitUntil(app.isVisible)
+    assert app.title.text() == "Your card"
+    assert list(app.form.editors) == ["title", "motion"]
+    assert app.form.editors["title"].label.text() == "Your words"
+    motion = app.form.editors["motion"].editor
+    assert [motion.itemText(i) for i in range(motion.count())] == ["pan_left", "pan_right"]
+    app.close()
+
+
+def test_the_form_panel_says_how_to_add_a_field_and_follows_add_to_form(qtbot, window):
+    click_menu(qtbot, window, "View", "Form")
+    editor = window.form_editor
+    qtbot.waitUntil(editor.isVisible)
+    assert editor.empty.isVisible() and "Add to Form" in editor.empty.text()
+    assert not editor.remove.isEnabled() and not editor.details.isEnabled()
+    brief = window.add_node("text.brief", (0.0, 0.0))
+    window.scene.select_nodes([brief])
+    window.docks["inspector"].raise_()
+    _label, menu = right_click_label(qtbot, window, "Subject")
+    click_action(qtbot, menu, "Add to Form…")
+    dialog = window.inspector.form_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert editor.list.count() == 1 and not editor.empty.isVisible()
+    assert editor.selected_name() == "subject"
