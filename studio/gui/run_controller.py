@@ -288,14 +288,20 @@ class RunController(QObject):
             )
             status = result.status
         finally:
-            self.current = None
-            self.busy_changed.emit(False)
-            self.run_finished.emit(status)
-            self.entry_finished.emit(entry.id, status)
-            self._edits_seen.pop(entry.id, None)
-            self.schedule_estimate()
-            if self.queue.entries:
-                self.start_queue()
+            from shiboken6 import isValid
+
+            if isValid(self):  # not when the window closed during the run: nobody is left to tell
+                self._finished(entry, status)
+
+    def _finished(self, entry: QueueEntry, status: str) -> None:
+        self.current = None
+        self.busy_changed.emit(False)
+        self.run_finished.emit(status)
+        self.entry_finished.emit(entry.id, status)
+        self._edits_seen.pop(entry.id, None)
+        self.schedule_estimate()
+        if self.queue.entries:
+            self.start_queue()
 
     def _report_problems(self, entry: QueueEntry, exc: Any) -> None:
         self.log_line.emit("error", "The graph cannot run yet:")
