@@ -88,6 +88,8 @@ class StateRollup(QObject):
         outputs = _outputs(definition, owner, self.states)
         if outputs != current.outputs:
             self.states.set_result(owner, outputs)
+        # Its result is out of date while any result inside is (an edit, inside or upstream).
+        self.states.set_stale(owner, any(s.stale for s in statuses))
 
 
 def _summary(states: list[str]) -> str:

@@ -114,6 +114,13 @@ class NodeStates(QObject):
             status.stale = False
             self.status_changed.emit(node_id)
 
+    def set_stale(self, node_id: str, stale: bool) -> None:
+        """Show a summary's result as stale or not (a component node: any of its inside is)."""
+        status = self._status.get(node_id)
+        if status is not None and status.stale != stale and (status.outputs or not stale):
+            status.stale, status.stale_edit = stale, self.edits
+            self.status_changed.emit(node_id)
+
     def settle(self) -> list[str]:
         """A run ended: nodes still queued or running did not finish; they become "cancelled".
         Returns their ids."""

@@ -29,6 +29,7 @@ from studio.engine.events import (
     RunStarted,
 )
 from studio.gui.app import lower_thread_priority, spawn
+from studio.gui.components_stale import DefinitionWatch
 from studio.gui.previews import LIVE_PREVIEW
 from studio.gui.run_queue import QueueEntry, RunQueue
 
@@ -112,6 +113,7 @@ class RunController(QObject):
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.timeout.connect(lambda: spawn(self.estimate(), "estimating the run"))
+        self._definitions = DefinitionWatch(self._on_component_model)
 
     # -- wiring -----------------------------------------------------------------------------------
     @property
@@ -154,6 +156,7 @@ class RunController(QObject):
             self.document.graph.unsubscribe(self._on_model)
         self.document = document
         document.graph.subscribe(self._on_model)
+        self._definitions.follow(document)  # edits inside its components count too
         self.schedule_estimate()
 
     def close(self) -> None:
@@ -386,7 +389,9 @@ class RunController(QObject):
             )
 
     # -- estimate: nodes to run, cache hits, cost; also shows cached results ----------------------
-    def _on_model(self, kind: str, details: dict[str, Any]) -> None:
+    def _on_model(
+        self, kind: str, details: dict[str, Any], component_id: str | None = None
+    ) -> None:
         if kind in (
             "node_added",
             "node_removed",
@@ -395,28 +400,47 @@ class RunController(QObject):
             "param_changed",
             "mode_changed",  # bypass and mute change what the node and those after it make
         ):
-            self._mark_stale(kind, details)
+            self._mark_stale(kind, details, component_id)
             self.schedule_estimate()
+
+    def _on_component_model(self, component_id: str, kind: str, details: dict[str, Any]) -> None:
+        """An edit inside a component (or its definition replaced by an update)."""
+        if kind == "replaced":
+            self._mark_stale(kind, {}, component_id)
+            self.schedule_estimate()
+        else:
+            self._on_model(kind, details, component_id)
 
     def _current_edits_seen(self) -> int:
         return self._edits_seen.get(self.current.id, 0) if self.current is not None else 0
 
-    def _mark_stale(self, kind: str, details: dict[str, Any]) -> None:
+    def _mark_stale(
+        self, kind: str, details: dict[str, Any], component_id: str | None = None
+    ) -> None:
         """An edit makes the shown results of the node and its descendants out of date.
 
         They stay visible, marked stale, until a run that includes the edit replaces them; a
-        run going on now took its snapshot before the edit, so its results stay stale too.
+        run going on now took its snapshot before the edit, so its results stay stale too. An
+        edit inside a component (`component_id`) changes every use of it; an edit reaching a
+        component node changes the nodes inside it (run states are kept by flat id).
         """
+        from studio.graph.component_uses import affected_by, param_holder
+
         if self.document is None:
             return
         graph = self.document.graph
-        if kind in ("param_changed", "mode_changed"):
+        if kind == "param_changed":  # a component node's exposed param: the node inside
+            roots = [param_holder(graph, component_id, details["node"], details["name"])]
+        elif kind == "mode_changed":
             roots = [details["node"]]
         elif kind in ("edge_added", "edge_removed"):
             roots = [details["edge"].dst]
+        elif kind == "replaced" and component_id is not None:
+            definition = graph.components[component_id]
+            roots = list(definition.graph.nodes)  # all of it may differ
         else:
             return
-        affected = graph.descendants(roots)
+        affected = affected_by(graph, component_id, roots)
         if not self.busy:  # mid-run the states belong to the run
             for node_id in affected:
                 if self.states.get(node_id).state != "idle":
