@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QObject, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -59,12 +59,43 @@ NO_FORM = (
 )
 
 
-def ask_export_path(parent: QWidget, suggested: Path) -> str:
-    suffix = suggested.suffix.lstrip(".")
-    path, _ = QFileDialog.getSaveFileName(
-        parent, "Export to", str(suggested), f"{suffix.upper()} files (*.{suffix});;All files (*)"
+# What Export offers for a video result: the containers the Export Video node writes.
+VIDEO_CONTAINERS = {
+    "mp4": "MP4 video, H.264 + AAC",
+    "webm": "WebM video, VP9 + Opus",
+    "gif": "GIF animation, no sound",
+}
+
+
+def export_formats(artifact: Any) -> list[tuple[str, str]]:
+    """(extension, description) Export offers: the result's own first; a video's other
+    containers after it (converted when chosen)."""
+    own = Path(artifact.path).suffix.lower().lstrip(".")
+    if artifact.kind == "video" and own in VIDEO_CONTAINERS:
+        others = [(ext, text) for ext, text in VIDEO_CONTAINERS.items() if ext != own]
+        return [(own, VIDEO_CONTAINERS[own]), *others]
+    return [(own, f"{own.upper()} files")]
+
+
+def ask_export_path(parent: QWidget, suggested: Path, formats: list[tuple[str, str]]) -> str:
+    """The file to write; a name typed without an extension takes the chosen type's."""
+    filters = [f"{text} (*.{ext})" for ext, text in formats]
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, "Export to", str(suggested), ";;".join([*filters, "All files (*)"]), filters[0]
     )
+    if path and not Path(path).suffix and chosen in filters:
+        path += "." + formats[filters.index(chosen)][0]
     return path
+
+
+class ExportProgress(QObject):
+    """A conversion's progress, reported from its worker thread, delivered on the Qt thread."""
+
+    moved = Signal(float)
+
+    def report(self, fraction: float | None, _what: str) -> None:
+        if fraction is not None:
+            self.moved.emit(fraction)
 
 
 class AppWindow(QMainWindow):
@@ -98,6 +129,7 @@ class AppWindow(QMainWindow):
         self.fields: list[Any] = []
         self.last_failure = ""
         self.exported: Path | None = None
+        self.converting: Any = None  # threading.Event that stops the conversion going on
         self.ask_export_path = ask_export_path  # tests replace these two
         self.confirm_cost: Any = self._confirm_cost  # estimate -> bool, or awaitable bool
         self.cost_box: QMessageBox | None = None
@@ -141,7 +173,7 @@ class AppWindow(QMainWindow):
         self.render_button.clicked.connect(self.start_render)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.cancel_button.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.render_button, 1)
         buttons.addWidget(self.cancel_button)
@@ -471,7 +503,8 @@ class AppWindow(QMainWindow):
         from studio.gui.run_link import held_tooltip
 
         held = self.runner.held_by
-        self.render_button.setEnabled(not self.runner.busy and not held and self.form is not None)
+        free = not self.runner.busy and not held and self.converting is None
+        self.render_button.setEnabled(free and self.form is not None)
         self.render_button.setToolTip(held_tooltip(held, "Render") if held else "")
 
     def _held_changed(self, reason: str) -> None:
@@ -542,18 +575,25 @@ class AppWindow(QMainWindow):
 
     def export(self) -> None:
         artifact = self.result_artifact()
-        if artifact is None or self.document is None:
+        if artifact is None or self.document is None or self.converting is not None:
             return
-        suffix = Path(artifact.path).suffix
+        formats = export_formats(artifact)
+        own = formats[0][0]
         start = self.exported.parent if self.exported else Path.home()
-        name = (self.document.path.stem if self.document.path else "result") + suffix
-        chosen = self.ask_export_path(self, start / name)
+        name = (self.document.path.stem if self.document.path else "result") + f".{own}"
+        chosen = self.ask_export_path(self, start / name, formats)
         if not chosen:
             return
         target = Path(chosen).expanduser()
-        if target.suffix.lower() != suffix.lower():
-            target = target.with_name(target.name + suffix)  # the file is what it is: say so
-        spawn(self._export(Path(artifact.path), target), f"exporting to {target}")
+        wanted = target.suffix.lower().lstrip(".")
+        if wanted not in dict(formats):
+            target = target.with_name(f"{target.name}.{own}")  # the file is what it is: say so
+            wanted = own
+        source = Path(artifact.path)
+        if wanted == own:
+            spawn(self._export(source, target), f"exporting to {target}")
+        else:
+            spawn(self._convert(source, target, wanted, artifact.meta), f"converting to {target}")
 
     async def _export(self, source: Path, target: Path) -> None:
         from studio.gui.export_dialog import copy_result
@@ -565,9 +605,68 @@ class AppWindow(QMainWindow):
             self.show_problem(f"Could not export to {target}: {exc.strerror or exc}")
             self.status.setText("Export failed: nothing was written.")
             return
+        self._exported(target)
+
+    async def _convert(self, source: Path, target: Path, fmt: str, meta: Any) -> None:
+        """Another container: re-encoded by studio.media's export in a worker thread (written
+        atomically), with progress on the bar and Cancel."""
+        import functools
+        import threading
+
+        from studio.errors import Cancelled
+        from studio.media.errors import MediaError
+        from studio.media.export import export_video
+
+        stop = threading.Event()
+        self.converting = stop
+        progress = ExportProgress(self)
+        progress.moved.connect(lambda f: self.progress.setValue(int(1000 * max(0.0, min(1.0, f)))))
+        self._set_converting(True)
+        self.progress.setValue(0)
+        self.status.setText(f"Converting to {fmt.upper()}: {target.name}…")
+        convert = functools.partial(
+            export_video,
+            source,
+            target,
+            format=fmt,
+            quality=meta.get("quality") or "standard",
+            source_quality=meta.get("quality"),
+            progress=progress.report,
+            should_stop=stop.is_set,
+        )
+        try:
+            await in_background(convert)
+        except Cancelled:
+            self.status.setText("Export cancelled: nothing was written.")
+            return
+        except (MediaError, OSError) as exc:
+            reason = getattr(exc, "strerror", None) or exc
+            self.show_problem(f"Could not export to {target}: {reason}")
+            self.status.setText("Export failed: nothing was written.")
+            return
+        finally:
+            self.converting = None
+            self._set_converting(False)
+            progress.deleteLater()
+        self.progress.setValue(1000)
+        self._exported(target)
+
+    def _set_converting(self, on: bool) -> None:
+        self.export_button.setEnabled(not on and self.result_artifact() is not None)
+        self.cancel_button.setEnabled(on or self.runner.busy)
+        self._update_render_button()
+
+    def _exported(self, target: Path) -> None:
         self.exported = target
         self.status.setText(f"Exported to {target}")
         self.show_message(f"Exported to {target}")
+
+    def cancel(self) -> None:
+        """Cancel stops a conversion going on, else the render."""
+        if self.converting is not None:
+            self.converting.set()
+        else:
+            self.runner.cancel()
 
     # -- messages and closing ---------------------------------------------------------------------
     def show_problem(self, text: str) -> None:
@@ -583,6 +682,8 @@ class AppWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.cost_box is not None:
             self.cost_box.reject()  # the render waiting for the answer is not started
+        if self.converting is not None:
+            self.converting.set()  # its part file is removed, nothing half-written stays
         self._cost_timer.stop()
         self.remember_values()
         self.viewer.show_nothing()  # players stop, decoder threads end

@@ -92,10 +92,12 @@ def test_the_example_renders_a_typed_brief_and_exports_an_mp4(qtbot, make_app, t
     # Export: a copy where the user chose, written whole.
     target = tmp_path / "mine" / "fox.mp4"
     target.parent.mkdir()
-    app.ask_export_path = lambda parent, suggested: str(target)
+    offered = []
+    app.ask_export_path = lambda parent, suggested, formats: offered.append(formats) or str(target)
     assert app.export_button.isEnabled()
     click(app.export_button)
     qtbot.waitUntil(lambda: app.status.text() == f"Exported to {target}", timeout=30_000)
+    assert [ext for ext, _text in offered[0]] == ["mp4", "webm", "gif"]
     assert streams(target) == [("audio", "aac"), ("video", "h264")]
     assert target.read_bytes() == Path(app.result_artifact().path).read_bytes()
     assert not list(target.parent.glob(".*"))  # no temporary file left behind
