@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,12 +134,13 @@ class Inspector(QScrollArea):
         self.setWidgetResizable(True)
         # Editors wrap and shrink to the panel; a sideways scroll bar would hide their ends.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.states = states
+        self.states = self.base_states = states
         self.providers = providers
         self.document: Document | None = None
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         self.labels: dict[str, QLabel] = {}  # each param's label (▣ marks a form field)
+        self.exposed_notes: dict[str, QLabel] = {}  # inside a component: "exposed as 'seed'…"
         self.error_label: QLabel | None = None
         self.links: ParamLinks | None = None
         # Copies files picked from outside into the project, then calls back (the window sets it).
@@ -146,12 +148,23 @@ class Inspector(QScrollArea):
         states.status_changed.connect(self._status_changed)
         self._show_empty()
 
-    def set_document(self, document: Document) -> None:
+    def set_document(self, document: Document, states: NodeStates | None = None) -> None:
+        """Edit `document`'s nodes; `states` are its run states (a component's inside has its
+        own view of them, by inner id), else those the inspector was made with."""
         if self.document is not None:
             self.document.graph.unsubscribe(self._on_model)
         self.document = document
         document.graph.subscribe(self._on_model)
+        self._follow_states(states or self.base_states)
         self.show_node(None)
+
+    def _follow_states(self, states: NodeStates) -> None:
+        if states is self.states:
+            return
+        with contextlib.suppress(RuntimeError):  # the scene that owned the old view is gone
+            self.states.status_changed.disconnect(self._status_changed)
+        self.states = states
+        states.status_changed.connect(self._status_changed)
 
     def _show_empty(self, text: str = "Select a node to edit its settings.") -> None:
         label = QLabel(text)
@@ -215,6 +228,7 @@ class Inspector(QScrollArea):
         column.addLayout(form)
         self.editors = {}
         self.labels = {}
+        self.exposed_notes = {}
         for param in spec.params:
             editor = self._make_editor(param)
             editor.set_value(node.params.get(param.name, param.default))
@@ -227,6 +241,13 @@ class Inspector(QScrollArea):
             form.addRow(label, editor)
             self.editors[param.name] = editor
             self.labels[param.name] = label
+            exposed = exposed_note(self.document, node_id, param.name)
+            if exposed:  # inside a component: this setting is also on the component node
+                note = QLabel(exposed)
+                note.setObjectName("Hint")
+                note.setWordWrap(True)
+                form.addRow("", note)
+                self.exposed_notes[param.name] = note
         if not spec.params:
             column.addWidget(QLabel("This node has no settings."))
         column.addStretch(1)
@@ -315,3 +336,18 @@ class Inspector(QScrollArea):
         self.error_label.style().unpolish(self.error_label)
         self.error_label.style().polish(self.error_label)
         self.error_label.setVisible(status.state in ("failed", "skipped") or bool(status.warnings))
+
+
+def exposed_note(document: Any, node_id: str, name: str) -> str:
+    """Inside a component, what says that a node's param is exposed on the component node."""
+    definition = getattr(document, "definition", None)
+    if definition is None:
+        return ""
+    names = [p.name for p in definition.params if p.node == node_id and p.param == name]
+    if not names:
+        return ""
+    shown = " and ".join(f"'{n}'" for n in names)
+    return (
+        f"↳ exposed as {shown} on the component “{definition.title}”: this value is the "
+        "default, each use may set its own"
+    )

@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.message.connect(self.show_message)
         self.scene.group_rename_requested.connect(self.rename_group)
-        self.inspector.set_document(document)
+        self.inspector.set_document(document, states)  # inside: the use's states
         self.scene_changed.emit()
 
     @property
