@@ -214,9 +214,9 @@ class FormEditor(QWidget):
         self._filling = True
         try:
             param = self._param_of(field) if field else None
+            setting = (param.title if param else "") or (field.param if field else "")
             self.where.setText(
-                f"Sets {field.node} · {param.title if param else field.param}; "
-                f"on the command line: --form {field.name}=…"
+                f"Sets {field.node} · {setting}; on the command line: --form {field.name}=…"
                 if field
                 else ""
             )
