@@ -21,11 +21,13 @@ from studio.graph.components import (
     dependencies,
     instance_type,
 )
-from studio.graph.model import Graph
+from studio.graph.model import Edge, Graph
 from studio.gui import editing
+from studio.gui.commands import EdgeRemoveCommand
 from studio.gui.components_edit import (
     ComponentsSetCommand,
     ComponentTagCommand,
+    ParamDropCommand,
     exposed_names,
     make_component,
 )
@@ -54,7 +56,25 @@ class UpdateBar(QFrame):
         row.addWidget(self.update_button)
         row.addWidget(self.keep_button)
         self.keep_button.clicked.connect(self.hide)
+        self.close_button = QPushButton("Close")
+        row.addWidget(self.close_button)
+        self.close_button.clicked.connect(self.hide)
         self.hide()
+
+    def offer(self, text: str) -> None:
+        self.text.setText(text)
+        self.update_button.show()
+        self.keep_button.show()
+        self.close_button.hide()
+        self.show()
+
+    def show_done(self, text: str) -> None:
+        """What the update did (and took away), until the user closes it."""
+        self.text.setText(text)
+        self.update_button.hide()
+        self.keep_button.hide()
+        self.close_button.show()
+        self.show()
 
 
 class ComponentActions(QObject):
@@ -215,8 +235,7 @@ class ComponentActions(QObject):
         text = "The component library has newer versions of " + ", ".join(lines) + "."
         if notes:
             text += " After the update: " + "; ".join(notes) + "."
-        self.update_bar.text.setText(text)
-        self.update_bar.show()
+        self.update_bar.offer(text)
 
     def _notes(self) -> list[str]:
         notes: list[str] = []
@@ -227,22 +246,50 @@ class ComponentActions(QObject):
         return notes
 
     def update_all(self) -> None:
-        """Swap in the library's versions (one undo step); what no longer fits is logged."""
+        """Swap in the library's versions, and take out what they no longer have (a setting's
+        values, wires to ports that are gone), all as one undo step; the bar says what went."""
+        from studio.graph.component_update import fit_update
+
         self.update_bar.hide()
+        root = self.root
+        # What the graph will be after each update, so several updates add up.
+        scratch = Graph()
+        scratch.nodes, scratch.edges = root.graph.nodes, root.graph.edges
+        scratch.components = dict(root.graph.components)
         definitions: dict[str, ComponentDef | None] = {}
-        notes: list[str] = []
+        edges: list[Edge] = []
+        params: list[tuple[str, str]] = []
+        removed: list[str] = []
+        updated: list[library.Outdated] = []
         for item in self._offered:
             entry = library.find_entry(item.name)
             if entry is None:
                 continue
-            added, found = library.updated_copy(self.root.graph, item.component_id, entry)
-            definitions.update(added)
-            notes += found
+            added, _notes = library.updated_copy(scratch, item.component_id, entry)
+            cleanup = fit_update(scratch, added, item.component_id)
+            for changed in (added, cleanup.definitions):
+                scratch.components.update(changed)
+                definitions.update(changed)
+            edges += [e for e in cleanup.edges if e not in edges]
+            params += [p for p in cleanup.params if p not in params]
+            removed += cleanup.removed
+            updated.append(item)
         if not definitions:
             return
-        titles = ", ".join(o.title for o in self._offered)
-        self.root.push(ComponentsSetCommand(self.root, definitions, f"Update {titles}"))
-        for note in notes:
-            self.window.run_log.append("warning", f"Component update: {note}")
-        self.window.show_message(f"Updated {titles} from the component library")
+        titles = ", ".join(f"{o.title} (v{o.latest})" for o in updated)
+        stack = root.undo_stack
+        stack.beginMacro(f"Update {titles}")
+        for edge in edges:
+            stack.push(EdgeRemoveCommand(root, edge))
+        for node_id, name in params:
+            stack.push(ParamDropCommand(root, node_id, name))
+        stack.push(ComponentsSetCommand(root, definitions, f"Update {titles}"))
+        stack.endMacro()
+        for line in removed:
+            self.window.run_log.append("warning", f"Component update removed {line}")
+        text = f"Updated {titles} from the component library."
+        if removed:
+            text += " Removed what the new version no longer has: " + "; ".join(removed) + "."
+        self.update_bar.show_done(text)
+        self.window.show_message(text)
         self._offered = []

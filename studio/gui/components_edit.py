@@ -87,6 +87,23 @@ class ComponentTagCommand(QUndoCommand):
         self._apply(self.old)
 
 
+class ParamDropCommand(QUndoCommand):
+    """Remove a node's value for a param its component no longer has (an update dropped it);
+    undo puts the value back."""
+
+    def __init__(self, document: Document, node_id: str, name: str) -> None:
+        super().__init__(f"Drop {node_id}.{name}")
+        self.document, self.node_id, self.name = document, node_id, name
+        self.value = document.graph.nodes[node_id].params.get(name)
+
+    def redo(self) -> None:
+        # No model event: the component's node is rebuilt when its definition is swapped.
+        self.document.graph.nodes[self.node_id].params.pop(self.name, None)
+
+    def undo(self) -> None:
+        self.document.graph.set_param(self.node_id, self.name, self.value)
+
+
 def port_type_of(document: Document):
     """What `extract` asks: the type of a node's port, from the specs the canvas shows."""
 

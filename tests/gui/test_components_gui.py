@@ -343,12 +343,13 @@ def test_opening_a_graph_with_an_older_library_version_offers_the_update(qtbot, 
     assert "Scene shot (v1 → v2)" in text
     assert "no longer has the param 'motion'" in text
     QTest.mouseClick(bar.update_button, Qt.MouseButton.LeftButton)
-    assert not bar.isVisible()
+    assert bar.isVisible() and not bar.update_button.isVisible()  # it says what it did
+    assert "Updated Scene shot (v2)" in bar.text.text()
     updated = window.document.graph.components["scene_shot"]
     assert updated.version == 2
     assert updated.graph.nodes["image_wide"].params["seed"] == 4242
     assert [p.name for p in updated.params] == ["seed"]
     assert set(window.inspector.editors or {}) <= {"seed"}
-    assert any("no longer has the param 'motion'" in line for _l, line in window.run_log.lines)
+    assert any("removed the setting 'motion'" in line for _l, line in window.run_log.lines)
     undo(window)
     assert window.document.graph.components["scene_shot"].version == 1

@@ -1,0 +1,151 @@
+"""What an update of a component takes away from the graph, so the updated graph still runs.
+
+A newer version of a component may drop an exposed param, an input or an output. The uses of it
+then hold values for a param it no longer has, and wires to ports it no longer has, which a run
+refuses. `fit_update` lists those (at the top of the graph) and gives cleaned copies of the other
+definitions that use it: their uses' values and wires dropped too, and, where that leaves them
+exposing a param that is gone or with an output nothing inside feeds, those dropped in turn and
+in their own uses, however nested. Nothing here changes the graph: the studio applies it as one
+undo step with the update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from studio.graph.components import (
+    OUTPUTS_TYPE,
+    ComponentDef,
+    component_of,
+    copy_definition,
+)
+from studio.graph.model import Edge, Graph
+
+
+@dataclass
+class Removed:
+    """What a component no longer has: exposed param names, input and output port names."""
+
+    params: set[str] = field(default_factory=set)
+    inputs: set[str] = field(default_factory=set)
+    outputs: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.params or self.inputs or self.outputs)
+
+
+@dataclass
+class Cleanup:
+    edges: list[Edge] = field(default_factory=list)  # wires of the graph itself to remove
+    params: list[tuple[str, str]] = field(default_factory=list)  # (node, param) values to drop
+    definitions: dict[str, ComponentDef] = field(default_factory=dict)  # cleaned copies
+    removed: list[str] = field(default_factory=list)  # what was removed, in words
+
+
+def removed_between(old: ComponentDef, new: ComponentDef) -> Removed:
+    return Removed(
+        params={p.name for p in old.params} - {p.name for p in new.params},
+        inputs={p.name for p in old.inputs} - {p.name for p in new.inputs},
+        outputs={p.name for p in old.outputs} - {p.name for p in new.outputs},
+    )
+
+
+def fit_update(graph: Graph, updated: dict[str, ComponentDef], component_id: str) -> Cleanup:
+    """What to remove so `graph` runs once `component_id` is `updated[component_id]`.
+
+    `updated` holds the definitions the update puts in (the updated one, and ones it brings).
+    """
+    after = {**graph.components, **updated}
+    cleanup = Cleanup()
+    old = graph.components.get(component_id)
+    if old is None:
+        return cleanup
+    pending = [(component_id, removed_between(old, updated[component_id]))]
+    while pending:
+        changed_id, removed = pending.pop(0)
+        if not removed:
+            continue
+        title = after[changed_id].title
+        _clean_top(graph, changed_id, removed, title, cleanup)
+        for scope_id in sorted(after):
+            if scope_id == changed_id or scope_id in updated:
+                continue  # a component the update brings is the library's, as it is
+            scope = cleanup.definitions.get(scope_id) or after[scope_id]
+            if not _uses(scope.graph, changed_id):
+                continue
+            copy = copy_definition(scope)
+            told = len(cleanup.removed)
+            more = _clean_inside(copy, changed_id, removed, title, cleanup.removed)
+            if more or len(cleanup.removed) > told:  # else its uses had nothing to lose
+                cleanup.definitions[scope_id] = copy
+            if more:
+                pending.append((scope_id, more))
+    return cleanup
+
+
+def _uses(graph: Graph, component_id: str) -> list[str]:
+    return sorted(n for n, node in graph.nodes.items() if component_of(node) == component_id)
+
+
+def _gone(edge: Edge, users: set[str], removed: Removed) -> bool:
+    return (edge.dst in users and edge.dst_port in removed.inputs) or (
+        edge.src in users and edge.src_port in removed.outputs
+    )
+
+
+def _clean_top(
+    graph: Graph, component_id: str, removed: Removed, title: str, cleanup: Cleanup
+) -> None:
+    users = set(_uses(graph, component_id))
+    for node_id in sorted(users):
+        for name in sorted(set(graph.nodes[node_id].params) & removed.params):
+            if (node_id, name) not in cleanup.params:
+                cleanup.params.append((node_id, name))
+                cleanup.removed.append(f"the setting '{name}' of {node_id}")
+    for edge in sorted(graph.edges):
+        if _gone(edge, users, removed) and edge not in cleanup.edges:
+            cleanup.edges.append(edge)
+            cleanup.removed.append(_wire(edge, title, removed))
+
+
+def _clean_inside(
+    definition: ComponentDef, component_id: str, removed: Removed, title: str, words: list[str]
+) -> Removed:
+    """Clean the uses of `component_id` inside `definition` (a copy); returns what the
+    definition itself no longer has as a result."""
+    graph = definition.graph
+    users = set(_uses(graph, component_id))
+    where = f"inside {definition.title}"
+    more = Removed()
+    for node_id in sorted(users):
+        for name in sorted(set(graph.nodes[node_id].params) & removed.params):
+            del graph.nodes[node_id].params[name]
+            words.append(f"the setting '{name}' of {node_id} {where}")
+    for exposed in list(definition.params):
+        if exposed.node in users and exposed.param in removed.params:
+            definition.params.remove(exposed)
+            more.params.add(exposed.name)
+            words.append(f"{definition.title}'s setting '{exposed.name}'")
+    outputs_id = definition.boundary(OUTPUTS_TYPE)
+    cut: set[str] = set()  # outputs of the definition whose wire inside was removed
+    for edge in sorted(graph.edges):
+        if _gone(edge, users, removed):
+            graph.edges.remove(edge)
+            graph.reroutes.pop(edge, None)
+            if edge.dst == outputs_id:  # told as the output it fed, below
+                cut.add(edge.dst_port)
+            else:
+                words.append(f"{_wire(edge, title, removed)} {where}")
+    fed = {e.dst_port for e in graph.edges if e.dst == outputs_id}
+    for port in list(definition.outputs):
+        if port.name in cut and port.name not in fed:  # nothing inside feeds it any more
+            definition.outputs.remove(port)
+            more.outputs.add(port.name)
+            words.append(f"{definition.title}'s output '{port.name}'")
+    return more
+
+
+def _wire(edge: Edge, title: str, removed: Removed) -> str:
+    ours = edge.dst_port if edge.dst_port in removed.inputs else edge.src_port
+    wire = f"{edge.src}.{edge.src_port} → {edge.dst}.{edge.dst_port}"
+    return f"the wire {wire} ({title} has no '{ours}' now)"
