@@ -3,7 +3,8 @@
     xvfb-run -a -s '-screen 0 1600x1000x24' python docs/screenshots/take_component_screenshots.py
 
 The lighthouse example's three shots (prompt -> picture -> motion) become one component, "Scene
-shot", used three times; after a run with the offline engines it writes component-graph.png (the
+shot", used three times. It writes component-make.png (the Make component dialog over the
+window, three settings ticked); after a run with the offline engines component-graph.png (the
 graph with its three component nodes), component-editing.png (inside one use, with the
 breadcrumb over the canvas) and component-search.png (node search in a new graph listing the
 published component). Throw-away cache, data and config folders.
@@ -40,6 +41,7 @@ async def scenario(window, graph_path: Path) -> None:
         }
         for name in ("wide", "sea", "light")
     }
+    await make_dialog_shot(window)
     ticks = [("prompt_wide", "template", "Shot"), ("image_wide", "seed", "Seed")]
     ticks.append(("motion_wide", "motion", "Motion"))
     uses = {
@@ -89,6 +91,40 @@ async def scenario(window, graph_path: Path) -> None:
     QTest.keyClick(window.search.field, Qt.Key.Key_Up)
     await asyncio.sleep(0.5)
     save(window, "component-search.png")
+
+
+async def make_dialog_shot(window) -> None:
+    """The Make component dialog over the window, the shot's three nodes selected and three of
+    their settings ticked; then cancelled (the scenario makes the component itself)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter
+
+    shot = ["prompt_wide", "image_wide", "motion_wide"]
+    window.scene.select_nodes(shot)
+    window.view.frame(shot)
+    window.components.actions.make_from_selection()
+    dialog = window.components.actions.dialog
+    await until(dialog.isVisible, 10)
+    dialog.resize(520, 560)
+    dialog.move(window.mapToGlobal(QPoint(WIDTH // 2 - 260, 150)))
+    dialog.title_edit.setText("Scene shot")
+    dialog.help_edit.setText(
+        "One shot of a scene: a prompt from the brief, a picture, a slow camera move."
+    )
+    dialog.help_edit.setCursorPosition(0)
+    for node_id, param in zip(shot, ("template", "seed", "motion"), strict=True):
+        dialog.tick(node_id, param)
+    await asyncio.sleep(1.0)
+    picture = window.grab()
+    painter = QPainter(picture)
+    corner = window.mapFromGlobal(dialog.mapToGlobal(QPoint(0, 0)))
+    painter.drawPixmap(corner, dialog.grab())
+    painter.setPen(QColor("#3d9cff"))  # Xvfb has no window frames: outline the dialog
+    painter.drawRect(corner.x() - 1, corner.y() - 1, dialog.width() + 1, dialog.height() + 1)
+    painter.end()
+    save(picture, "component-make.png")
+    dialog.reject()
+    await asyncio.sleep(0.2)
 
 
 def main() -> int:

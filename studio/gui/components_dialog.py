@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -52,6 +53,11 @@ class MakeComponentDialog(QDialog):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Show on the component node", "Value"])
         self.tree.setColumnWidth(0, 260)
+        # Fusion draws a tick box's outline from the window colour, which on the dark theme is
+        # as dark as the list: a lighter one makes the boxes to tick visible.
+        palette = self.tree.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("#aab1bd"))
+        self.tree.setPalette(palette)
         for node_id in sorted(node_ids, key=lambda n: document.graph.positions.get(n, (0, 0))):
             node = document.graph.nodes[node_id]
             spec = document.spec_of(node_id)
