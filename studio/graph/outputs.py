@@ -87,3 +87,47 @@ def portable_output(value: str, folder: Path) -> tuple[str, str | None]:
             pass
     name = PureWindowsPath(text).name if "\\" in text else PurePosixPath(text).name
     return name, f"the export path {text!r} is outside the graph's folder; the file keeps {name!r}"
+
+
+# -- a file that is already there -----------------------------------------------------------------
+# The window never replaces an existing export without the user's word: before a run it asks
+# Replace / Keep both / Cancel (studio/gui/replace_guard.py), and "Keep both" writes the next free
+# numbered name. `studio render` replaces its output: its user named the file on the command line.
+
+
+def output_file(value: str, graph_dir: Path | None, fmt: str | None) -> Path | None:
+    """The file a node writes for its output path `value`, as the export nodes resolve it:
+    relative to the graph's folder, with the format's extension when it has none.
+
+    None when it cannot be known: no folder for a relative path, or a base name without an
+    extension or format (the Versions node names its files from a base).
+    """
+    text = value.strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        if graph_dir is None:
+            return None
+        path = graph_dir / path
+    if not path.suffix:
+        if not fmt:
+            return None
+        path = path.with_suffix(f".{fmt}")
+    return path
+
+
+def numbered_file(path: Path) -> Path:
+    """The first free name beside `path` that keeps both: lighthouse.mp4 -> lighthouse-2.mp4.
+
+    A name that already ends in -N counts on from N (lighthouse-2.mp4 -> lighthouse-3.mp4).
+    """
+    stem, number = path.stem, 2
+    head, dash, tail = stem.rpartition("-")
+    if dash and head and tail.isdigit():
+        stem, number = head, int(tail) + 1
+    while True:
+        candidate = path.with_name(f"{stem}-{number}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+        number += 1

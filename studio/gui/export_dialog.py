@@ -1,4 +1,10 @@
-"""Export: run the graph's Export Video node to a chosen file, or copy a node's media result."""
+"""Export: run the graph's Export Video node to a chosen file, or copy a node's media result.
+
+The file chosen here is this export's: the node keeps its own path (the one Run All writes)
+unless "Use this file for the node's later runs" is ticked. A file that is there already is
+replaced only when the user says so (the save dialog of Browse asks, or Export asks Replace /
+Keep Both / Cancel for a typed name).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,6 +31,7 @@ if TYPE_CHECKING:
 
 EXPORT_NODE = "export.video"
 MEDIA_TYPES = ("video", "audio", "image")
+FORMATS = ("mp4", "webm", "gif")
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,8 @@ class ExportChoice:
     path: Path
     format: str | None  # for an Export Video node; None when a result is copied
     via_export_node: bool
+    use_for_node: bool = False  # also set the node's path (undoable), for later runs
+    replace_ok: bool = False  # the file exists and the user agreed to replace it
 
 
 def export_candidates(document: Document) -> list[tuple[str, str, bool]]:
@@ -64,10 +74,17 @@ class ExportDialog(QDialog):
         browse = QPushButton("Browse…")
         browse.clicked.connect(self.browse)
         self.format = QComboBox()
-        self.format.addItems(["mp4", "webm", "gif"])
+        self.format.addItems(list(FORMATS))
+        self.format.currentTextChanged.connect(self._format_changed)
+        self.use_for_node = QCheckBox("Use this file for the node's later runs too")
+        self.use_for_node.setToolTip(
+            "Unticked, the node keeps its own path: Run All writes there, this export here"
+        )
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setObjectName("Hint")
+        self._replace_ok: Path | None = None  # a file the user agreed to replace
+        self.path.textEdited.connect(lambda _text: self._forget_replace())
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
@@ -75,6 +92,7 @@ class ExportDialog(QDialog):
         form.addRow("Export", self.node)
         form.addRow("To file", row)
         form.addRow("Format", self.format)
+        form.addRow(self.use_for_node)
         form.addRow(self.note)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -98,19 +116,63 @@ class ExportDialog(QDialog):
             return
         node_id, is_export = data
         self.format.setEnabled(is_export)
+        self.use_for_node.setEnabled(is_export)
+        self._forget_replace()
         params = self.document.graph.nodes[node_id].params
         if is_export:
             self.path.setText(str(params.get("path", "output.mp4")))
             self.format.setCurrentText(str(params.get("format", "mp4")))
-            self.note.setText("Runs the graph up to this Export Video node, which writes the file.")
+            self.note.setText(
+                "Runs the graph up to this Export Video node, which writes the file. "
+                "The node's own path stays as it is unless you tick the box."
+            )
         else:
             self.note.setText("Runs the graph up to this node, then copies its result to the file.")
 
+    def _format_changed(self, fmt: str) -> None:
+        """A file named for the old format follows the new one (clip.mp4 -> clip.webm)."""
+        text = self.path.text().strip()
+        path = Path(text)
+        if text and path.suffix.lower().lstrip(".") in FORMATS and path.suffix != f".{fmt}":
+            self.path.setText(str(path.with_suffix(f".{fmt}")))
+            self._forget_replace()
+
+    def _forget_replace(self) -> None:
+        self._replace_ok = None
+
     def browse(self) -> None:
         start = self.path.text() or str(self.document.graph_dir or Path.home())
+        # The save dialog asks before it picks a file that exists: that answer counts.
         path, _ = QFileDialog.getSaveFileName(self, "Export to", start)
         if path:
             self.path.setText(path)
+            self._replace_ok = self._target(path)
+
+    def _target(self, text: str) -> Path:
+        path = Path(text.strip()).expanduser()
+        if not path.is_absolute() and self.document.graph_dir is not None:
+            path = self.document.graph_dir / path
+        data = self.node.currentData()
+        if data and data[1] and not path.suffix:  # the export node adds the format's extension
+            path = path.with_suffix(f".{self.format.currentText()}")
+        return path
+
+    def accept(self) -> None:
+        """Export, unless the file exists and the user would rather not replace it."""
+        from studio.gui.replace_guard import NUMBER, REPLACE, ask_replace
+
+        choice = self.choice()
+        if choice is not None and choice.path.exists() and not choice.replace_ok:
+            answer = ask_replace(self, [(choice.node_id, "path", choice.path)], True)
+            if answer == REPLACE:
+                self._replace_ok = choice.path
+            elif answer == NUMBER:
+                from studio.graph.outputs import numbered_file
+
+                self.path.setText(str(numbered_file(choice.path)))
+            else:
+                return  # stays open: choose another name
+        super().accept()
 
     def choice(self) -> ExportChoice | None:
         data = self.node.currentData()
@@ -118,11 +180,14 @@ class ExportDialog(QDialog):
         if not data or not text:
             return None
         node_id, is_export = data
-        path = Path(text).expanduser()
-        if not path.is_absolute() and self.document.graph_dir is not None:
-            path = self.document.graph_dir / path
+        path = self._target(text)
         return ExportChoice(
-            node_id, path, self.format.currentText() if is_export else None, is_export
+            node_id,
+            path,
+            self.format.currentText() if is_export else None,
+            is_export,
+            use_for_node=is_export and self.use_for_node.isChecked(),
+            replace_ok=self._replace_ok is not None and self._replace_ok == path,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from studio.gui.menus import build_menus
 from studio.gui.node_state import NodeStates
 from studio.gui.problems import install_problems
 from studio.gui.recent import RecentFiles
+from studio.gui.replace_guard import ask_replace
 from studio.gui.run_controller import RunController
 from studio.gui.run_log import RunLog
 from studio.gui.run_queue import RunQueue, RunQueuePanel
@@ -76,6 +78,7 @@ class MainWindow(QMainWindow):
             registry, self.states, self.queue, cache, providers, record_history, parent=self
         )
         self.runner.confirm_unknown_cost = self.confirm_unknown_cost
+        self.runner.replace_guard.confirm = partial(ask_replace, self)
         self.autorun = AutoRun(self.runner, self)  # off until the toolbar toggle says so
         self.recent = RecentFiles(parent=self)
         self.autosaver = Autosaver(parent=self)

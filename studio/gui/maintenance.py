@@ -15,20 +15,28 @@ if TYPE_CHECKING:
 
 
 def start_export(window: MainWindow, choice: ExportChoice) -> None:
-    """Point an Export Video node at the file and run up to it, or run up to a node and copy
-    its result when the run ends."""
+    """Run up to an Export Video node writing to the chosen file, or run up to a node and copy
+    its result when the run ends. The node's own path changes only when the user asked."""
     document = window.document
+    replace_ok = [choice.path] if choice.replace_ok else []
     if choice.via_export_node:
-        stack = document.undo_stack
-        stack.beginMacro("Set export file")
-        node = document.graph.nodes[choice.node_id]
-        if node.params.get("path") != str(choice.path):
-            stack.push(ParamSetCommand(document, choice.node_id, "path", str(choice.path)))
-        if choice.format and node.params.get("format") != choice.format:
-            stack.push(ParamSetCommand(document, choice.node_id, "format", choice.format))
-        stack.endMacro()
-        window.runner.run_to(choice.node_id)
-        window.run_log.append("info", f"Exporting to {choice.path}…")
+        overrides = None
+        if choice.use_for_node:
+            stack = document.undo_stack
+            stack.beginMacro("Set export file")
+            node = document.graph.nodes[choice.node_id]
+            if node.params.get("path") != str(choice.path):
+                stack.push(ParamSetCommand(document, choice.node_id, "path", str(choice.path)))
+            if choice.format and node.params.get("format") != choice.format:
+                stack.push(ParamSetCommand(document, choice.node_id, "format", choice.format))
+            stack.endMacro()
+        else:  # this run only: the node keeps the path Run All writes
+            overrides = {choice.node_id: {"path": str(choice.path)}}
+            if choice.format:
+                overrides[choice.node_id]["format"] = choice.format
+        entry = window.runner.request([choice.node_id], overrides=overrides, replace_ok=replace_ok)
+        if entry is not None:
+            window.run_log.append("info", f"Exporting to {choice.path}…")
         return
     entry = window.runner.request([choice.node_id])
     if entry is not None:

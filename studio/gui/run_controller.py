@@ -6,9 +6,11 @@ The executor does its CPU work in its own thread pool, so the window never freez
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -28,9 +30,11 @@ from studio.engine.events import (
     RunFinished,
     RunStarted,
 )
+from studio.graph.outputs import choose_output
 from studio.gui.app import lower_thread_priority, spawn
 from studio.gui.components_stale import DefinitionWatch
 from studio.gui.previews import LIVE_PREVIEW
+from studio.gui.replace_guard import ReplaceGuard
 from studio.gui.run_queue import QueueEntry, RunQueue
 
 if TYPE_CHECKING:
@@ -104,6 +108,8 @@ class RunController(QObject):
         # a question; None runs without asking (tests, headless use).
         self.confirm_unknown_cost: Callable[[RunEstimate], bool] | None = None
         self._unknown_cost_accepted: set[tuple[str, frozenset[str]]] = set()
+        # A run never replaces an existing export silently (asks, or numbers the file).
+        self.replace_guard = ReplaceGuard(self)
         self._cached_ids: set[str] = set()  # cache hits found by the last estimate
         self._edits_seen: dict[str, int] = {}  # queue entry id -> states.edits at its snapshot
         # Another window renders with the same cache and processors (app mode, or the studio
@@ -154,6 +160,8 @@ class RunController(QObject):
     def set_document(self, document: Document) -> None:
         if self.document is not None:
             self.document.graph.unsubscribe(self._on_model)
+        if document is not self.document:
+            self.replace_guard.forget()  # another graph: its files are asked about afresh
         self.document = document
         document.graph.subscribe(self._on_model)
         self._definitions.follow(document)  # edits inside its components count too
@@ -180,11 +188,21 @@ class RunController(QObject):
     def run_to(self, node_id: str) -> None:
         self.request([node_id])
 
-    def request(self, targets: list[str] | None, ask_about_cost: bool = True) -> QueueEntry | None:
+    def request(
+        self,
+        targets: list[str] | None,
+        ask_about_cost: bool = True,
+        overrides: dict[str, dict[str, Any]] | None = None,
+        replace_ok: Iterable[Path] = (),
+    ) -> QueueEntry | None:
         """Run now, or queue the run if one is going. The graph is taken as it is right now.
 
         `ask_about_cost=False`: the caller checked that nothing of unknown price will run
-        (auto-run runs only free nodes and cache hits).
+        (auto-run runs only free nodes and cache hits); no question is asked then, so a node
+        that would replace an existing file is left out of the run instead.
+        `overrides`: params for this run only ({node: {param: value}}), the graph keeps its own
+        (the Export dialog writes where the user chose without rewriting the node's path).
+        `replace_ok`: files the user already agreed to replace (the Export dialog asked).
         """
         if self.document is None:
             return None
@@ -195,15 +213,28 @@ class RunController(QObject):
         if ask_about_cost and not self._unknown_cost_ok(targets):
             self.log_line.emit("warning", "Run not started: some prices are unknown")
             return None
+        snapshot = copy.deepcopy(graph_to_dict(doc.graph))  # this run's: the graph stays
+        chosen = set(chosen_outputs(doc.graph))
+        for node_id, params in (overrides or {}).items():
+            snapshot["nodes"][node_id]["params"].update(params)
+            spec = self.registry.get(snapshot["nodes"][node_id]["type"])
+            outputs = {p.name for p in spec.params if p.kind == "output"} if spec else set()
+            chosen.update(str(v) for name, v in params.items() if name in outputs)
+        self.replace_guard.allow(replace_ok)
+        go, targets = self.replace_guard.settle(
+            snapshot, chosen, targets, interactive=ask_about_cost
+        )
+        if not go:
+            return None
         label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")
         entry = QueueEntry(
             label,
-            graph_to_dict(doc.graph),
+            snapshot,
             str(doc.graph_dir) if doc.graph_dir else None,
             list(targets or []),
             doc.key,
             str(doc.path) if doc.path else None,
-            sorted(chosen_outputs(doc.graph)),
+            sorted(chosen),
         )
         self._edits_seen[entry.id] = self.states.edits
         if self.held_by and not self.busy:
@@ -269,11 +300,8 @@ class RunController(QObject):
         spawn(self._run(entry), f"run {entry.label}")
 
     async def _run(self, entry: QueueEntry) -> None:
-        from pathlib import Path
-
         from studio.errors import GraphErrors
         from studio.graph.fileformat import graph_from_dict
-        from studio.graph.outputs import choose_output
 
         status = "invalid"
         try:

@@ -101,7 +101,8 @@ def test_export_through_the_export_node_and_by_copying_a_result(qtbot, window, t
     start_export(window, dialog.choice())
     wait_idle(qtbot, window, timeout=40_000)
     assert (tmp_path / "final.webm").stat().st_size > 1000
-    assert window.document.graph.nodes[export].params["format"] == "webm"
+    params = window.document.graph.nodes[export].params  # the node keeps its own file
+    assert (params["path"], params["format"]) == ("output.mp4", "mp4")
 
     copied = tmp_path / "copy.mp4"
     start_export(window, ExportChoice(load, copied, None, False))

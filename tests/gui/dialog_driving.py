@@ -1,0 +1,64 @@
+"""Answering dialogs a user meets in the middle of a click: a modal exec() blocks the caller,
+so the answer is scheduled before the click and given as soon as the dialog shows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QToolBar, QWidget
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+def when_shown(
+    find: Callable[[QWidget], bool], act: Callable[[QWidget], None], timeout: float = 30.0
+) -> list[QWidget]:
+    """Call `act(dialog)` once a visible top-level widget with `find(widget)` shows up.
+
+    Returns a list that holds the dialog once it was acted on (empty: it never came)."""
+    seen: list[QWidget] = []
+    deadline = time.monotonic() + timeout
+
+    def poll() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if widget.isVisible() and find(widget):
+                seen.append(widget)
+                try:
+                    act(widget)
+                except BaseException:
+                    widget.close()  # a failed step fails the test instead of leaving it waiting
+                    raise
+                return
+        if time.monotonic() < deadline:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+    return seen
+
+
+def click(button: QAbstractButton) -> None:
+    QTest.mouseMove(button)
+    QTest.mouseClick(button, LEFT)
+
+
+def button_named(dialog: QWidget, text: str) -> QAbstractButton:
+    return next(
+        b for b in dialog.findChildren(QAbstractButton) if b.text().replace("&", "") == text
+    )
+
+
+def answer_replace(text: str) -> list[QWidget]:
+    """Click `text` (Replace, Keep Both, Cancel) in the "Replace the export?" question."""
+
+    def is_question(widget: QWidget) -> bool:
+        return isinstance(widget, QMessageBox) and widget.objectName() == "ReplaceExport"
+
+    return when_shown(is_question, lambda box: click(button_named(box, text)))
+
+
+def toolbar_button(window, name: str) -> QWidget:
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    return toolbar.widgetForAction(window.actions_by_name[name])
