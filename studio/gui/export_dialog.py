@@ -192,20 +192,9 @@ class ExportDialog(QDialog):
 
 
 def copy_result(source: Path, target: Path) -> None:
-    """Copy a cached result to the user's file atomically (blocking: run it off the loop)."""
-    import shutil
-    import tempfile
-
-    from studio.atomic import move_atomic
+    """Copy a cached result to the user's file atomically (blocking: run it off the loop).
+    The copy is the user's own file: their usual mode, not the cache's."""
+    from studio.media.export import copy_file_atomic
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    ) as handle:
-        temp = Path(handle.name)
-    try:
-        shutil.copyfile(source, temp)
-        move_atomic(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    copy_file_atomic(source, target)

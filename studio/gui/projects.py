@@ -101,7 +101,7 @@ def copy_into_assets(source: Path, folder: Path) -> str:
     """Copy `source` into `folder/assets/` (atomically) unless it is inside `folder` already;
     return its path relative to `folder`. The same file picked twice is copied once; another
     file of the same name gets a number ("photo-2.png"). Blocking: run it off the event loop."""
-    from studio.atomic import move_atomic
+    from studio.media.export import copy_file_atomic
 
     source = Path(source).resolve()
     folder = Path(folder).resolve()
@@ -120,13 +120,7 @@ def copy_into_assets(source: Path, folder: Path) -> str:
             return target.relative_to(folder).as_posix()
         number += 1
         target = assets / f"{source.stem}-{number}{source.suffix}"
-    temp = assets / f".{target.name}.copying"
-    try:
-        shutil.copyfile(source, temp)
-        move_atomic(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    copy_file_atomic(source, target)
     return target.relative_to(folder).as_posix()
 
 
