@@ -53,3 +53,18 @@ def test_pictures_sounds_and_bundles_are_readable_like_any_file_the_user_writes(
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == usual, name
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != "cache")
     assert left == ["piece.studiograph", "piece.studiopack", "sheet.png", "voice.wav"]
+
+
+def test_an_exported_copy_of_a_private_cache_file_is_the_users_own_file(tmp_path):
+    import studio.atomic
+    from studio.gui.export_dialog import copy_result
+
+    cached = tmp_path / "cache" / "result.mp4"
+    cached.parent.mkdir()
+    cached.write_bytes(b"video")
+    cached.chmod(0o600)
+    copy_result(cached, tmp_path / "out" / "piece.mp4")
+    exported = tmp_path / "out" / "piece.mp4"
+    assert exported.read_bytes() == b"video"
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o666 & ~studio.atomic._UMASK
+    assert [p.name for p in exported.parent.iterdir()] == ["piece.mp4"]
