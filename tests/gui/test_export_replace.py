@@ -171,3 +171,25 @@ def test_replace_in_the_export_dialog_is_not_asked_again_by_the_run(qtbot, windo
     assert len(answers) == 1 and is_video(final)
     asked_again = [w for w in window.findChildren(type(answers[0])) if w.isVisible()]
     assert asked_again == []
+
+
+def test_the_export_path_has_a_save_as_button_in_the_inspector(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    _load, export = clip_to_export(qtbot, window, tmp_path)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere" / "picked.mp4"
+    elsewhere.parent.mkdir()
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(elsewhere), ""))
+    )
+    window.scene.select_nodes([export])
+    editor = window.inspector.editors["path"]
+    assert editor.browse.text() == "Save as…" and editor.browse.isVisible()
+    click(editor.browse)
+    assert window.document.graph.nodes[export].params["path"] == str(elsewhere)
+    assert editor.line.text() == str(elsewhere)
+    window.actions_by_name["run_all"].trigger()  # picked by the user: it may leave the folder
+    wait_idle(qtbot, window, timeout=60_000)
+    assert is_video(elsewhere), log_text(window)
