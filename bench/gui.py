@@ -248,6 +248,7 @@ def main() -> int:
     figures: dict[str, float] = {}
     window = MainWindow(record_history=False)
     window.ask_save_changes = lambda: "discard"
+    window.runner.replace_guard.confirm = lambda *_: "replace"  # the bench re-renders its own file
     window.resize(1600, 1000)
     window.show()
     pump(app, lambda: window.windowHandle().isExposed(), 10)

@@ -126,7 +126,7 @@ class AutoRun(QObject):
             self._pending.update(targets)
             return
         self._allowed = free
-        self._entry = runner.request(targets, ask_about_cost=False)
+        self._entry = runner.request(targets, ask_about_cost=False, unattended=True)
 
     # -- the guard: nothing but free nodes starts in an auto-run ----------------------------------
     def _guard(self, event: Any) -> None:

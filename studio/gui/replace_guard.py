@@ -1,10 +1,12 @@
 """A run never replaces an export that is already there without the user's word.
 
-Before a run starts, the files its export nodes would write are looked at: when one exists, the
+Before a run starts, the files its export nodes would write are looked at: when one is there
+already (from an earlier session, someone else, or an export the user made to that name), the
 window asks Replace / Keep both / Cancel, as editing suites do on a render whose file exists.
 "Keep both" points this run at the next free numbered name (lighthouse-2.mp4) without rewriting
-the node; "Replace" covers that file for the rest of the session with this graph, so iterating on
-a render asks once. A run that cannot ask (auto-run) leaves such a node stale instead.
+the node; "Replace" makes the file this graph's. A file a run of this graph wrote, or was allowed
+to replace, in this session is replaced by later runs without a question (iterating on a render),
+until another graph is opened. A run that cannot ask (auto-run) leaves such a node stale instead.
 (`studio render` replaces its output: its user named the file on the command line.)
 """
 
@@ -37,7 +39,7 @@ class ReplaceGuard:
         # run). The window sets a question (ask_replace); None replaces without asking
         # (tests, headless use).
         self.confirm: Callable[[list[Existing], bool], str | None] | None = None
-        self._allowed: set[str] = set()  # files the user agreed to replace, with this graph
+        self._allowed: set[str] = set()  # files this graph's runs may replace (this session)
 
     def forget(self) -> None:
         self._allowed.clear()
@@ -54,7 +56,9 @@ class ReplaceGuard:
     ) -> tuple[bool, list[str] | None]:
         """Whether to run and what (None: the whole graph), after asking about files that exist.
 
-        "Keep both" changes `snapshot` (this run's copy of the graph) and `chosen` in place.
+        "Keep both" changes `snapshot` (this run's copy of the graph) and `chosen` in place. The
+        files a run that goes ahead writes are its graph's from then on: a later run replaces
+        them without asking (iterating on a render), until another graph is opened.
         """
         from studio.graph.fileformat import graph_from_dict
 
@@ -63,8 +67,10 @@ class ReplaceGuard:
         graph = graph_from_dict(snapshot)
         for value in chosen:
             choose_output(graph, value)
-        existing = self.existing(graph, targets, doc.graph_dir)
+        writes = self.writes(graph, targets, doc.graph_dir)
+        existing = self._in_the_way(writes)
         if not existing:
+            self.allow(path for _node, _param, path in writes)
             return True, targets
         names = ", ".join(path.name for _node, _param, path in existing)
         if not interactive:
@@ -74,15 +80,17 @@ class ReplaceGuard:
             runner.log_line.emit(
                 "info", f"Auto-run left the export stale: it would replace {names}; press Run"
             )
-            if not left or self.existing(graph, left, doc.graph_dir):
+            writes = self.writes(graph, left, doc.graph_dir) if left else []
+            if not left or self._in_the_way(writes):
                 return False, None
+            self.allow(path for _node, _param, path in writes)
             return True, left
         # Nodes made by expanding a Versions node or a component are not in the file: their
         # paths cannot be numbered for one run, only replaced.
         can_number = all(node in snapshot["nodes"] for node, _param, _path in existing)
         answer = self.confirm(existing, can_number) if self.confirm is not None else REPLACE
         if answer == REPLACE:
-            self.allow(path for _node, _param, path in existing)
+            self.allow(path for _node, _param, path in writes)
             return True, targets
         if answer == NUMBER and can_number:
             for node, param, path in existing:
@@ -90,14 +98,20 @@ class ReplaceGuard:
                 snapshot["nodes"][node]["params"][param] = str(new)
                 chosen.add(str(new))
                 runner.log_line.emit("info", f"{path.name} is kept; this run writes {new.name}")
+            numbered = {_key(path) for _node, _param, path in existing}
+            self.allow(path for _node, _param, path in writes if _key(path) not in numbered)
             return True, targets
         runner.log_line.emit("warning", f"Run not started: it would replace {names}")
         return False, None
 
-    def existing(
+    def _in_the_way(self, writes: list[Existing]) -> list[Existing]:
+        """The files among `writes` that are there and not this graph's to replace."""
+        return [w for w in writes if w[2].is_file() and _key(w[2]) not in self._allowed]
+
+    def writes(
         self, graph: Any, targets: list[str] | None, graph_dir: Path | None
     ) -> list[Existing]:
-        """Each file the run would write that is already there and not agreed to replace."""
+        """Each file the run would write (through a node's output path)."""
         from studio.errors import GraphErrors
 
         try:
@@ -113,7 +127,7 @@ class ReplaceGuard:
                 if param.kind != "output":
                     continue
                 path = output_file(str(plan.params.get(param.name, "")), graph_dir, fmt)
-                if path is not None and path.is_file() and _key(path) not in self._allowed:
+                if path is not None:
                     found.append((plan.node_id, param.name, path))
         return found
 

@@ -194,12 +194,14 @@ class RunController(QObject):
         ask_about_cost: bool = True,
         overrides: dict[str, dict[str, Any]] | None = None,
         replace_ok: Iterable[Path] = (),
+        unattended: bool = False,
     ) -> QueueEntry | None:
         """Run now, or queue the run if one is going. The graph is taken as it is right now.
 
         `ask_about_cost=False`: the caller checked that nothing of unknown price will run
-        (auto-run runs only free nodes and cache hits); no question is asked then, so a node
-        that would replace an existing file is left out of the run instead.
+        (auto-run runs only free nodes and cache hits).
+        `unattended`: nobody asked for this run (auto-run), so no question is asked: a node that
+        would replace an existing file is left out of the run instead.
         `overrides`: params for this run only ({node: {param: value}}), the graph keeps its own
         (the Export dialog writes where the user chose without rewriting the node's path).
         `replace_ok`: files the user already agreed to replace (the Export dialog asked).
@@ -221,9 +223,7 @@ class RunController(QObject):
             outputs = {p.name for p in spec.params if p.kind == "output"} if spec else set()
             chosen.update(str(v) for name, v in params.items() if name in outputs)
         self.replace_guard.allow(replace_ok)
-        go, targets = self.replace_guard.settle(
-            snapshot, chosen, targets, interactive=ask_about_cost
-        )
+        go, targets = self.replace_guard.settle(snapshot, chosen, targets, not unattended)
         if not go:
             return None
         label = f"{doc.display_name}: " + (f"up to {', '.join(targets)}" if targets else "all")

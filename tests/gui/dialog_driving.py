@@ -13,16 +13,28 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QToolB
 LEFT = Qt.MouseButton.LeftButton
 
 
+class Watch(list):
+    """The dialogs acted on; stop() ends the watch (a watch never left running into a later
+    test, where it could answer that test's dialog)."""
+
+    stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
 def when_shown(
     find: Callable[[QWidget], bool], act: Callable[[QWidget], None], timeout: float = 30.0
-) -> list[QWidget]:
+) -> Watch:
     """Call `act(dialog)` once a visible top-level widget with `find(widget)` shows up.
 
-    Returns a list that holds the dialog once it was acted on (empty: it never came)."""
-    seen: list[QWidget] = []
+    Returns a Watch that holds the dialog once it was acted on (empty: it never came)."""
+    seen = Watch()
     deadline = time.monotonic() + timeout
 
     def poll() -> None:
+        if seen.stopped:
+            return
         for widget in QApplication.topLevelWidgets():
             if widget.isVisible() and find(widget):
                 seen.append(widget)
@@ -50,7 +62,7 @@ def button_named(dialog: QWidget, text: str) -> QAbstractButton:
     )
 
 
-def answer_replace(text: str) -> list[QWidget]:
+def answer_replace(text: str) -> Watch:
     """Click `text` (Replace, Keep Both, Cancel) in the "Replace the export?" question."""
 
     def is_question(widget: QWidget) -> bool:

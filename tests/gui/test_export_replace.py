@@ -87,6 +87,26 @@ def test_run_all_asks_before_replacing_an_export(qtbot, window, tmp_path):
     assert theirs.stat().st_mtime_ns != first and window.states.get(export).state == "done"
 
 
+def test_the_file_a_run_of_this_graph_wrote_is_replaced_by_the_next_run(qtbot, window, tmp_path):
+    _load, export = clip_to_export(qtbot, window, tmp_path)
+    written = tmp_path / "output.mp4"
+    run_all = toolbar_button(window, "run_all")
+    click(run_all)  # nothing there yet: no question
+    wait_idle(qtbot, window, timeout=60_000)
+    first = written.stat().st_mtime_ns
+    window.scene.select_nodes([export])
+    combo = window.inspector.editors["quality"].combo
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Down)  # iterating on the render
+    asked = answer_replace("Cancel")
+    click(run_all)
+    wait_idle(qtbot, window, timeout=60_000)
+    asked.stop()
+    assert asked == []  # this graph's own render: replaced without a question
+    assert written.stat().st_mtime_ns != first and window.states.get(export).state == "done"
+    assert not (tmp_path / "output-2.mp4").exists()
+
+
 def test_auto_run_leaves_an_export_stale_rather_than_replace_it(qtbot, window, tmp_path):
     _load, export = clip_to_export(qtbot, window, tmp_path)
     theirs = tmp_path / "output.mp4"
