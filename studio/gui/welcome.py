@@ -177,6 +177,10 @@ class WelcomeScreen(QDialog):
         self.recent = QListWidget()
         self.recent.setIconSize(RECENT_PICTURE)
         self.recent.setMinimumWidth(280)
+        # A deep folder is shortened in the middle (the full path is the tooltip), never a
+        # sideways scroll bar under the list.
+        self.recent.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for file in recent_files:
             path = Path(file)
             item = QListWidgetItem(

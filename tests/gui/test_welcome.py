@@ -137,3 +137,20 @@ def test_the_welcome_screen_fits_a_small_screen(qtbot, window):
     room = window.screen().availableGeometry()
     assert screen.width() <= room.width() and screen.height() <= room.height()
     assert QApplication.instance() is not None
+
+
+def test_a_recent_file_in_a_deep_folder_is_shortened_not_scrolled_sideways(qtbot, window, tmp_path):
+    deep = tmp_path.joinpath(*(["a-folder-with-a-long-descriptive-name"] * 6))
+    deep.mkdir(parents=True)
+    graph = deep / "harbour.studiograph"
+    brief_prompt(window)
+    assert window._save_to(graph)
+    screen = WelcomeScreen([str(graph)], window)
+    qtbot.addWidget(screen)
+    screen.resize(900, 600)
+    screen.show()
+    qtbot.waitExposed(screen)
+    item = screen.recent.item(0)
+    assert item.toolTip() == str(graph)  # the whole path is one hover away
+    assert not screen.recent.horizontalScrollBar().isVisible()
+    assert screen.recent.horizontalScrollBar().maximum() == 0
