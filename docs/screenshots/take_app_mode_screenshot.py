@@ -10,20 +10,16 @@ and writes app-mode.png beside this file.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from take_screenshots import save, until  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import save, take, until
 
 BRIEF = "a lighthouse keeper's cat watching the storm from the lamp room"
 
 
-async def scenario(window) -> None:
+async def scenario(window, home: Path) -> None:
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtTest import QTest
 
@@ -48,29 +44,11 @@ async def scenario(window) -> None:
     save(window, "app-mode.png")
 
 
-def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    for name in ("CACHE", "DATA", "CONFIG", "STATE", "PROJECTS"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.theme import apply_theme
-
-    apply_theme(app)
-    loop = install_event_loop(app)
+def app_window():
     from studio.gui.app_window import AppWindow
 
-    window = AppWindow(record_history=False)
-    window.show()
-    with loop:
-        loop.run_until_complete(scenario(window))
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
+    return AppWindow(record_history=False)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(take(scenario, make_window=app_window))

@@ -13,25 +13,20 @@ published component). Throw-away cache, data and config folders.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from take_edit_screenshots import save, until
-
-HERE = Path(__file__).resolve().parent
-WIDTH, HEIGHT = 1600, 1000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import WIDTH, example_copy, save, take, until
 
 
-async def scenario(window, graph_path: Path) -> None:
+async def scenario(window, home: Path) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     from studio.gui.components_edit import exposed_names, make_component
 
-    window.open_path(graph_path)
+    window.open_path(example_copy(home / "project"))
     graph = window.document.graph
     shots = {
         name: {
@@ -127,38 +122,5 @@ async def make_dialog_shot(window) -> None:
     await asyncio.sleep(0.2)
 
 
-def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="studio-shots-"))
-    for name in ("CACHE", "DATA", "CONFIG", "STATE", "PROJECTS"):
-        os.environ[f"STUDIO_{name}_DIR"] = str(home / name.lower())
-    for name in ("FAL_KEY", "BFL_API_KEY", "OPENAI_API_KEY"):
-        os.environ.pop(name, None)
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication(sys.argv[:1])
-    from studio.gui.app import close_async_resources, install_event_loop
-    from studio.gui.theme import apply_theme
-
-    apply_theme(app)
-    loop = install_event_loop(app)
-    from studio.gui.main_window import MainWindow
-    from studio.paths import resources_dir
-
-    project = home / "project"
-    project.mkdir()
-    graph = project / "lighthouse.json"
-    shutil.copy(resources_dir() / "examples" / "lighthouse.json", graph)
-    window = MainWindow(record_history=False)
-    window.ask_save_changes = lambda: "discard"
-    window.resize(WIDTH, HEIGHT)
-    window.show()
-    with loop:
-        loop.run_until_complete(scenario(window, graph))
-        window.close()
-        loop.run_until_complete(close_async_resources())
-    shutil.rmtree(home, ignore_errors=True)
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(take(scenario))
