@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 
 from studio.graph.fileformat import dumps_graph
 from studio.gui.canvas import style
+from studio.gui.canvas.minimap import REFRESH_MS
 
 
 def double_click(window, scene_point: QPointF) -> None:
@@ -161,6 +162,29 @@ def test_the_minimap_shows_the_graph_and_a_click_moves_the_canvas_there(qtbot, w
     assert image.pixelColor(spot) != image.pixelColor(QPoint(5, minimap.height() // 2))
     window.actions_by_name["minimap"].trigger()
     assert not minimap.isVisible()
+
+
+def test_the_minimap_draws_the_graph_again_only_when_it_changes(qtbot, window, monkeypatch):
+    """The minimap overlaps the canvas, so every canvas repaint repaints it: it must not draw
+    the whole graph again then (a 1,000-node graph cost twice the canvas's own paint)."""
+    window.add_node("text.brief", (0.0, 0.0))
+    moved = window.add_node("text.prompt", (2000.0, 1000.0))
+    window.view.fit_all()
+    minimap = window.view.minimap
+    qtbot.waitUntil(lambda: minimap._picture is not None)
+    qtbot.wait(2 * REFRESH_MS)
+    drawn: list[int] = []
+    draw = minimap._draw_graph
+    monkeypatch.setattr(minimap, "_draw_graph", lambda: drawn.append(1) or draw())
+    for _ in range(5):
+        window.view.viewport().repaint()
+    assert drawn == []
+    item = window.scene.nodes[moved]
+    item.setPos(item.pos() + QPointF(0.0, -900.0))  # the map's framing stays: nodes span it
+    qtbot.waitUntil(lambda: len(drawn) > 0)
+    image = minimap.grab().toImage()
+    spot = minimap.to_map(item.sceneBoundingRect().center()).toPoint()
+    assert image.pixelColor(spot) != image.pixelColor(QPoint(5, minimap.height() // 2))
 
 
 def test_ctrl_f_finds_a_node_by_title_or_id_and_frames_it(qtbot, window):

@@ -1,7 +1,10 @@
 """The minimap: the whole graph in the canvas's corner, with the part on screen outlined.
 
 Click or drag in it to move the canvas there. It redraws at most ten times a second (a run
-repaints nodes often; the map need not follow every frame). View > Minimap shows or hides it.
+repaints nodes often; the map need not follow every frame). The nodes and wires are drawn into a
+picture kept until the graph or the map's framing changes: the minimap overlaps the canvas, so
+every repaint of the canvas repaints it too, and drawing a 1,000-node graph each time cost more
+than the canvas itself. View > Minimap shows or hides it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from studio.gui.canvas import style
@@ -44,6 +47,9 @@ class Minimap(QWidget):
         self._timer.timeout.connect(self.update)
         self._map: tuple[QRectF, float, QPointF] | None = None  # world rect, scale, offset
         self._drag_map: tuple[QRectF, float, QPointF] | None = None
+        # The graph drawn at one framing; redrawn when the scene changed or the framing moved.
+        self._picture: QPixmap | None = None
+        self._picture_map: tuple[QRectF, float, QPointF] | None = None
         self.place()
 
     def attach(self, scene: GraphScene) -> None:
@@ -58,6 +64,7 @@ class Minimap(QWidget):
         self.schedule()
 
     def schedule(self, *_args: object) -> None:
+        self._picture = None  # the graph changed: draw it again at the next refresh
         if self.isVisible() and not self._timer.isActive():
             self._timer.start(REFRESH_MS)
 
@@ -103,7 +110,26 @@ class Minimap(QWidget):
     # -- painting ---------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         self._map = self._mapping()
+        if self._picture is None or self._picture_map != self._map:
+            self._picture = self._draw_graph()
+            self._picture_map = self._map
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        painter.setPen(QPen(VIEW_BOX, 1.5))
+        painter.setBrush(QColor(255, 255, 255, 18))
+        painter.drawRect(self.map_rect(visible))
+        painter.end()
+        self._map = None
+
+    def _draw_graph(self) -> QPixmap:
+        """The background, the wires and the nodes at the current framing (`self._map`)."""
+        ratio = self.devicePixelRatioF()
+        picture = QPixmap(self.size() * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(picture)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(BORDER, 1))
         painter.setBrush(BACKGROUND)
@@ -122,11 +148,8 @@ class Minimap(QWidget):
                 colour.setAlpha(90)
             painter.setBrush(style.NODE_BORDER_SELECTED if item.isSelected() else colour)
             painter.drawRect(box)
-        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        painter.setPen(QPen(VIEW_BOX, 1.5))
-        painter.setBrush(QColor(255, 255, 255, 18))
-        painter.drawRect(self.map_rect(visible))
-        self._map = None
+        painter.end()
+        return picture
 
     # -- steering ---------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
