@@ -174,13 +174,18 @@ def main(path: str | None = None, app_mode: bool = False) -> int:
     from studio.gui.desktop_offer import offer_if_bundle
 
     offer_if_bundle(window)  # a desktop bundle asks once to join the app menu
+    _run_until_closed(app, loop)
+    return 0
+
+
+def _run_until_closed(app: Any, loop: Any) -> None:
+    """Run the event loop until the last window closes, then close the async resources."""
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(app.quit)
     with loop:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(close_async_resources())
-    return 0
 
 
 def _run_app_mode(app: Any, loop: Any, path: str) -> int:
@@ -189,12 +194,7 @@ def _run_app_mode(app: Any, loop: Any, path: str) -> int:
     window = AppWindow()
     window.show()
     opened = window.open_path(path)
-    closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
-    app.lastWindowClosed.connect(app.quit)
-    with loop:
-        loop.run_until_complete(closed.wait())
-        loop.run_until_complete(close_async_resources())
+    _run_until_closed(app, loop)
     return 0 if opened else EXIT_NO_WINDOW
 
 
