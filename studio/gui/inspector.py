@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from studio.gui.commands import ParamSetCommand
 from studio.gui.form_actions import install_form_menu, mark_in_form
 from studio.gui.key_help import for_gui, missing_key_provider
-from studio.gui.param_editors import EDITORS, ParamEditor
+from studio.gui.param_editors import EDITORS, OutputEditor, ParamEditor
 from studio.gui.param_links import ParamLinks
 
 if TYPE_CHECKING:
@@ -126,6 +126,7 @@ class ProviderEditor(ParamEditor):
 class Inspector(QScrollArea):
     settings_requested = Signal()
     key_requested = Signal(str)  # provider id: a missing key's "Add key…"
+    replace_approved = Signal(str)  # a file Save as… picked and the user agreed to replace
 
     def __init__(
         self, states: NodeStates, providers: Any = None, parent: QWidget | None = None
@@ -235,6 +236,8 @@ class Inspector(QScrollArea):
             editor.value_edited.connect(
                 lambda value, continuous, name=param.name: self._edited(name, value, continuous)
             )
+            if isinstance(editor, OutputEditor):
+                editor.replace_approved.connect(self.replace_approved)
             label = QLabel(param.title or param.name.replace("_", " "))
             label.setToolTip(param.help)
             install_form_menu(self, label, node_id, param)  # right-click: Add to Form…

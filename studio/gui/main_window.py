@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view, 1)
         self.setCentralWidget(central)
         self.inspector = Inspector(self.states)
+        self.inspector.replace_approved.connect(
+            lambda path: self.runner.replace_guard.allow([Path(path)])
+        )
         self.run_log = RunLog()
         self.queue_panel = RunQueuePanel(self.queue)
         self.docks = {}

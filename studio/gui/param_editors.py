@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -330,6 +331,10 @@ class FileEditor(ParamEditor):
 class OutputEditor(FileEditor):
     """Where a node writes a file: relative to the graph's folder, or a place picked here."""
 
+    # A file that exists was picked: the save dialog has asked whether to replace it, so a run
+    # need not ask again (the window tells its replace guard).
+    replace_approved = Signal(str)
+
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(param, parent)
         self.browse.setText("Save as…")
@@ -340,6 +345,8 @@ class OutputEditor(FileEditor):
             self, f"Choose {self.param.title or self.param.name}", self.line.text()
         )
         if path:
+            if Path(path).exists():
+                self.replace_approved.emit(path)
             self.line.setText(path)
             self.value_edited.emit(path, False)
 

@@ -213,3 +213,23 @@ def test_the_export_path_has_a_save_as_button_in_the_inspector(
     window.actions_by_name["run_all"].trigger()  # picked by the user: it may leave the folder
     wait_idle(qtbot, window, timeout=60_000)
     assert is_video(elsewhere), log_text(window)
+
+
+def test_replace_agreed_in_save_as_is_not_asked_again_by_the_run(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    _load, export = clip_to_export(qtbot, window, tmp_path)
+    final = tmp_path / "final.mp4"
+    final.write_bytes(THEIRS)  # the save dialog asked "replace it?" and the user said yes
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(final), ""))
+    )
+    window.scene.select_nodes([export])
+    click(window.inspector.editors["path"].browse)
+    asked = answer_replace("Cancel")
+    click(toolbar_button(window, "run_all"))
+    wait_idle(qtbot, window, timeout=60_000)
+    asked.stop()
+    assert asked == [] and is_video(final)
