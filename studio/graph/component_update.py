@@ -2,7 +2,8 @@
 
 A newer version of a component may drop an exposed param, an input or an output. The uses of it
 then hold values for a param it no longer has, and wires to ports it no longer has, which a run
-refuses. `fit_update` lists those (at the top of the graph) and gives cleaned copies of the other
+refuses; app-mode form fields that set a dropped param on a use are left pointing at nothing.
+`fit_update` lists those (at the top of the graph) and gives cleaned copies of the other
 definitions that use it: their uses' values and wires dropped too, and, where that leaves them
 exposing a param that is gone or with an output nothing inside feeds, those dropped in turn and
 in their own uses, however nested. Nothing here changes the graph: the studio applies it as one
@@ -39,6 +40,7 @@ class Cleanup:
     edges: list[Edge] = field(default_factory=list)  # wires of the graph itself to remove
     params: list[tuple[str, str]] = field(default_factory=list)  # (node, param) values to drop
     definitions: dict[str, ComponentDef] = field(default_factory=dict)  # cleaned copies
+    form_fields: list[str] = field(default_factory=list)  # names of form fields to remove
     removed: list[str] = field(default_factory=list)  # what was removed, in words
 
 
@@ -102,6 +104,14 @@ def _clean_top(
             if (node_id, name) not in cleanup.params:
                 cleanup.params.append((node_id, name))
                 cleanup.removed.append(f"the setting '{name}' of {node_id}")
+    # A form field may set an exposed param the use holds no value for: check the form itself.
+    for item in graph.form.fields if graph.form is not None else []:
+        if item.node in users and item.param in removed.params:
+            if item.name not in cleanup.form_fields:
+                cleanup.form_fields.append(item.name)
+                cleanup.removed.append(
+                    f"the form field '{item.name}' (it set {item.node}.{item.param})"
+                )
     for edge in sorted(graph.edges):
         if _gone(edge, users, removed) and edge not in cleanup.edges:
             cleanup.edges.append(edge)

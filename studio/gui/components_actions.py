@@ -7,6 +7,7 @@ Each change to the graph is one undo step. The library is a folder of files
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from studio.gui.components_edit import (
     make_component,
 )
 from studio.gui.components_nav import insert_above
+from studio.gui.form_actions import FormSetCommand
 
 if TYPE_CHECKING:
     from studio.api import NodeSpec
@@ -247,7 +249,8 @@ class ComponentActions(QObject):
 
     def update_all(self) -> None:
         """Swap in the library's versions, and take out what they no longer have (a setting's
-        values, wires to ports that are gone), all as one undo step; the bar says what went."""
+        values and the form fields that set it, wires to ports that are gone), all as one undo
+        step; the bar says what went."""
         from studio.graph.component_update import fit_update
 
         self.update_bar.hide()
@@ -256,9 +259,11 @@ class ComponentActions(QObject):
         scratch = Graph()
         scratch.nodes, scratch.edges = root.graph.nodes, root.graph.edges
         scratch.components = dict(root.graph.components)
+        scratch.form = root.graph.form
         definitions: dict[str, ComponentDef | None] = {}
         edges: list[Edge] = []
         params: list[tuple[str, str]] = []
+        form_fields: list[str] = []
         removed: list[str] = []
         updated: list[library.Outdated] = []
         for item in self._offered:
@@ -272,6 +277,7 @@ class ComponentActions(QObject):
                 definitions.update(changed)
             edges += [e for e in cleanup.edges if e not in edges]
             params += [p for p in cleanup.params if p not in params]
+            form_fields += [f for f in cleanup.form_fields if f not in form_fields]
             removed += cleanup.removed
             updated.append(item)
         if not definitions:
@@ -283,6 +289,10 @@ class ComponentActions(QObject):
             stack.push(EdgeRemoveCommand(root, edge))
         for node_id, name in params:
             stack.push(ParamDropCommand(root, node_id, name))
+        if form_fields and root.graph.form is not None:  # fields that set a dropped setting
+            form = copy.deepcopy(root.graph.form)
+            form.fields = [f for f in form.fields if f.name not in form_fields]
+            stack.push(FormSetCommand(root, form, "Remove form fields"))
         stack.push(ComponentsSetCommand(root, definitions, f"Update {titles}"))
         stack.endMacro()
         for line in removed:

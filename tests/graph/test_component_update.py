@@ -51,3 +51,41 @@ def test_an_update_that_drops_nothing_removes_nothing():
     same = copy_definition(graph.components["steps"])
     cleanup = fit_update(graph, {"steps": same}, "steps")
     assert (cleanup.edges, cleanup.params, cleanup.definitions, cleanup.removed) == ([], [], {}, [])
+
+
+def test_form_fields_that_set_a_dropped_setting_are_listed_for_removal():
+    from testpack import make_registry
+
+    from studio.engine.components import ComponentRegistry
+    from studio.graph.form import Form, FormField, form_problems
+
+    graph, outer = nested()
+    # Fields on the exposed settings of both uses; only 's2' holds a value of its own.
+    graph.nodes["s2"].params["first"] = "x"
+    graph.form = Form(
+        fields=[
+            FormField("top_first", "s2", "first"),
+            FormField("wrapped", outer, "label"),
+            FormField("kept", "join", "separator"),
+        ]
+    )
+    v2 = copy_definition(graph.components["steps"])
+    v2.params = []
+    v2.version = 2
+
+    cleanup = fit_update(graph, {"steps": v2}, "steps")
+
+    # The wrapper's 'label' went with the setting it exposed, so its field goes too.
+    assert cleanup.form_fields == ["top_first", "wrapped"]
+    assert "the form field 'top_first' (it set s2.first)" in cleanup.removed
+    assert f"the form field 'wrapped' (it set {outer}.label)" in cleanup.removed
+    assert graph.form.field("top_first") is not None  # the graph itself is not changed here
+
+    # Applied, validation finds no dangling field.
+    graph.components.update({"steps": v2, **cleanup.definitions})
+    for node_id, name in cleanup.params:
+        del graph.nodes[node_id].params[name]
+    registry = ComponentRegistry(make_registry(), graph)
+    assert [p.message for p in form_problems(graph, registry)] != []  # before the fields go
+    graph.form.fields = [f for f in graph.form.fields if f.name not in cleanup.form_fields]
+    assert form_problems(graph, registry) == []

@@ -68,3 +68,43 @@ def test_update_drops_the_settings_and_wires_the_new_version_no_longer_has(qtbot
     undo(window)  # one step puts back the old version, the value and the wire
     assert snapshot(graph) == before
     assert wire in window.scene.edges
+
+
+def test_update_removes_the_form_fields_that_set_a_dropped_setting(qtbot, window, tmp_path):
+    from studio.graph import library
+    from studio.graph.form import Form, FormField, form_problems
+    from studio.graph.model import Graph
+
+    graph = open_lighthouse(window, tmp_path)
+    (use,) = make_with_keys(
+        qtbot, window, SHOT, "Scene shot", ticks=[("image_wide", "seed"), ("motion_wide", "motion")]
+    )
+    publish_with_menu(qtbot, window, use)
+    # The app-mode form offers the shot's motion and seed (no value set on the use itself).
+    graph.set_form(
+        Form(fields=[FormField("motion", use, "motion"), FormField("seed", use, "seed")])
+    )
+    assert window.save()
+    saved = window.document.path
+    newer = Graph()
+    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
+    v2 = newer.components["scene_shot"]
+    v2.params = [p for p in v2.params if p.name != "motion"]
+    assert library.publish(newer, "scene_shot").version == 2
+
+    window.new_document()
+    assert window.open_path(saved)
+    graph = window.document.graph
+    before = snapshot(graph)
+    bar = window.components.actions.update_bar
+    QTest.mouseClick(bar.update_button, Qt.MouseButton.LeftButton)
+
+    assert [f.name for f in graph.form.fields] == ["seed"]
+    assert form_problems(graph, window.document.registry) == []
+    text = bar.text.text()
+    assert f"the form field 'motion' (it set {use}.motion)" in text
+    assert any("the form field 'motion'" in line for _l, line in window.run_log.lines)
+
+    undo(window)  # the same step put the field back
+    assert snapshot(graph) == before
+    assert [f.name for f in graph.form.fields] == ["motion", "seed"]
