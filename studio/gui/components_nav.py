@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.graph.components import ComponentDef, component_of, instance_nodes
+from studio.graph.components import BOUNDARY_TYPES, ComponentDef, component_of, instance_nodes
 from studio.gui.components_states import ScopedStates, StateRollup
 from studio.gui.document import Document
 
@@ -121,12 +121,14 @@ class ComponentNavigator(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         from studio.gui.components_actions import ComponentActions
+        from studio.gui.components_ports import ComponentPorts
 
         self.window = window
         self.trail: list[Level] = []
         self.breadcrumb = Breadcrumb(self)
         insert_above(window.view, self.breadcrumb)
         self.actions = ComponentActions(window, self)
+        self.ports = ComponentPorts(window, self)
         self._root: Document | None = None
         window.scene_changed.connect(self._scene_changed)
         window.view.installEventFilter(self)
@@ -160,6 +162,7 @@ class ComponentNavigator(QObject):
     def _scene_changed(self) -> None:
         scene = self.window.scene
         scene.node_activated.connect(self._activated)
+        scene.port_drop = self.ports.drop_on_node  # a wire dropped on a boundary node: new port
         if self._root is not self.root:  # another file: start at its top, offer updates
             if self._root is not None:
                 self._root.undo_stack.indexChanged.disconnect(self._check_trail)
@@ -203,7 +206,7 @@ class ComponentNavigator(QObject):
         if component_id in self.current_ids():
             self.window.show_message("That component contains itself; remove it from here")
             return False
-        self.trail.append(Level(node_id, component_id, definition, self._view(component_id)))
+        self.trail.append(Level(node_id, component_id, definition, self.view_of(component_id)))
         self._show_level(select=None)
         return True
 
@@ -236,8 +239,9 @@ class ComponentNavigator(QObject):
             window.view.fit_all()
         window.view.setFocus()
 
-    def _view(self, component_id: str) -> ComponentDocument:
-        """The (kept) view of a component's inside, made again when its definition was replaced."""
+    def view_of(self, component_id: str) -> ComponentDocument:
+        """The (kept) view of a component's inside, made again when its definition was replaced;
+        the document an edit inside it (or of a use of another component in it) goes through."""
         views: dict[str, ComponentDocument] = self.root.__dict__.setdefault("_component_views", {})
         view = views.get(component_id)
         if view is None or view.definition is not self.root.graph.components[component_id]:
@@ -276,6 +280,8 @@ class ComponentNavigator(QObject):
     def _components_changed(self, component_ids: list[str]) -> None:
         scene = self.window.scene
         types = {f"component:{c}" for c in component_ids}
+        if getattr(scene.document, "component_id", None) in component_ids:
+            types |= BOUNDARY_TYPES  # inside it: its inputs and outputs nodes show its ports
         scene.rebuild_nodes(
             [n for n, node in scene.document.graph.nodes.items() if node.type in types]
         )

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
 from studio.gui.canvas.node_item import NodeItem
+from studio.gui.canvas.port_item import PortItem
 
 NODE_ACTIONS: tuple[str | None, ...] = (
     "run_to",
@@ -43,6 +44,11 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
     view, actions = window.view, window.actions_by_name
     node = _node_at(view, pos)
     menu = QMenu(window)
+    port = _port_at(view, pos)
+    components = getattr(window, "components", None)
+    if port is not None and components is not None:  # a port of a component's inputs node, say
+        if components.ports.add_menu_actions(menu, port):
+            return menu
     if node is not None:
         if not node.isSelected():
             window.scene.clearSelection()
@@ -74,6 +80,10 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
         for text, slot in extra():
             menu.addAction(text, slot)
     return menu
+
+
+def _port_at(view: Any, pos: QPoint) -> PortItem | None:
+    return next((item for item in view.items(pos) if isinstance(item, PortItem)), None)
 
 
 def _node_at(view: Any, pos: QPoint) -> NodeItem | None:

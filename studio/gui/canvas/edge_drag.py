@@ -88,6 +88,8 @@ class EdgeDrag:
         self.end()
         if target is not None:
             self._connect(target)
+        elif self._dropped_on_node(pos):
+            return
         elif self.replacing is not None:
             self.scene.document.push(EdgeRemoveCommand(self.scene.document, self.replacing.edge))
         elif self.fixed.port_type is not None:
@@ -97,6 +99,13 @@ class EdgeDrag:
                     self.fixed.node_id, self.fixed.name, self.fixed.port_type, self.fixed.is_output
                 ),
             )
+
+    def _dropped_on_node(self, pos: QPointF) -> bool:
+        handler = self.scene.port_drop
+        node = self.scene.node_at(pos)
+        if handler is None or node is None or node is self.fixed.node_item:
+            return False
+        return handler(self.fixed, node, self.replacing.edge if self.replacing else None)
 
     def end(self) -> None:
         """Remove the loose edge and undim the ports (the model is not touched)."""

@@ -61,7 +61,15 @@ class NodeItem(QGraphicsItem):
         self.width = large[0] + 2 * m if large else style.NODE_WIDTH
         preview_height = large[1] if large else style.PREVIEW_HEIGHT
         self._build_ports(graph)
-        rows = max(len(self.inputs), len(self.outputs), 1)
+        # A component's inputs (outputs) node takes a wire dropped on it as a new port: an empty
+        # slot under its ports shows where (studio.gui.components_ports).
+        self.new_port_slot: bool | None = None  # None: no slot; True: on the output side
+        if spec is not None and node.type in ("component-inputs", "component-outputs"):
+            self.new_port_slot = node.type == "component-inputs"
+        slot = len(self.outputs if self.new_port_slot else self.inputs)
+        rows = max(
+            len(self.inputs), len(self.outputs), 1 + slot if self.new_port_slot is not None else 1
+        )
         ports_bottom = style.HEADER_HEIGHT + rows * style.PORT_ROW_HEIGHT + 6
         # A component's inputs node only hands its inputs on: nothing of its own to show.
         has_preview = (bool(self.outputs) or spec is None) and node.type != "component-inputs"
@@ -271,6 +279,7 @@ class NodeItem(QGraphicsItem):
         self._paint_progress(painter, state)
         if not self.collapsed:
             self._paint_port_labels(painter)
+            self._paint_new_port_slot(painter)
         if self.preview_rect.height() > 0 and self.preview_item is None and not self.collapsed:
             self._paint_empty_preview(painter, state)
         border, width = style.NODE_BORDER, 1.0
@@ -347,6 +356,32 @@ class NodeItem(QGraphicsItem):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 _label(port),
             )
+
+    def _paint_new_port_slot(self, painter: QPainter) -> None:
+        if self.new_port_slot is None:
+            return
+        on_right = self.new_port_slot
+        y = self._row_y(len(self.outputs if on_right else self.inputs))
+        x = self.width if on_right else 0.0
+        pen = QPen(style.PORT_LABEL_TEXT, 1.2, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(
+            QRectF(
+                x - style.PORT_RADIUS,
+                y - style.PORT_RADIUS,
+                2 * style.PORT_RADIUS,
+                2 * style.PORT_RADIUS,
+            )
+        )
+        painter.setFont(font("small"))
+        half = self.width - 24
+        align = Qt.AlignmentFlag.AlignRight if on_right else Qt.AlignmentFlag.AlignLeft
+        painter.drawText(
+            QRectF(12, y - 9, half, 18),
+            Qt.AlignmentFlag.AlignVCenter | align,
+            "+ drop a wire: new port",
+        )
 
     def _paint_empty_preview(self, painter: QPainter, state: str) -> None:
         painter.setPen(Qt.PenStyle.NoPen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLineF, QObject, QPointF, QRect, QRectF, Signal
@@ -74,6 +75,9 @@ class GraphScene(QGraphicsScene):
         self.detailed = True
         self._edge_drag: EdgeDrag | None = None
         self._node_drag: tuple[int, QPointF, dict[str, tuple[float, float]]] | None = None
+        # A wire's loose end dropped on a node's body (not a port); True: it was handled there
+        # (inside a component, the inputs and outputs nodes take it as a new port).
+        self.port_drop: Callable[[PortItem, NodeItem, Edge | None], bool] | None = None
         self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self._populate()
@@ -230,6 +234,15 @@ class GraphScene(QGraphicsScene):
         return [
             (i.edge_item.edge, i.index) for i in self.selectedItems() if isinstance(i, RerouteItem)
         ]
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        """The node whose body is under a scene position."""
+        for item in self.items(pos):
+            while item is not None and not isinstance(item, NodeItem):
+                item = item.parentItem()
+            if item is not None:
+                return item
+        return None
 
     def select_nodes(self, node_ids: list[str]) -> None:
         self.clearSelection()
