@@ -98,6 +98,9 @@ class Breadcrumb(QFrame):
         for depth, name in enumerate(names[:-1]):
             button = QPushButton(name)
             button.setCursor(Qt.CursorShape.PointingHandCursor)
+            # Mouse only (Esc and Shift+Tab are the keys): a focused button deleted when the
+            # trail is shown again would leave no widget with the focus, not even the canvas.
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setToolTip("Back to this level (Esc or Shift+Tab goes up one)")
             button.clicked.connect(lambda _c=False, d=depth: self.navigator.leave_to(d))
             self.row.addWidget(button)

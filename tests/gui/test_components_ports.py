@@ -167,3 +167,37 @@ def test_rename_and_remove_a_port_from_the_boundary_nodes_menu(qtbot, window, tm
     undo(window)
     assert snapshot(graph) == before
     assert window.components.depth == 1
+
+
+def test_removing_a_port_of_a_nested_component_removes_the_wires_in_the_outer_one(
+    qtbot, window, tmp_path
+):
+    graph = open_lighthouse(window, tmp_path)
+    before = snapshot(graph)
+    (outer,) = make_with_keys(qtbot, window, SHOT, "Scene shot")
+    click_node(qtbot, window, outer, double=True)
+    (inner,) = make_with_keys(qtbot, window, ["image_wide", "motion_wide"], "Picture motion")
+    made = snapshot(graph)
+    shot = graph.components["scene_shot"].graph
+    assert [e.src for e in shot.edges if e.dst == inner and e.dst_port == "text"] == [
+        "prompt_wide"
+    ]
+    click_node(qtbot, window, inner, double=True)
+    assert window.components.depth == 2
+
+    boundary_port_menu(window, "inputs", "text", True)["Remove Port"].trigger()
+    assert [p.name for p in graph.components["picture_motion"].inputs] == ["brief"]
+    assert not [e for e in shot.edges if e.dst == inner and e.dst_port == "text"]
+    assert "and 1 wire to it on its uses" in window.statusBar().currentMessage()
+    flatten(graph)
+
+    undo(window)
+    assert snapshot(graph) == made
+    assert window.components.depth == 2
+    QTest.mouseClick(window.components.breadcrumb.buttons[1], Qt.MouseButton.LeftButton)
+    QTest.qWait(10)  # the old breadcrumb buttons are deleted: the canvas keeps the focus
+    assert window.view.hasFocus()
+    assert any(e.dst == inner and e.dst_port == "text" for e in window.scene.edges)
+    undo(window)
+    undo(window)
+    assert snapshot(graph) == before
