@@ -17,7 +17,7 @@ from studio.graph.model import Edge
 
 
 def test_the_wires_of_a_port_are_found_on_every_use_however_nested():
-    graph, outer = nested()
+    graph, _outer = nested()
     graph.connect("src", "text", "s2", "text")
     wires = use_wires(graph, "steps", "text", False)
     assert set(wires) == {None, "wrapper"}  # the top-level use, and the one inside the wrapper

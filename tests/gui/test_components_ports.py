@@ -179,9 +179,7 @@ def test_removing_a_port_of_a_nested_component_removes_the_wires_in_the_outer_on
     (inner,) = make_with_keys(qtbot, window, ["image_wide", "motion_wide"], "Picture motion")
     made = snapshot(graph)
     shot = graph.components["scene_shot"].graph
-    assert [e.src for e in shot.edges if e.dst == inner and e.dst_port == "text"] == [
-        "prompt_wide"
-    ]
+    assert [e.src for e in shot.edges if e.dst == inner and e.dst_port == "text"] == ["prompt_wide"]
     click_node(qtbot, window, inner, double=True)
     assert window.components.depth == 2
 
