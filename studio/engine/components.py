@@ -85,12 +85,46 @@ def instance_spec(
         category=definition.category,
         version=definition.version,
         run=_runs_as_inner_nodes,
-        inputs=tuple(Input(p.name, p.type, help=p.help) for p in definition.inputs),
+        inputs=tuple(
+            Input(
+                p.name, p.type, help=p.help, optional=_optional(definition, p.name, registry, trail)
+            )
+            for p in definition.inputs
+        ),
         outputs=tuple(Output(p.name, p.type, p.help) for p in definition.outputs),
         params=tuple(params),
         help=definition.help or f"A component of {len(_inner_nodes(definition))} nodes.",
         pack=COMPONENT_PACK,
     )
+
+
+def _optional(
+    definition: ComponentDef, name: str, registry: ComponentRegistry, trail: tuple[str, ...]
+) -> bool:
+    """An input is optional when every inner input it feeds is (as it would be inline): a port
+    added from an optional input must not make every use of the component invalid."""
+    inputs_id = definition.boundary(INPUTS_TYPE)
+    for edge in definition.graph.edges:
+        if edge.src != inputs_id or edge.src_port != name:
+            continue
+        node = definition.graph.nodes.get(edge.dst)
+        if node is None:
+            continue
+        if node.type.startswith(INSTANCE_PREFIX):
+            inner_id = node.type[len(INSTANCE_PREFIX) :]
+            inner = registry.graph.components.get(inner_id)
+            if inner is None or inner_id in trail or inner_id == definition.id:
+                return False  # missing or a cycle: the run reports it
+            if inner.input(edge.dst_port) is None or not _optional(
+                inner, edge.dst_port, registry, (*trail, definition.id)
+            ):
+                return False
+            continue
+        spec: NodeSpec | None = registry.base.get(node.type)
+        port = spec.input(edge.dst_port) if spec else None
+        if port is None or not port.optional:
+            return False
+    return True
 
 
 def _exposed_param(

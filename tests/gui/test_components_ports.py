@@ -18,6 +18,7 @@ from test_components_gui import (
 )
 
 from studio.graph.components import flatten
+from studio.graph.validate import validate_graph
 
 
 def flat_shape(graph):
@@ -90,6 +91,10 @@ def test_dragging_inner_ports_onto_the_boundary_nodes_adds_ports(qtbot, window, 
     spec = window.document.registry.get("component:scene_shot")
     assert [p.name for p in spec.inputs] == ["brief", "prompt"]
     assert [p.name for p in spec.outputs] == ["video", "image"]
+    # The motion's prompt is optional, so the new input is: the uses need not wire it.
+    assert spec.input("prompt").optional
+    problems = validate_graph(graph, window.document.registry, window.document.graph_dir)
+    assert not [p for p in problems if p.port == "prompt"]
 
     # Every use has the new ports, its wires kept.
     QTest.mouseClick(window.components.breadcrumb.buttons[0], Qt.MouseButton.LeftButton)
