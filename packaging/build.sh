@@ -139,6 +139,13 @@ if not narration or narration[0]["provenance"].get("engine") != "piper" or warni
 print("narrated by", narration[0]["provenance"]["voice"], "(piper)")
 EOF
 
+step "studio render --form (the example's app-mode form drives a render)"
+cp "$EXAMPLE" "$SANDBOX/form-example.json"
+(cd "$SANDBOX" && "$APP" render form-example.json --form-help)
+(cd "$SANDBOX" && "$APP" render form-example.json --form "brief=a keeper's cat watching the storm" \
+    --form voice=en-gb -o "$SANDBOX/form.mp4")
+check_mp4 "$SANDBOX/form.mp4"
+
 # There is no "quit after start" switch in the GUI: start the window with the example graph, check
 # the process is still alive after GUI_SECONDS (a missing plugin or import kills it in the first
 # second), then stop it ourselves.
@@ -178,6 +185,11 @@ gui_check() {
 
 step "GUI, offscreen platform"
 gui_check offscreen env QT_QPA_PLATFORM=offscreen
+
+step "app mode window (studio app), offscreen"
+OPEN_ARGS=(app "$SANDBOX/lighthouse.json")
+gui_check app-offscreen env QT_QPA_PLATFORM=offscreen
+OPEN_ARGS=(open "$SANDBOX/lighthouse.json")
 
 step "GUI without a display: one message and exit code 2, before Qt aborts"
 set +e
