@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -571,7 +571,41 @@ def template_variables(template: str) -> list[str]:
     return seen
 
 
-__all__ += ["BRIEF_FIELDS", "ENTRY_POINT_GROUP", "template_variables"]
+def is_template(param: Param) -> bool:
+    """A text param whose `{names}` are filled in from the node's inputs."""
+    return param.kind == "text" and (param.name == "template" or "{" in param.help)
+
+
+def template_sources(spec: NodeSpec) -> dict[str, str]:
+    """Variable name -> the input that gives it: every input by its name, and a brief's fields
+    through a `brief` input."""
+    sources = {inp.name: inp.name for inp in spec.inputs}
+    if "brief" in sources:
+        sources.update(dict.fromkeys(BRIEF_FIELDS, "brief"))
+    return sources
+
+
+def literal_braces(text: str, variables: Iterable[str]) -> str:
+    """`text` with every `{name}` that is not one of `variables` made literal (`{{name}}`), so
+    words typed in braces by someone filling a form print as typed instead of failing the run;
+    `{subject}` and the other names the node can fill still work."""
+    keep = set(variables)
+
+    def escape(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return match.group(0) if name in keep else f"{{{{{name}}}}}"
+
+    return re.sub(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})", escape, text)
+
+
+__all__ += [
+    "BRIEF_FIELDS",
+    "ENTRY_POINT_GROUP",
+    "is_template",
+    "literal_braces",
+    "template_sources",
+    "template_variables",
+]
 
 # Media functions for nodes (`await ctx.run_cpu(media.render_timeline, ...)`); the facade imports
 # av/cv2 lazily, inside its functions.

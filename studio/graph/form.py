@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.api import is_template, literal_braces, template_sources
 from studio.errors import GraphError
 
 if TYPE_CHECKING:
@@ -214,7 +215,13 @@ def apply_values(
         parsed[name] = value
     for name, value in parsed.items():
         target = resolved[name].field
-        graph.nodes[target.node].params[target.param] = value
+        node = graph.nodes[target.node]
+        if is_template(resolved[name].param) and isinstance(value, str):
+            # Someone filling a form types words, not template syntax: "{name}" stays as typed.
+            spec = registry.get(node.type)
+            value = literal_braces(value, template_sources(spec) if spec else ())
+            parsed[name] = value
+        node.params[target.param] = value
     return parsed
 
 

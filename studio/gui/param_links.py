@@ -14,29 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from studio.api import BRIEF_FIELDS, template_variables
+from studio.api import is_template, template_sources, template_variables
 
 if TYPE_CHECKING:
-    from studio.api import NodeSpec, Param
+    from studio.api import NodeSpec
     from studio.graph.model import Graph
     from studio.gui.param_editors import ParamEditor
 
 CUSTOM = "custom"
 SIZE = re.compile(r"^(\d+)x(\d+)$")
-
-
-def is_template(param: Param) -> bool:
-    """A text param whose `{names}` are filled in from the node's inputs."""
-    return param.kind == "text" and (param.name == "template" or "{" in param.help)
-
-
-def template_sources(spec: NodeSpec) -> dict[str, str]:
-    """Variable name -> the input that gives it: every input by its name, and a brief's fields
-    through a `brief` input."""
-    sources = {inp.name: inp.name for inp in spec.inputs}
-    if "brief" in sources:
-        sources.update(dict.fromkeys(BRIEF_FIELDS, "brief"))
-    return sources
 
 
 @dataclass(frozen=True)

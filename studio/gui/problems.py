@@ -54,8 +54,9 @@ class Problem:
 
 def graph_problems(document: Document) -> list[Problem]:
     """The graph against the installed node types, and template variables no input gives."""
+    from studio.api import is_template
     from studio.graph.validate import validate_graph
-    from studio.gui.param_links import is_template, template_issues
+    from studio.gui.param_links import template_issues
 
     graph = document.graph
     found = [
