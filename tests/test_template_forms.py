@@ -104,3 +104,21 @@ def test_the_music_visualiser_form_changes_the_frame_size(registry, tmp_path):
     path = small_copy(registry, "music_visualiser", tmp_path)
     render_with_form(path, picture="a red boat on a calm lake", format="1280x720", look="wave")
     assert frame_size(tmp_path / "visualiser.mp4") == (1280, 720)
+
+
+def test_a_storyboard_shot_typed_in_the_form_is_both_the_sketch_and_its_caption(
+    registry, run_graph, tmp_path
+):
+    """One field per shot: the sketch is painted from it and the panel's caption is it (a
+    field that set only the caption left a lighthouse sketch under 'a harbour at dawn')."""
+    path = small_copy(registry, "storyboard", tmp_path)
+    typed = "WIDE: a harbour at dawn with boats {sails}"
+    before, _ = run_graph(load_graph(path), targets=["shot1_card"])
+    graph = load_graph(path)
+    apply_values(graph, registry, {"shot1": typed})
+    after, _ = run_graph(graph, targets=["shot1_card"])
+    assert before.status == after.status == "succeeded"
+    assert after.outputs["shot1_prompt"]["text"] == typed  # braces print as typed
+    assert after.outputs["shot1_card"]["image"].meta["text"] == f"1 — {typed}"
+    sketches = [r.outputs["shot1_sketch"]["image"].path.read_bytes() for r in (before, after)]
+    assert sketches[0] != sketches[1]  # painted from the new shot, not the template's

@@ -176,7 +176,7 @@ DESCRIPTIVE = frozenset(
     through into onto from to its his her their our my your this that these those is are was be
     very some many few one two three four five several lots lot full all each every while as
     up down out off far away there here against along around between beneath toward towards
-    wide shot establishing close closeup view scene landscape picture photo photograph image
+    wide medium shot establishing close closeup view scene landscape picture photo photograph image
     illustration painting painted art artwork render style styled detailed highly realistic
     hyperrealistic photorealistic hd masterpiece beautiful lovely stunning epic portrait
     colours colors colour color tones tone palette light lights lighting lit glow glowing
