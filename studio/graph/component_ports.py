@@ -9,13 +9,16 @@ these helpers find them (the studio applies the change as one undo step).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field, replace
 
 from studio.errors import GraphError
+from studio.graph.component_update import Removed, fit_removal
 from studio.graph.components import (
     INPUTS_TYPE,
     OUTPUTS_TYPE,
     PORT_NAME_PATTERN,
     ComponentDef,
+    ComponentPort,
     instance_type,
 )
 from studio.graph.model import Edge, Graph
@@ -56,6 +59,57 @@ def use_wires(
         if wires:
             found[scope_id] = sorted(wires)
     return found
+
+
+@dataclass
+class PortRemoval:
+    """Everything Remove Port takes away: the port, the wires to it inside and on every use,
+    and in turn the outputs of containing components that nothing inside feeds any more (with
+    the wires to those on their uses), however nested."""
+
+    # the wires to remove, by where they are: None for the file's graph, else a component id
+    wires: dict[str | None, list[Edge]] = field(default_factory=dict)
+    # the new (inputs, outputs) of each component that loses a port; the port's own first
+    ports: dict[str, tuple[list[ComponentPort], list[ComponentPort]]] = field(default_factory=dict)
+    use_wires: int = 0  # how many wires to the port itself on its uses
+    knock_on: list[str] = field(default_factory=list)  # what went in turn, in words
+
+
+def port_removal(graph: Graph, component_id: str, name: str, is_output: bool) -> PortRemoval:
+    """What removing port `name` of `component_id` takes away so the graph still runs (the same
+    cleanup a library update does when a new version drops a port)."""
+    definition = graph.components[component_id]
+    plan = PortRemoval()
+    plan.ports[component_id] = (
+        [replace(p) for p in definition.inputs if is_output or p.name != name],
+        [replace(p) for p in definition.outputs if not is_output or p.name != name],
+    )
+    plan.wires[component_id] = inner_wires(definition, name, is_output)
+    plan.use_wires = sum(len(e) for e in use_wires(graph, component_id, name, is_output).values())
+    gone = Removed(outputs={name}) if is_output else Removed(inputs={name})
+    cleanup = fit_removal(graph, graph.components, component_id, gone)
+    if cleanup.edges:
+        plan.wires[None] = sorted(cleanup.edges)
+    for scope_id, cleaned in cleanup.definitions.items():
+        scope = graph.components[scope_id]
+        went = sorted(set(scope.graph.edges) - set(cleaned.graph.edges))
+        if went:
+            plan.wires[scope_id] = went
+        if (cleaned.inputs, cleaned.outputs) != (scope.inputs, scope.outputs):
+            plan.ports[scope_id] = (cleaned.inputs, cleaned.outputs)
+    plan.knock_on = list(cleanup.knock_on)
+    return plan
+
+
+def apply_removal(graph: Graph, plan: PortRemoval) -> None:
+    """Apply a PortRemoval to `graph` directly (the studio applies it as undoable commands)."""
+    for scope_id, edges in plan.wires.items():
+        scope = graph if scope_id is None else graph.components[scope_id].graph
+        for edge in edges:
+            scope.remove_edge(edge)
+    for component_id, (inputs, outputs) in plan.ports.items():
+        graph.components[component_id].inputs = list(inputs)
+        graph.components[component_id].outputs = list(outputs)
 
 
 def port_name_from(stem: str, taken: list[str]) -> str:

@@ -6,8 +6,9 @@ refuses; app-mode form fields that set a dropped param on a use are left pointin
 `fit_update` lists those (at the top of the graph) and gives cleaned copies of the other
 definitions that use it: their uses' values and wires dropped too, and, where that leaves them
 exposing a param that is gone or with an output nothing inside feeds, those dropped in turn and
-in their own uses, however nested. Nothing here changes the graph: the studio applies it as one
-undo step with the update.
+in their own uses, however nested. `fit_removal` does the same for any removal (Remove Port inside
+a component uses it). Nothing here changes the graph: the studio applies it as one undo step with
+the update.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class Cleanup:
     definitions: dict[str, ComponentDef] = field(default_factory=dict)  # cleaned copies
     form_fields: list[str] = field(default_factory=list)  # names of form fields to remove
     removed: list[str] = field(default_factory=list)  # what was removed, in words
+    # the part of `removed` that went in turn: a containing component's param or output, and
+    # what hung on those (not the values and wires of the changed component's own uses)
+    knock_on: list[str] = field(default_factory=list)
 
 
 def removed_between(old: ComponentDef, new: ComponentDef) -> Removed:
@@ -57,32 +61,56 @@ def fit_update(graph: Graph, updated: dict[str, ComponentDef], component_id: str
 
     `updated` holds the definitions the update puts in (the updated one, and ones it brings).
     """
-    after = {**graph.components, **updated}
-    cleanup = Cleanup()
     old = graph.components.get(component_id)
     if old is None:
-        return cleanup
-    pending = [(component_id, removed_between(old, updated[component_id]))]
+        return Cleanup()
+    removed = removed_between(old, updated[component_id])
+    after = {**graph.components, **updated}
+    # a component the update brings is the library's, as it is: not cleaned
+    return fit_removal(graph, after, component_id, removed, keep=set(updated))
+
+
+def fit_removal(
+    graph: Graph,
+    after: dict[str, ComponentDef],
+    component_id: str,
+    removed: Removed,
+    keep: set[str] | None = None,
+) -> Cleanup:
+    """What to remove so `graph` runs once `component_id` no longer has what `removed` names
+    (its uses' values and wires, and in turn what that leaves the containing components with
+    nothing to feed). `after` holds the definitions as they will be; those in `keep` are left
+    as they are."""
+    keep = {component_id} if keep is None else keep | {component_id}
+    cleanup = Cleanup()
+    pending = [(component_id, removed)]
     while pending:
-        changed_id, removed = pending.pop(0)
-        if not removed:
+        changed_id, gone = pending.pop(0)
+        if not gone:
             continue
         title = after[changed_id].title
-        _clean_top(graph, changed_id, removed, title, cleanup)
+        knock_on = changed_id != component_id
+        _clean_top(graph, changed_id, gone, title, cleanup, knock_on)
         for scope_id in sorted(after):
-            if scope_id == changed_id or scope_id in updated:
-                continue  # a component the update brings is the library's, as it is
+            if scope_id == changed_id or scope_id in keep:
+                continue
             scope = cleanup.definitions.get(scope_id) or after[scope_id]
             if not _uses(scope.graph, changed_id):
                 continue
             copy = copy_definition(scope)
             told = len(cleanup.removed)
-            more = _clean_inside(copy, changed_id, removed, title, cleanup.removed)
+            more = _clean_inside(copy, changed_id, gone, title, cleanup, knock_on)
             if more or len(cleanup.removed) > told:  # else its uses had nothing to lose
                 cleanup.definitions[scope_id] = copy
             if more:
                 pending.append((scope_id, more))
     return cleanup
+
+
+def _tell(cleanup: Cleanup, words: str, knock_on: bool) -> None:
+    cleanup.removed.append(words)
+    if knock_on:
+        cleanup.knock_on.append(words)
 
 
 def _uses(graph: Graph, component_id: str) -> list[str]:
@@ -96,30 +124,39 @@ def _gone(edge: Edge, users: set[str], removed: Removed) -> bool:
 
 
 def _clean_top(
-    graph: Graph, component_id: str, removed: Removed, title: str, cleanup: Cleanup
+    graph: Graph,
+    component_id: str,
+    removed: Removed,
+    title: str,
+    cleanup: Cleanup,
+    knock_on: bool,
 ) -> None:
     users = set(_uses(graph, component_id))
     for node_id in sorted(users):
         for name in sorted(set(graph.nodes[node_id].params) & removed.params):
             if (node_id, name) not in cleanup.params:
                 cleanup.params.append((node_id, name))
-                cleanup.removed.append(f"the setting '{name}' of {node_id}")
+                _tell(cleanup, f"the setting '{name}' of {node_id}", knock_on)
     # A form field may set an exposed param the use holds no value for: check the form itself.
     for item in graph.form.fields if graph.form is not None else []:
         if item.node in users and item.param in removed.params:
             if item.name not in cleanup.form_fields:
                 cleanup.form_fields.append(item.name)
-                cleanup.removed.append(
-                    f"the form field '{item.name}' (it set {item.node}.{item.param})"
-                )
+                words = f"the form field '{item.name}' (it set {item.node}.{item.param})"
+                _tell(cleanup, words, knock_on)
     for edge in sorted(graph.edges):
         if _gone(edge, users, removed) and edge not in cleanup.edges:
             cleanup.edges.append(edge)
-            cleanup.removed.append(_wire(edge, title, removed))
+            _tell(cleanup, _wire(edge, title, removed), knock_on)
 
 
 def _clean_inside(
-    definition: ComponentDef, component_id: str, removed: Removed, title: str, words: list[str]
+    definition: ComponentDef,
+    component_id: str,
+    removed: Removed,
+    title: str,
+    cleanup: Cleanup,
+    knock_on: bool,
 ) -> Removed:
     """Clean the uses of `component_id` inside `definition` (a copy); returns what the
     definition itself no longer has as a result."""
@@ -130,12 +167,12 @@ def _clean_inside(
     for node_id in sorted(users):
         for name in sorted(set(graph.nodes[node_id].params) & removed.params):
             del graph.nodes[node_id].params[name]
-            words.append(f"the setting '{name}' of {node_id} {where}")
+            _tell(cleanup, f"the setting '{name}' of {node_id} {where}", knock_on)
     for exposed in list(definition.params):
         if exposed.node in users and exposed.param in removed.params:
             definition.params.remove(exposed)
             more.params.add(exposed.name)
-            words.append(f"{definition.title}'s setting '{exposed.name}'")
+            _tell(cleanup, f"{definition.title}'s setting '{exposed.name}'", True)
     outputs_id = definition.boundary(OUTPUTS_TYPE)
     cut: set[str] = set()  # outputs of the definition whose wire inside was removed
     for edge in sorted(graph.edges):
@@ -145,13 +182,13 @@ def _clean_inside(
             if edge.dst == outputs_id:  # told as the output it fed, below
                 cut.add(edge.dst_port)
             else:
-                words.append(f"{_wire(edge, title, removed)} {where}")
+                _tell(cleanup, f"{_wire(edge, title, removed)} {where}", knock_on)
     fed = {e.dst_port for e in graph.edges if e.dst == outputs_id}
     for port in list(definition.outputs):
         if port.name in cut and port.name not in fed:  # nothing inside feeds it any more
             definition.outputs.remove(port)
             more.outputs.add(port.name)
-            words.append(f"{definition.title}'s output '{port.name}'")
+            _tell(cleanup, f"{definition.title}'s output '{port.name}'", True)
     return more
 
 

@@ -3,8 +3,9 @@
 Inside a component, a wire dragged from an inner node's input onto the inputs node (or from an
 inner output onto the outputs node) adds a component port of that port's type, wired inside;
 every use gets it. Right-click a port of the inputs or outputs node: Rename Port… or Remove Port
-(which also removes the wires to it on every use, and says how many). Each is one undo step that
-changes the definition in place, so the canvas stays inside the component.
+(which also removes the wires to it on every use, and says how many, and in turn an output of a
+containing component that nothing inside feeds any more, as a library update does). Each is one
+undo step that changes the definitions in place, so the canvas stays inside the component.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from studio.graph.component_ports import (
     check_port_name,
     inner_wires,
     port_name_from,
+    port_removal,
     ports_of,
     renamed,
     use_wires,
@@ -181,31 +183,30 @@ class ComponentPorts(QObject):
 
     # -- removing and renaming --------------------------------------------------------------------
     def remove_port(self, name: str, is_output: bool) -> int:
-        """Remove the port and every wire to it, inside and on every use (one undo step);
-        returns how many wires on the uses went."""
+        """Remove the port and every wire to it, inside and on every use, and the outputs of
+        containing components that nothing inside feeds any more, with the wires to those (one
+        undo step); returns how many wires to the port itself on its uses went."""
         document = self.inside
         if document is None:
             return 0
         root, component_id = document.root, document.component_id
         definition = root.graph.components[component_id]
         side = "output" if is_output else "input"
-        outside = use_wires(root.graph, component_id, name, is_output)
-        inside = inner_wires(definition, name, is_output)
-        inputs = [p for p in definition.inputs if is_output or p.name != name]
-        outputs = [p for p in definition.outputs if not is_output or p.name != name]
+        plan = port_removal(root.graph, component_id, name, is_output)
         stack = root.undo_stack
         stack.beginMacro(f"Remove {side} {name} of {definition.title}")
-        for scope_id, edges in outside.items():
-            holder = self._document_of(root, scope_id)
+        for scope_id, edges in plan.wires.items():  # the wires first: no wire to a lost port
+            holder = document if scope_id == component_id else self._document_of(root, scope_id)
             for edge in edges:
                 stack.push(EdgeRemoveCommand(holder, edge))
-        for edge in inside:
-            stack.push(EdgeRemoveCommand(document, edge))
-        stack.push(ComponentPortsCommand(root, component_id, inputs, outputs, f"Remove {side}"))
+        for changed_id, (inputs, outputs) in plan.ports.items():
+            stack.push(ComponentPortsCommand(root, changed_id, inputs, outputs, f"Remove {side}"))
         stack.endMacro()
-        count = sum(len(edges) for edges in outside.values())
+        count = plan.use_wires
         wires = "1 wire" if count == 1 else f"{count} wires"
         text = f"Removed the {side} '{name}' of {definition.title} and {wires} to it on its uses"
+        if plan.knock_on:  # outer outputs it alone fed, and the wires to them
+            text += "; as nothing else fed them, also " + "; ".join(plan.knock_on)
         self.window.show_message(text)
         self.window.run_log.append("info", text)
         return count

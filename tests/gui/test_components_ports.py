@@ -18,6 +18,7 @@ from test_components_gui import (
 )
 
 from studio.graph.components import flatten
+from studio.graph.fileformat import dumps_graph
 from studio.graph.validate import validate_graph
 
 
@@ -204,3 +205,47 @@ def test_removing_a_port_of_a_nested_component_removes_the_wires_in_the_outer_on
     undo(window)
     undo(window)
     assert snapshot(graph) == before
+
+
+def test_removing_a_nested_output_removes_the_outer_output_it_alone_fed(qtbot, window, tmp_path):
+    """Inside Scene shot, Picture motion's 'video' is all that feeds Scene shot's 'video':
+    removing it removes that output too, and its wire to the timeline, in one undo step."""
+    graph = open_lighthouse(window, tmp_path)
+    (outer,) = make_with_keys(qtbot, window, SHOT, "Scene shot")
+    click_node(qtbot, window, outer, double=True)
+    (inner,) = make_with_keys(qtbot, window, ["image_wide", "motion_wide"], "Picture motion")
+    shot = graph.components["scene_shot"]
+    assert [(e.src, e.dst) for e in shot.graph.edges if e.dst == "outputs"] == [(inner, "outputs")]
+    assert any(e.src == outer and e.dst == "timeline" for e in graph.edges)
+    registry, graph_dir = window.document.registry, window.document.graph_dir
+    assert validate_graph(graph, registry, graph_dir) == []
+    saved = dumps_graph(graph)
+    click_node(qtbot, window, inner, double=True)
+    assert window.components.depth == 2
+
+    boundary_port_menu(window, "outputs", "video", False)["Remove Port"].trigger()
+
+    assert graph.components["picture_motion"].outputs == []
+    assert shot.outputs == []  # nothing inside fed it any more
+    assert not [e for e in shot.graph.edges if e.dst == "outputs"]
+    assert not [e for e in graph.edges if e.src == outer]
+    assert [e.src for e in graph.edges if e.dst == "timeline" and e.dst_port == "clips"] == [
+        "motion_sea",
+        "motion_light",
+    ]
+    assert validate_graph(graph, registry, graph_dir) == []
+    message = window.statusBar().currentMessage()
+    assert message == (
+        "Removed the output 'video' of Picture motion and 1 wire to it on its uses; as nothing "
+        "else fed them, also Scene shot's output 'video'; "
+        f"the wire {outer}.video → timeline.clips (Scene shot has no 'video' now)"
+    )
+    assert any(message in line for _level, line in window.run_log.lines)
+    assert window.components.depth == 2  # still inside
+
+    undo(window)  # one step gives everything back
+    assert dumps_graph(graph) == saved
+    assert [p.name for p in shot.outputs] == ["video"]
+    assert window.components.depth == 2
+    redo(window)
+    assert shot.outputs == [] and validate_graph(graph, registry, graph_dir) == []
