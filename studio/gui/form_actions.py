@@ -125,8 +125,27 @@ def remove_form_field(document: Document, name: str) -> None:
     if form is None:
         return
     form.fields = [f for f in form.fields if f.name != name]
-    new = form if form.fields or form.title or form.result else None
-    document.push(FormSetCommand(document, new, f"Remove {name!r} from the form"))
+    document.push(FormSetCommand(document, kept_form(form), f"Remove {name!r} from the form"))
+
+
+def kept_form(form: Form) -> Form | None:
+    """A form with no field, title or result is no form."""
+    return form if form.fields or form.title or form.result else None
+
+
+def split_choices(text: str) -> tuple[str, ...]:
+    """Allowed values as typed: separated by commas, blanks dropped."""
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def choices_problem(param: Param, values: tuple[str, ...]) -> str:
+    """What is wrong with the first allowed value the setting would not take ("" if none)."""
+    for value in values:
+        try:
+            param.coerce(value)
+        except ValueError as exc:
+            return f"Allowed value {value!r}: the setting {exc}."
+    return ""
 
 
 class FieldDialog(QDialog):
@@ -170,7 +189,7 @@ class FieldDialog(QDialog):
     def _allowed(self) -> tuple[str, ...]:
         if self.param.kind not in CHOICE_KINDS:
             return ()
-        return tuple(v.strip() for v in self.choices.text().split(",") if v.strip())
+        return split_choices(self.choices.text())
 
     def problem(self) -> str:
         name = self.name.text().strip()
@@ -178,12 +197,7 @@ class FieldDialog(QDialog):
             return "The field name takes lowercase letters, digits and '_' (e.g. brief, voice)."
         if name in self.taken:
             return f"The form has a field named {name!r} already."
-        for value in self._allowed():
-            try:
-                self.param.coerce(value)
-            except ValueError as exc:
-                return f"Allowed value {value!r}: the setting {exc}."
-        return ""
+        return choices_problem(self.param, self._allowed())
 
     def _check(self) -> None:
         problem = self.problem()

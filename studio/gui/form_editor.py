@@ -12,7 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtGui import QFocusEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -30,7 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.graph.form import Form, FormField
-from studio.gui.form_actions import CHOICE_KINDS, FormSetCommand, remove_form_field
+from studio.gui.form_actions import (
+    CHOICE_KINDS,
+    FormSetCommand,
+    choices_problem,
+    kept_form,
+    remove_form_field,
+    split_choices,
+)
 
 if TYPE_CHECKING:
     from studio.api import Param
@@ -60,6 +67,7 @@ class FormEditor(QWidget):
         super().__init__(parent)
         self.document: Document | None = None
         self._filling = False  # widgets being set from the form: no edit to record
+        self._stale = False  # the form changed while the panel was hidden
         self.title = QLineEdit()
         self.title.setPlaceholderText("the graph's title")
         self.title.setToolTip("The title app mode shows above the form")
@@ -134,10 +142,23 @@ class FormEditor(QWidget):
             self.document.graph.unsubscribe(self._on_model)
         self.document = document
         document.graph.subscribe(self._on_model)
-        self.refresh()
+        self._refresh_when_seen()
 
     def _on_model(self, kind: str, _details: dict[str, Any]) -> None:
         if kind in REFRESH_ON:
+            self._refresh_when_seen()
+
+    def _refresh_when_seen(self) -> None:
+        """Hidden (the dock closed, or a tab behind the inspector), the panel catches up when it
+        is shown: opening a graph or pasting nodes does not rebuild a list nobody sees."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
 
     @property
@@ -152,6 +173,7 @@ class FormEditor(QWidget):
         """Show the form as it is now, keeping the chosen field chosen."""
         chosen = self.selected_name()
         form = self.form
+        self._stale = False
         self._filling = True
         try:
             self.setEnabled(self.document is not None)
@@ -247,7 +269,7 @@ class FormEditor(QWidget):
             return
         form = self._edited_form()
         form.title = text
-        self._push(_kept(form), "Set the form's title")
+        self._push(kept_form(form), "Set the form's title")
 
     def _result_chosen(self, index: int) -> None:
         node_id = self.result.itemData(index)
@@ -255,7 +277,7 @@ class FormEditor(QWidget):
             return
         form = self._edited_form()
         form.result = node_id
-        self._push(_kept(form), "Set the form's result")
+        self._push(kept_form(form), "Set the form's result")
 
     def _move(self, delta: int) -> None:
         field = self.selected_field()
@@ -300,21 +322,14 @@ class FormEditor(QWidget):
         param = self._param_of(field) if field else None
         if self._filling or field is None or param is None:
             return
-        values = tuple(v.strip() for v in self.choices.text().split(",") if v.strip())
-        for value in values:
-            try:
-                param.coerce(value)
-            except ValueError as exc:
-                self.message.setText(f"Allowed value {value!r}: the setting {exc}. Not changed.")
-                self.message.show()
-                return
+        values = split_choices(self.choices.text())
+        problem = choices_problem(param, values)
+        if problem:
+            self.message.setText(f"{problem} Not changed.")
+            self.message.show()
+            return
         self.message.hide()
         self._change_field("allowed values", choices=values)
-
-
-def _kept(form: Form) -> Form | None:
-    """A form with no field, title or result is no form."""
-    return form if form.fields or form.title or form.result else None
 
 
 def install_form_editor(window: MainWindow) -> FormEditor:
