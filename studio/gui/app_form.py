@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.gui.param_editors import FILE_FILTERS
+from studio.gui.param_editors import file_filter
 
 if TYPE_CHECKING:
     from studio.graph.form import ResolvedField
@@ -95,7 +95,7 @@ class FieldEditor(QWidget):
             return text
         line = QLineEdit()
         if param.kind in ("int", "seed", "float") and (
-            param.minimum is not None or param.maximum is not None
+            param.minimum is not None and param.maximum is not None
         ):
             line.setPlaceholderText(f"a number from {param.minimum:g} to {param.maximum:g}")
         else:
@@ -137,9 +137,7 @@ class FieldEditor(QWidget):
         self.problem.setVisible(bool(text))
 
     def file_filter(self) -> str:
-        kinds = self.resolved.param.file_kinds
-        filters = [FILE_FILTERS[k] for k in kinds if k in FILE_FILTERS]
-        return ";;".join([*filters, "All files (*)"])
+        return file_filter(self.resolved.param.file_kinds)
 
 
 def _plain(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,12 @@ FILE_FILTERS = {
     "audio": "Audio (*.wav *.mp3 *.flac *.ogg *.m4a *.aac *.opus)",
     "font": "Fonts (*.ttf *.otf)",
 }
+
+
+def file_filter(kinds: Iterable[str]) -> str:
+    """The open dialog's filter for a file param's kinds (also app mode's Browse…)."""
+    filters = [FILE_FILTERS[k] for k in kinds if k in FILE_FILTERS]
+    return ";;".join([*filters, "All files (*)"])
 
 
 class ParamEditor(QWidget):
@@ -313,8 +320,7 @@ class FileEditor(ParamEditor):
         self.browse.clicked.connect(self.choose)
 
     def file_filter(self) -> str:
-        filters = [FILE_FILTERS[k] for k in self.param.file_kinds if k in FILE_FILTERS]
-        return ";;".join([*filters, "All files (*)"])
+        return file_filter(self.param.file_kinds)
 
     def choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
