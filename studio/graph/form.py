@@ -188,6 +188,20 @@ def parse_value(resolved: ResolvedField, raw: Any) -> Any:
         raise FormError(f"field {name!r} {exc}") from None
 
 
+def value_problems(fields: list[ResolvedField], values: dict[str, Any]) -> dict[str, FormError]:
+    """Each field whose value in `values` it would not take, with why (every one, where
+    `apply_values` stops at the first); fields without a value are not checked."""
+    problems = {}
+    for resolved in fields:
+        name = resolved.field.name
+        if name in values:
+            try:
+                parse_value(resolved, values[name])
+            except FormError as exc:
+                problems[name] = exc
+    return problems
+
+
 def apply_values(
     graph: Graph, registry: Any, values: dict[str, Any], base_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -235,8 +249,7 @@ def describe_fields(graph: Graph, registry: Any) -> str:
         )
     lines = []
     for item in fields:
-        kind = "file" if item.param.kind == "file" else item.param.kind
-        lines.append(f"  {item.field.name}  ({kind})  {item.label}")
+        lines.append(f"  {item.field.name}  ({item.param.kind})  {item.label}")
         if item.choices:
             lines.append(f"      one of: {', '.join(item.choices)}")
         elif item.param.minimum is not None or item.param.maximum is not None:

@@ -324,23 +324,15 @@ class AppWindow(QMainWindow):
     # -- remembered values ------------------------------------------------------------------------
     def _restore_values(self) -> None:
         """The last values used with this graph; one no longer allowed is dropped, and said so."""
-        from studio.graph.form import FormError, parse_value
+        from studio.graph.form import value_problems
 
         if self.values_key is None or self.form is None:
             return
         remembered = GuiSettings.load().form_values.get(self.values_key, {})
-        usable, dropped = {}, []
-        for resolved in self.fields:
-            name = resolved.field.name
-            if name not in remembered:
-                continue
-            try:
-                parse_value(resolved, remembered[name])
-            except FormError:
-                dropped.append(resolved.label)
-                continue
-            usable[name] = remembered[name]
-        self.form.set_values(usable)
+        problems = value_problems(self.fields, remembered)
+        kept = [r.field.name for r in self.fields if r.field.name in remembered]
+        self.form.set_values({name: remembered[name] for name in kept if name not in problems})
+        dropped = [r.label for r in self.fields if r.field.name in problems]
         if dropped:
             self.show_message(
                 "Not allowed any more, back to the graph's value: " + ", ".join(dropped)
@@ -357,33 +349,41 @@ class AppWindow(QMainWindow):
     def apply_form(self) -> bool:
         """Check every field (each wrong one is named under it) and set the values on the hidden
         graph. False, and nothing changed, when a value is wrong."""
-        from studio.engine.components import ComponentRegistry
-        from studio.graph.form import FormError, apply_values, parse_value
+        from studio.graph.form import value_problems
 
         if self.form is None or self.document is None:
             return False
         self.form.clear_problems()
         self.problem.hide()
         values = self.form.values()
-        wrong = []
-        for resolved in self.fields:
-            try:
-                parse_value(resolved, values[resolved.field.name])
-            except FormError as exc:
-                self.form.editors[resolved.field.name].set_problem(_plain_problem(exc))
-                wrong.append(resolved.label)
-        if not wrong:
-            graph = self.document.graph
-            try:
-                apply_values(
-                    graph, ComponentRegistry(self.registry, graph), values, self.document.graph_dir
-                )
-            except FormError as exc:  # a file that is gone
-                self.show_problem(str(exc))
-                return False
-            return True
-        self.show_problem(f"Check {', '.join(wrong)}: nothing was rendered.")
-        return False
+        problems = value_problems(self.fields, values)
+        for name, exc in problems.items():
+            self.form.editors[name].set_problem(_plain_problem(exc))
+        if problems:
+            wrong = [r.label for r in self.fields if r.field.name in problems]
+            self.show_problem(f"Check {', '.join(wrong)}: nothing was rendered.")
+            return False
+        problem = self._set_values(values)  # a file that is gone
+        if problem:
+            self.show_problem(problem)
+            return False
+        return True
+
+    def _set_values(self, values: dict[str, Any]) -> str:
+        """Set the form's values on the hidden graph; what is wrong ("" if nothing), and then
+        nothing is set."""
+        from studio.engine.components import ComponentRegistry
+        from studio.graph.form import FormError, apply_values
+
+        assert self.document is not None
+        graph = self.document.graph
+        try:
+            apply_values(
+                graph, ComponentRegistry(self.registry, graph), values, self.document.graph_dir
+            )
+        except FormError as exc:
+            return str(exc)
+        return ""
 
     def adopt_file(self, name: str, path: str) -> None:
         """A browsed file is copied into the project (as the inspector does), then shown."""
@@ -424,22 +424,10 @@ class AppWindow(QMainWindow):
             self.cost.setText(_cost_line(estimate))
 
     def _values_valid(self) -> bool:
-        from studio.engine.components import ComponentRegistry
-        from studio.graph.form import FormError, apply_values
-
+        """The form's values, set on the hidden graph for the estimate; False if one is wrong."""
         if self.form is None or self.document is None:
             return False
-        graph = self.document.graph
-        try:
-            apply_values(
-                graph,
-                ComponentRegistry(self.registry, graph),
-                self.form.values(),
-                self.document.graph_dir,
-            )
-        except FormError:
-            return False
-        return True
+        return not self._set_values(self.form.values())
 
     async def _confirm_cost(self, estimate: Any) -> bool:
         """Ask with a window-modal box, awaited (no nested event loop inside a task)."""
