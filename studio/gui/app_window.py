@@ -136,6 +136,7 @@ class AppWindow(QMainWindow):
         self.run_link: Any = None  # the studio's window, when opened from it (gui.run_link)
         self._total, self._done = 0, 0
         self._partial: dict[str, float] = {}  # running nodes' progress, for the bar
+        self._cost_asked = 0  # estimates started: only the latest one's cost is shown
         self._build()
         self._cost_timer = QTimer(self)
         self._cost_timer.setSingleShot(True)
@@ -419,8 +420,10 @@ class AppWindow(QMainWindow):
     async def update_cost(self) -> None:
         if self.runner.busy or self.form is None or not self._values_valid():
             return
+        self._cost_asked += 1
+        asked = self._cost_asked
         estimate = await self.estimate()
-        if estimate is not None:
+        if estimate is not None and asked == self._cost_asked:  # not overtaken by a later edit's
             self.cost.setText(_cost_line(estimate))
 
     def _values_valid(self) -> bool:
