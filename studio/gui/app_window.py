@@ -469,10 +469,15 @@ class AppWindow(QMainWindow):
             return
         self.remember_values()
         self.render_button.setEnabled(False)  # until the cost is known and the run starts
-        spawn(self._render(), "starting the render")
+        assert self.form is not None
+        spawn(self._render(self.form.values()), "starting the render")
 
-    async def _render(self) -> None:
+    async def _render(self, checked: dict[str, Any]) -> None:
+        """Render with the `checked` values: the form stays editable while the cost is asked,
+        and a later edit (set on the hidden graph for its cost line) must not slip into this
+        run, whose cost was confirmed for these values."""
         try:
+            self._set_values(checked)
             estimate = await self.estimate()
             if estimate is not None:
                 self.cost.setText(_cost_line(estimate))
@@ -486,6 +491,7 @@ class AppWindow(QMainWindow):
                 return
             assert self.result_node is not None
             self.last_failure = ""
+            self._set_values(checked)  # the run takes the graph as it is now
             self.runner.request([self.result_node], ask_about_cost=False)
         finally:
             self._update_render_button()
@@ -547,7 +553,11 @@ class AppWindow(QMainWindow):
             self.viewer.show_outputs("Result", dict(outputs), False)
             has_file = any(isinstance(v, Artifact) for v in outputs.values())
             self.export_button.setEnabled(has_file)
-            self.status.setText("Done: play it here, then Export to keep a copy.")
+            self.status.setText(
+                "Done: play it here, then Export to keep a copy."
+                if has_file
+                else f"Done, but {self._title(self.result_node)} made no file to show or export."
+            )
         elif status == "cancelled":
             self.status.setText("Cancelled: nothing new was made.")
         else:

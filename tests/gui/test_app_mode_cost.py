@@ -64,3 +64,36 @@ def test_a_known_price_is_shown_and_asked_for_and_no_runs_nothing(qtbot, make_ap
     click(app.cost_box.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: app.status.text().startswith("Done"), timeout=20_000)
     assert RAN == ["a lighthouse"]
+
+
+def test_an_edit_while_the_cost_is_asked_does_not_slip_into_the_confirmed_render(
+    qtbot, make_app, tmp_path
+):
+    """The form stays editable while the price is asked; the render that the user confirmed
+    uses the values that were checked and priced, not a value typed meanwhile."""
+    from PySide6.QtTest import QTest
+
+    RAN.clear()
+    registry = registry_with_test_nodes()
+    registry.register(PAID, pack="tests")
+    graph = Graph()
+    graph.add_node(Node("paid", "test.paid_known", {}))
+    graph.form = Form(result="paid", fields=[FormField("prompt", "paid", "prompt")])
+    path = tmp_path / "paid.studiograph"
+    save_graph(graph, path)
+    app = make_app(path, registry)
+    qtbot.waitUntil(lambda: app.cost.text().startswith("Estimated cost"), timeout=20_000)
+    click(app.render_button)
+    qtbot.waitUntil(lambda: app.cost_box is not None and app.cost_box.isVisible(), timeout=20_000)
+    editor = app.form.editors["prompt"].editor
+    editor.setFocus()
+    editor.selectAll()
+    QTest.keyClicks(editor, "a dragon")  # typed while the box waits
+    qtbot.wait(1500)  # the cost line's debounced update sets it on the hidden graph
+    click(app.cost_box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: app.status.text().startswith("Done"), timeout=20_000)
+    assert RAN == ["a lighthouse"]
+    assert "a picture of a lighthouse" in str(app.states.get("paid").outputs)
+    # Its result is text, not a file: the status does not promise something to play or export.
+    assert "made no file to show or export" in app.status.text()
+    assert not app.export_button.isEnabled()
