@@ -68,6 +68,10 @@ def affected_by(graph: Graph, component_id: str | None, roots: Iterable[str]) ->
             else:
                 seeds.add(prefix + root)
     seeds.discard("")
+    if component_id is None:
+        below = graph.descendants(seeds)
+        if seeds <= below and not any(_unfolds(graph, n) for n in below):
+            return below  # no component on the way down: flattening would find the same nodes
     try:
         flat: Graph | None = flatten(graph)
     except GraphErrors:
@@ -85,6 +89,13 @@ def affected_by(graph: Graph, component_id: str | None, roots: Iterable[str]) ->
         parts = flat_id.split(SEPARATOR)
         affected.update(SEPARATOR.join(parts[:i]) for i in range(1, len(parts)))
     return affected
+
+
+def _unfolds(graph: Graph, node_id: str) -> bool:
+    """Whether the flat graph has something else for this top-level id (a component node or a
+    boundary node, which it leaves out, or a wire's end that is no node)."""
+    node = graph.nodes.get(node_id)
+    return node is None or component_of(node) is not None or node.type in BOUNDARY_TYPES
 
 
 def param_holder(graph: Graph, component_id: str | None, node_id: str, name: str) -> str:

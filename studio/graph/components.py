@@ -214,6 +214,7 @@ class _Flattener:
         self.problems = problems
         self.instances = 0  # uses expanded: components of only components add no flat nodes
         self.overflowed = False
+        self.wired: set[Edge] = set()  # flat.edges as a set: a list lookup per wire was quadratic
 
     def expand(self, graph: Graph, prefix: str, trail: tuple[str, ...]) -> tuple[_Ins, _Outs]:
         """Copy `graph`'s nodes and edges into the flat graph; return how its ports resolve."""
@@ -298,7 +299,8 @@ class _Flattener:
             src=source[0],
             src_port=source[1],
         )
-        if edge not in self.flat.edges:
+        if edge not in self.wired:
+            self.wired.add(edge)
             self.flat.edges.append(edge)
 
     def _expand_instance(
