@@ -18,6 +18,7 @@ from studio.graph.components import (
     INSTANCE_PREFIX,
     OUTPUTS_TYPE,
     ComponentDef,
+    component_of,
 )
 from studio.graph.model import Graph
 
@@ -110,8 +111,8 @@ def _optional(
         node = definition.graph.nodes.get(edge.dst)
         if node is None:
             continue
-        if node.type.startswith(INSTANCE_PREFIX):
-            inner_id = node.type[len(INSTANCE_PREFIX) :]
+        inner_id = component_of(node)
+        if inner_id is not None:
             inner = registry.graph.components.get(inner_id)
             if inner is None or inner_id in trail or inner_id == definition.id:
                 return False  # missing or a cycle: the run reports it
@@ -137,8 +138,8 @@ def _exposed_param(
     node = definition.graph.nodes.get(node_id)
     if node is None:
         return None
-    if node.type.startswith(INSTANCE_PREFIX):
-        inner_id = node.type[len(INSTANCE_PREFIX) :]
+    inner_id = component_of(node)
+    if inner_id is not None:
         inner = registry.graph.components.get(inner_id)
         if inner is None or inner_id in trail or definition.id == inner_id:
             return None  # missing or a cycle: the run reports it with the path

@@ -19,7 +19,7 @@ from studio.graph.components import (
     PORT_NAME_PATTERN,
     ComponentDef,
     ComponentPort,
-    instance_type,
+    instance_nodes,
 )
 from studio.graph.model import Edge, Graph
 
@@ -47,11 +47,10 @@ def use_wires(
     scopes: list[tuple[str | None, Graph]] = [(None, graph)]
     scopes += [(cid, d.graph) for cid, d in sorted(graph.components.items())]
     found: dict[str | None, list[Edge]] = {}
-    kind = instance_type(component_id)
     for scope_id, scope in scopes:
         if scope_id == component_id:
             continue
-        users = {n for n, node in scope.nodes.items() if node.type == kind}
+        users = set(instance_nodes(scope, component_id))
         if is_output:
             wires = [e for e in scope.edges if e.src in users and e.src_port == name]
         else:

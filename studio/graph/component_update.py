@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from studio.graph.components import (
     OUTPUTS_TYPE,
     ComponentDef,
-    component_of,
     copy_definition,
+    instance_nodes,
 )
 from studio.graph.model import Edge, Graph
 
@@ -95,7 +95,7 @@ def fit_removal(
             if scope_id == changed_id or scope_id in keep:
                 continue
             scope = cleanup.definitions.get(scope_id) or after[scope_id]
-            if not _uses(scope.graph, changed_id):
+            if not instance_nodes(scope.graph, changed_id):
                 continue
             copy = copy_definition(scope)
             told = len(cleanup.removed)
@@ -113,10 +113,6 @@ def _tell(cleanup: Cleanup, words: str, knock_on: bool) -> None:
         cleanup.knock_on.append(words)
 
 
-def _uses(graph: Graph, component_id: str) -> list[str]:
-    return sorted(n for n, node in graph.nodes.items() if component_of(node) == component_id)
-
-
 def _gone(edge: Edge, users: set[str], removed: Removed) -> bool:
     return (edge.dst in users and edge.dst_port in removed.inputs) or (
         edge.src in users and edge.src_port in removed.outputs
@@ -131,7 +127,7 @@ def _clean_top(
     cleanup: Cleanup,
     knock_on: bool,
 ) -> None:
-    users = set(_uses(graph, component_id))
+    users = set(instance_nodes(graph, component_id))
     for node_id in sorted(users):
         for name in sorted(set(graph.nodes[node_id].params) & removed.params):
             if (node_id, name) not in cleanup.params:
@@ -161,7 +157,7 @@ def _clean_inside(
     """Clean the uses of `component_id` inside `definition` (a copy); returns what the
     definition itself no longer has as a result."""
     graph = definition.graph
-    users = set(_uses(graph, component_id))
+    users = set(instance_nodes(graph, component_id))
     where = f"inside {definition.title}"
     more = Removed()
     for node_id in sorted(users):

@@ -15,7 +15,13 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from studio.graph.components import BOUNDARY_TYPES, ComponentDef, component_of, instance_nodes
+from studio.graph.components import (
+    BOUNDARY_TYPES,
+    ComponentDef,
+    component_of,
+    instance_nodes,
+    instance_type,
+)
 from studio.gui.components_states import ScopedStates, StateRollup
 from studio.gui.document import Document
 
@@ -282,7 +288,7 @@ class ComponentNavigator(QObject):
 
     def _components_changed(self, component_ids: list[str]) -> None:
         scene = self.window.scene
-        types = {f"component:{c}" for c in component_ids}
+        types = {instance_type(c) for c in component_ids}
         if getattr(scene.document, "component_id", None) in component_ids:
             types |= BOUNDARY_TYPES  # inside it: its inputs and outputs nodes show its ports
         scene.rebuild_nodes(

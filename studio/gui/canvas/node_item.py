@@ -8,6 +8,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem
 
+from studio.graph.components import BOUNDARY_TYPES, INPUTS_TYPE
 from studio.graph.types import PortType
 from studio.gui.canvas import node_looks as looks
 from studio.gui.canvas import style
@@ -64,15 +65,15 @@ class NodeItem(QGraphicsItem):
         # A component's inputs (outputs) node takes a wire dropped on it as a new port: an empty
         # slot under its ports shows where (studio.gui.components_ports).
         self.new_port_slot: bool | None = None  # None: no slot; True: on the output side
-        if spec is not None and node.type in ("component-inputs", "component-outputs"):
-            self.new_port_slot = node.type == "component-inputs"
+        if spec is not None and node.type in BOUNDARY_TYPES:
+            self.new_port_slot = node.type == INPUTS_TYPE
         slot = len(self.outputs if self.new_port_slot else self.inputs)
         rows = max(
             len(self.inputs), len(self.outputs), 1 + slot if self.new_port_slot is not None else 1
         )
         ports_bottom = style.HEADER_HEIGHT + rows * style.PORT_ROW_HEIGHT + 6
         # A component's inputs node only hands its inputs on: nothing of its own to show.
-        has_preview = (bool(self.outputs) or spec is None) and node.type != "component-inputs"
+        has_preview = (bool(self.outputs) or spec is None) and node.type != INPUTS_TYPE
         self.preview_rect = QRectF(
             m, ports_bottom, self.width - 2 * m, preview_height if has_preview else 0
         )
