@@ -25,15 +25,23 @@ class ScopedStates(NodeStates):
     def __init__(self, base: NodeStates, prefix: str) -> None:
         super().__init__()
         self.base, self.prefix = base, prefix
-        base.status_changed.connect(self._relay(self.status_changed))
-        base.result_changed.connect(self._relay(self.result_changed))
+        # Methods, not closures: Qt drops these connections when the view's scene (this
+        # object's parent) is deleted; a closure stayed connected and raised on every later
+        # change inside the component ("Signal source has been deleted"), one more per visit.
+        base.status_changed.connect(self._relay_status)
+        base.result_changed.connect(self._relay_result)
 
-    def _relay(self, signal: Any) -> Any:
-        def relay(flat_id: str) -> None:
-            if flat_id.startswith(self.prefix) and "/" not in flat_id[len(self.prefix) :]:
-                signal.emit(flat_id[len(self.prefix) :])
+    def _inner_id(self, flat_id: str) -> str | None:
+        rest = flat_id[len(self.prefix) :]
+        return rest if flat_id.startswith(self.prefix) and "/" not in rest else None
 
-        return relay
+    def _relay_status(self, flat_id: str) -> None:
+        if (inner := self._inner_id(flat_id)) is not None:
+            self.status_changed.emit(inner)
+
+    def _relay_result(self, flat_id: str) -> None:
+        if (inner := self._inner_id(flat_id)) is not None:
+            self.result_changed.emit(inner)
 
     def get(self, node_id: str) -> NodeStatus:
         return self.base.get(self.prefix + node_id)
