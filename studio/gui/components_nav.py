@@ -89,9 +89,14 @@ class Breadcrumb(QFrame):
         self.current = QLabel()
         self.hint = QLabel()
         self.hint.setObjectName("Hint")
+        self.shown: tuple[list[str], int] | None = None  # what the row holds now
         self.hide()
 
     def show_trail(self, names: list[str], uses: int) -> None:
+        # Called after every undo step (the trail may have gone): most leave it as it is.
+        if self.shown == (names, uses):
+            return
+        self.shown = (list(names), uses)
         while self.row.count():
             item = self.row.takeAt(0)
             widget = item.widget() if item is not None else None
