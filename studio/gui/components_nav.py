@@ -144,6 +144,9 @@ class ComponentNavigator(QObject):
         self.actions = ComponentActions(window, self)
         self.ports = ComponentPorts(window, self)
         self._root: Document | None = None
+        # The kept views of components' insides, of the file `_views_of` (see `view_of`).
+        self._views: dict[str, ComponentDocument] = {}
+        self._views_of: Document | None = None
         window.scene_changed.connect(self._scene_changed)
         window.view.installEventFilter(self)
         window.search.extra_specs = self.actions.search_specs
@@ -256,11 +259,12 @@ class ComponentNavigator(QObject):
     def view_of(self, component_id: str) -> ComponentDocument:
         """The (kept) view of a component's inside, made again when its definition was replaced;
         the document an edit inside it (or of a use of another component in it) goes through."""
-        views: dict[str, ComponentDocument] = self.root.__dict__.setdefault("_component_views", {})
-        view = views.get(component_id)
+        if self._views_of is not self.root:  # another file: its own views
+            self._views, self._views_of = {}, self.root
+        view = self._views.get(component_id)
         if view is None or view.definition is not self.root.graph.components[component_id]:
             view = ComponentDocument(self.root, component_id)
-            views[component_id] = view
+            self._views[component_id] = view
         return view
 
     def _show_breadcrumb(self) -> None:
