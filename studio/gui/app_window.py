@@ -119,7 +119,7 @@ class AppWindow(QMainWindow):
         # Its own queue, in memory: the studio's queue file is the studio's.
         queue = RunQueue(parent=self, persistent=False)
         self.runner = RunController(
-            registry, self.states, queue, cache, providers, record_history, parent=self
+            registry, self.states, queue, cache, providers, record_history, self, estimates=False
         )
         self.runner.confirm_unknown_cost = None  # app mode asks itself, with the whole cost
         self.document: Document | None = None
@@ -719,7 +719,7 @@ def open_app_mode(window: Any) -> AppWindow:
     app_window: AppWindow | None = getattr(window, "app_window", None)
     if app_window is None or not app_window.isVisible():
         app_window = AppWindow(
-            window.registry, runner._cache, runner.providers, runner._history is not None
+            window.registry, runner.cache, runner.providers, runner.records_history
         )
         window.app_window = app_window
         from studio.gui.run_link import RunLink

@@ -94,9 +94,13 @@ class RunController(QObject):
         providers: Any = None,
         record_history: bool = True,
         parent: QObject | None = None,
+        estimates: bool = True,
     ) -> None:
+        """`estimates=False`: no whole-graph estimate after edits and runs (app mode prices
+        its result node itself and shows no summary)."""
         super().__init__(parent)
         self.registry = registry
+        self._estimates = estimates
         self.states = states
         self.queue = queue if queue is not None else RunQueue(parent=self)
         self._cache, self._providers = cache, providers
@@ -122,6 +126,15 @@ class RunController(QObject):
         self._definitions = DefinitionWatch(self._on_component_model)
 
     # -- wiring -----------------------------------------------------------------------------------
+    @property
+    def cache(self) -> Any:
+        """The cache runs use (None until given: the default one is made with the executor)."""
+        return self._cache
+
+    @property
+    def records_history(self) -> bool:
+        return self._history is not None
+
     @property
     def providers(self) -> Any:
         if self._providers is None:
@@ -477,7 +490,8 @@ class RunController(QObject):
         self.edited.emit(sorted(affected))
 
     def schedule_estimate(self) -> None:
-        self._estimate_timer.start(ESTIMATE_DELAY_MS)
+        if self._estimates:
+            self._estimate_timer.start(ESTIMATE_DELAY_MS)
 
     async def estimate(self) -> None:
         """Update the summary, and show cached results of nodes not yet run in this session."""
