@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu
 
+from studio.graph.components import component_of
 from studio.gui.canvas.node_item import NodeItem
 from studio.gui.canvas.port_item import PortItem
 
@@ -66,7 +67,7 @@ def canvas_menu(window: Any, pos: QPoint) -> QMenu:
             menu.addMenu(window.colour_menu)
         elif name in actions:
             menu.addAction(actions[name])
-    if node is not None and node.node.type.startswith("component:"):
+    if node is not None and component_of(node.node) is not None:
         menu.addSeparator()  # a component node: into it, or into the library
         menu.addAction("Edit Component (Tab)", lambda: window.components.enter(node.node_id))
         menu.addAction(
