@@ -4,10 +4,13 @@ Cancel, written atomically, while the window keeps running. Driven through the b
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from test_app_mode import click, small_graph, streams
+
+from studio.media import export as media_export
 
 
 def rendered(qtbot, make_app, folder: Path, seconds: str = "0.5"):
@@ -19,8 +22,24 @@ def rendered(qtbot, make_app, folder: Path, seconds: str = "0.5"):
     return app
 
 
-def test_export_converts_to_webm_and_gif_off_the_qt_thread_with_progress(qtbot, make_app, tmp_path):
+def held_until(gate: threading.Event, real):
+    """The real conversion, started only once the gate opens: the test can see the Qt loop
+    running while a conversion is in its worker thread, however fast the machine."""
+
+    def waiting(*args, **kwargs):
+        if not gate.wait(30):
+            raise TimeoutError("the test never opened the gate")
+        return real(*args, **kwargs)
+
+    return waiting
+
+
+def test_export_converts_to_webm_and_gif_off_the_qt_thread_with_progress(
+    qtbot, make_app, tmp_path, monkeypatch
+):
     app = rendered(qtbot, make_app, tmp_path, "2")
+    gate = threading.Event()
+    monkeypatch.setattr(media_export, "export_video", held_until(gate, media_export.export_video))
     out = tmp_path / "out"
     out.mkdir()
     offered, chosen = [], iter([out / "card.webm", out / "card.gif", out / "card"])
@@ -41,11 +60,14 @@ def test_export_converts_to_webm_and_gif_off_the_qt_thread_with_progress(qtbot, 
     assert app.status.text() == "Converting to WEBM: card.webm…"
     assert not app.export_button.isEnabled() and not app.render_button.isEnabled()
     assert app.cancel_button.isEnabled()
+    seen = len(ticks)  # the worker holds at the gate; the loop must go on ticking meanwhile
+    qtbot.waitUntil(lambda: len(ticks) >= seen + 3, timeout=5_000)
+    assert app.converting is not None
+    gate.set()
     qtbot.waitUntil(lambda: app.status.text() == f"Exported to {out / 'card.webm'}", timeout=60_000)
     timer.stop()
     assert streams(out / "card.webm") == [("video", "vp9")]  # the card has no sound
     assert any(0 < v < 1000 for v in bar) and app.progress.value() == 1000
-    assert len(ticks) > 3
     assert app.export_button.isEnabled() and app.render_button.isEnabled()
 
     click(app.export_button)  # a GIF: no sound
