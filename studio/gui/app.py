@@ -118,6 +118,12 @@ def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
     collect_on_main_thread(app)  # a collection on a worker thread could free Qt objects there
     loop = QEventLoop(app, already_running=already_running)
     loop.set_default_executor(_background_pool())
+    # What asyncio's own run_forever does and qasync's does not: an async generator left
+    # suspended (httpx's body iterators when a loop over them stops early) is closed as a
+    # task on this loop, not by the garbage collector, where its cleanup cannot await.
+    sys.set_asyncgen_hooks(
+        firstiter=loop._asyncgen_firstiter_hook, finalizer=loop._asyncgen_finalizer_hook
+    )
     asyncio.set_event_loop(loop)
     return loop
 

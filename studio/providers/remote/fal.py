@@ -19,6 +19,7 @@ polling).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -208,10 +209,11 @@ class FalProvider(RemoteProvider):
         async def stream() -> AsyncGenerator[JobState, None]:
             # fal pushes each status change on `.../status/stream` (contracts §1): completion
             # is seen at once instead of at the next poll. Polling takes over if it fails.
-            async for data in client.stream_events(
-                "GET", f"{status_url}/stream", params={"logs": "1"}
-            ):
-                yield state_of(data)
+            # Closed here, not left to the collector: the HTTP stream is released at once.
+            events = client.stream_events("GET", f"{status_url}/stream", params={"logs": "1"})
+            async with contextlib.aclosing(events):
+                async for data in events:
+                    yield state_of(data)
 
         async def cancel() -> None:
             answer = await client.request_json("PUT", cancel_url)
