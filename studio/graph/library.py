@@ -84,10 +84,35 @@ def find_entry(name: str, folder: Path | None = None) -> LibraryEntry | None:
     return read_entry(path) if path.is_file() else None
 
 
+# Parsed entries by file, with the file's stamp when parsed: the node search lists the library
+# at every keystroke and a graph's open looks up each library component, on the UI thread, so a
+# file is parsed again only when it changed (an atomic rewrite is a new inode). Entries are
+# shared: callers copy definitions before changing them (`insert` does).
+_parsed: dict[Path, tuple[tuple[int, int, int], LibraryEntry | GraphError]] = {}
+
+
 def read_entry(path: Path) -> LibraryEntry:
     """Read one library file; GraphError says what is wrong with it."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        stat = path.stat()
+    except OSError as exc:
+        raise GraphError(f"cannot read component file {path.name}: {exc}") from None
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    known = _parsed.get(path)
+    if known is None or known[0] != stamp:
+        try:
+            known = (stamp, _parse_entry(path, stat.st_size))
+        except GraphError as exc:
+            known = (stamp, exc)
+        _parsed[path] = known
+    if isinstance(known[1], GraphError):
+        raise GraphError(str(known[1]))
+    return known[1]
+
+
+def _parse_entry(path: Path, size: int) -> LibraryEntry:
+    try:
+        if size > MAX_FILE_BYTES:
             raise GraphError(f"{path.name} is too large to be a component file")
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:

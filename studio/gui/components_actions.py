@@ -89,6 +89,9 @@ class ComponentActions(QObject):
         insert_above(navigator.breadcrumb, self.update_bar)
         self.update_bar.update_button.clicked.connect(self.update_all)
         self._offered: list[library.Outdated] = []
+        # Node search's spec of each library entry, built once per parsed entry (the library
+        # hands back the same entry object until its file changes).
+        self._library_specs: dict[int, tuple[library.LibraryEntry, NodeSpec]] = {}
 
     @property
     def root(self) -> Any:
@@ -183,14 +186,19 @@ class ComponentActions(QObject):
         have = {(d.library, d.version) for d in graph.components.values() if d.library}
         entries, _problems = library.list_library()
         base = getattr(registry, "base", registry)
+        built: dict[int, tuple[library.LibraryEntry, NodeSpec]] = {}
         for entry in entries:
-            if (entry.name, entry.version) in have:
-                continue
-            shelf = Graph()
-            shelf.components = entry.definitions
-            spec = instance_spec(entry.definition, ComponentRegistry(base, shelf), ())
-            help_text = f"{spec.help} From your component library (version {entry.version})."
-            specs.append(replace(spec, id=LIBRARY_PREFIX + entry.name, help=help_text))
+            known = self._library_specs.get(id(entry))
+            if known is None or known[0] is not entry:
+                shelf = Graph()
+                shelf.components = entry.definitions
+                spec = instance_spec(entry.definition, ComponentRegistry(base, shelf), ())
+                help_text = f"{spec.help} From your component library (version {entry.version})."
+                known = (entry, replace(spec, id=LIBRARY_PREFIX + entry.name, help=help_text))
+            built[id(entry)] = known
+            if (entry.name, entry.version) not in have:
+                specs.append(known[1])
+        self._library_specs = built  # entries gone from the library are forgotten
         return specs
 
     def add_from_library(

@@ -9,6 +9,7 @@ import pytest
 from comphelp import make_component
 from testpack import make_registry
 
+from studio.errors import GraphError
 from studio.graph.components import flatten, instance_type
 from studio.graph.fileformat import load_graph, save_graph
 from studio.graph.library import (
@@ -156,3 +157,25 @@ def test_a_file_that_is_not_a_component_is_refused_by_name(text, message):
     (library_dir() / "x.json").write_text(text)
     entries, problems = list_library()
     assert entries == [] and message in problems[0].message
+
+
+def test_a_library_file_is_parsed_again_only_when_it_changes():
+    """The node search lists the library at each popup, on the UI thread: an unchanged file
+    is not parsed again, a changed, broken or mended one is."""
+    graph, _ = steps_graph()
+    path = publish(graph, "steps").path
+    first = find_entry("steps")
+    assert find_entry("steps") is first and list_library()[0] == [first]
+
+    graph.components["steps"].graph.nodes["b"].params["label"] = "B"
+    assert publish(graph, "steps").version == 2
+    assert find_entry("steps").version == 2  # rewritten: read again
+
+    good = path.read_text()
+    path.write_text("{ not json")
+    with pytest.raises(GraphError, match=r"cannot read component file steps\.json"):
+        find_entry("steps")
+    _entries, problems = list_library()
+    assert [p.path for p in problems] == [path]
+    path.write_text(good)
+    assert find_entry("steps").version == 2
