@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -273,7 +273,7 @@ class ProviderClient(DownloadMixin):
 
     async def stream_events(
         self, method: str, path_or_url: str, **kwargs: Any
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """The JSON payloads of a server-sent-events answer (`data:` lines; a blank line ends
         an event), as they arrive. A stream that stalls past the read timeout, breaks off or
         sends something that is not JSON is a ProviderError."""
