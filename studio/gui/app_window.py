@@ -48,6 +48,7 @@ from studio.gui.run_controller import RunController
 from studio.gui.settings import GuiSettings
 from studio.gui.viewer.panel import ViewerPanel
 from studio.gui.viewer.result_actions import ResultActions
+from studio.media.containers import VIDEO_CONTAINERS
 
 PREFERRED_SIZE = QSize(1200, 760)
 FORM_WIDTH = 380
@@ -57,14 +58,6 @@ NO_FORM = (
     "To give it one, open it in the studio, right-click a param in the inspector and choose "
     'Add to Form… (or write the graph file\'s "form" section: see the user guide, App mode).'
 )
-
-
-# What Export offers for a video result: the containers the Export Video node writes.
-VIDEO_CONTAINERS = {
-    "mp4": "MP4 video, H.264 + AAC",
-    "webm": "WebM video, VP9 + Opus",
-    "gif": "GIF animation, no sound",
-}
 
 
 def export_formats(artifact: Any) -> list[tuple[str, str]]:

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.media.containers import VIDEO_FORMATS
+
 if TYPE_CHECKING:
     from studio.gui.document import Document
 
 EXPORT_NODE = "export.video"
 MEDIA_TYPES = ("video", "audio", "image")
-FORMATS = ("mp4", "webm", "gif")
+FORMATS = VIDEO_FORMATS
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 from studio.atomic import fsync_dir
 from studio.errors import Cancelled
 from studio.media.audio_feed import AUDIO_CHANNELS, AUDIO_RATE, AudioFeeder, samples_at
+from studio.media.containers import VIDEO_FORMATS
 from studio.media.errors import MediaError
 
 if TYPE_CHECKING:
     import numpy as np
 
-FORMATS = ("mp4", "webm", "gif")
+FORMATS = VIDEO_FORMATS
 __all__ = ["AUDIO_CHANNELS", "AUDIO_RATE"]  # re-exported: where callers have long found them
 
 

@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from studio.media.containers import VIDEO_FORMATS
 from studio.media.errors import Loaded, MediaError
 
-__all__ = ["Loaded", "MediaError"]
+__all__ = ["VIDEO_FORMATS", "Loaded", "MediaError"]
 
 Progress = Callable[[float | None, str], Any] | None
 ShouldStop = Callable[[], bool] | None
@@ -27,7 +28,6 @@ MOTIONS = ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down")
 EASINGS = ("linear", "ease_in", "ease_out", "ease_in_out")
 RESOLUTION_PRESETS = ("1920x1080", "1080x1920", "1080x1080", "1280x720")
 FPS_CHOICES = ("24", "25", "30", "60")
-VIDEO_FORMATS = ("mp4", "webm", "gif")
 QUALITY_PRESETS = ("draft", "standard", "high")
 # How clips of another aspect are fitted (media.reframe); "anchor:X,Y" is also accepted.
 REFRAME_MODES = ("follow", "center", "blur_fill", "off")
@@ -308,7 +308,7 @@ def _stopper(should_stop: ShouldStop) -> Callable[[], None] | None:
 
 
 # -- versions (a deliverables node's pieces; see media.deliver) ----------------------------------
-VERSION_CONTAINERS = ("mp4", "webm", "gif")
+VERSION_CONTAINERS = VIDEO_FORMATS  # a version is written in any container Export writes
 
 
 def _timeline_settings(width: int, height: int, fps: int, settings: dict[str, Any], clips: int):

@@ -23,13 +23,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from studio.media.containers import VIDEO_FORMATS
+
 FORMATS: dict[str, tuple[int, int]] = {
     "16x9": (1920, 1080),
     "9x16": (1080, 1920),
     "1x1": (1080, 1080),
     "4x5": (1080, 1350),
 }
-CONTAINERS = ("mp4", "webm", "gif")
+CONTAINERS = VIDEO_FORMATS
 LOUDNESS = {
     "online": "online_video",
     "online_video": "online_video",
