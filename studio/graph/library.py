@@ -5,6 +5,11 @@ complete on its own. A graph that uses a library component keeps a copy of it, w
 name and version, so it opens and runs on a machine without the library; when the library holds
 a newer version, `outdated` lists it and `updated_copy` gives the definitions to swap in.
 
+Files a component's nodes use (a logo, a music bed) travel with it: publishing copies each into
+`<name>.assets/` beside the file, filed by its content, and the library file points there; a
+graph that takes the component in copies them into its own project (`carried_files` lists them,
+`repoint_files` points the copied definitions at the project's copies).
+
     {"format": "multimodal-studio.component", "version": 1, "name": "narrated_scene",
      "component": {<a definition, as in a graph's components section>},
      "requires": {"<id>": {<definition>}, ...}}
@@ -12,12 +17,14 @@ a newer version, `outdated` lists it and `updated_copy` gives the definitions to
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from studio.atomic import write_text_atomic
+from studio.atomic import open_atomic, write_text_atomic
 from studio.errors import GraphError
 from studio.graph.components import (
     COMPONENT_ID_PATTERN,
@@ -30,11 +37,15 @@ from studio.graph.components import (
     free_component_id,
     rename_component,
 )
-from studio.graph.model import Graph
+from studio.graph.model import Graph, Node
+
+# The names of a node's params that hold a file (the caller knows the node types).
+FileParams = Callable[[Node], Iterable[str]]
 
 FORMAT = "multimodal-studio.component"
 FILE_VERSION = 1
 MAX_FILE_BYTES = 8 * 1024 * 1024
+ASSETS_SUFFIX = ".assets"  # "<name>.assets/": the files a component carries
 
 
 def library_dir() -> Path:
@@ -139,13 +150,22 @@ def _parse_entry(path: Path, size: int) -> LibraryEntry:
 
 # -- publishing -----------------------------------------------------------------------------------
 def publish(
-    graph: Graph, component_id: str, name: str | None = None, folder: Path | None = None
+    graph: Graph,
+    component_id: str,
+    name: str | None = None,
+    folder: Path | None = None,
+    *,
+    graph_dir: Path | None = None,
+    file_params: FileParams | None = None,
 ) -> LibraryEntry:
     """Write a graph's component to the library as `name`; returns the entry written.
 
     The version goes up by one when the content differs from the library's current version
-    (and stays when it is the same). The graph's copy is not changed here: the caller records
-    the library name and version on it (an undoable step in the studio).
+    (and stays when it is the same; a changed file is a change). With `file_params`, the files
+    its nodes name (relative to `graph_dir`) are copied into the library beside it; a missing
+    one is a GraphError naming the node, and nothing is written. The graph's copy is not
+    changed here: the caller records the library name and version on it (an undoable step in
+    the studio).
     """
     folder = folder or library_dir()
     name = name or graph.components[component_id].library or component_id
@@ -162,6 +182,7 @@ def publish(
         rename_component(definitions, component_id, name)
     main = definitions[name]
     main.library = name
+    files = _files_to_carry(definitions, name, graph_dir, file_params) if file_params else {}
     existing = find_entry(name, folder)
     if existing is None:
         main.version = 1
@@ -177,9 +198,90 @@ def publish(
         "component": section.pop(name),
         "requires": section,
     }
+    for relative, source in files.items():  # the files first: the entry never names a missing one
+        target = folder / relative
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(source, "rb") as src, open_atomic(target) as out:
+                shutil.copyfileobj(src, out)
     path = folder / f"{name}.json"
     write_text_atomic(path, json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
     return read_entry(path)
+
+
+def _file_values(
+    definitions: dict[str, ComponentDef], file_params: FileParams
+) -> Iterator[tuple[str, Node, str, str]]:
+    """(component id, node, param, value) of every file a component's nodes name."""
+    for component_id, definition in sorted(definitions.items()):
+        for _node_id, node in sorted(definition.graph.nodes.items()):
+            for param in file_params(node):
+                value = node.params.get(param)
+                if isinstance(value, str) and value:
+                    yield component_id, node, param, value
+
+
+def _files_to_carry(
+    definitions: dict[str, ComponentDef],
+    name: str,
+    graph_dir: Path | None,
+    file_params: FileParams,
+) -> dict[str, Path]:
+    """Point the definitions' file params at `<name>.assets/<digest>/<file name>`; returns each
+    such path (relative to the library folder) and the file to copy there. Filed by content, so
+    a changed file is a new path (and a new version) and graphs on the old version keep theirs;
+    the file keeps its name, which is what a project copying it in shows."""
+    from studio.graph.fileformat import resolve_asset
+
+    files: dict[str, Path] = {}
+    for component_id, node, param, value in _file_values(definitions, file_params):
+        where = f"node {node.id!r} in component {component_id!r}, param {param!r}"
+        if graph_dir is None:
+            raise GraphError(f"{where} names {value!r}: save the graph first, so it can be found")
+        source = resolve_asset(value, graph_dir)
+        if not source.is_file():
+            raise GraphError(f"{where}: file {value!r} not found, so it cannot be published")
+        digest = _file_digest(source)[:12]
+        relative = f"{name}{ASSETS_SUFFIX}/{digest}/{source.name}"
+        files[relative] = source
+        node.params[param] = relative
+    return files
+
+
+def _file_digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def carried_files(entry: LibraryEntry, file_params: FileParams) -> dict[str, Path]:
+    """The files `entry`'s nodes name, by the value they hold: those a graph taking it in must
+    copy into its own project. A file missing from the library is a GraphError."""
+    folder = entry.path.parent.resolve()
+    files: dict[str, Path] = {}
+    for component_id, node, param, value in _file_values(entry.definitions, file_params):
+        source = (folder / value).resolve()
+        where = f"{entry.path.name}: node {node.id!r} in component {component_id!r}"
+        where += f", param {param!r}"
+        if Path(value).is_absolute() or not source.is_relative_to(folder):
+            raise GraphError(f"{where} names {value!r}, which is outside the library folder")
+        if not source.is_file():
+            raise GraphError(f"{where}: its file {value!r} is missing from the library folder")
+        files[value] = source
+    return files
+
+
+def repoint_files(definitions: dict[str, ComponentDef], moved: dict[str, str]) -> None:
+    """Point copied definitions at the graph's own copies of their files (`moved`: the library
+    value -> the project's path). Matched by value: a library value names one file by content,
+    and a nested component's node may have been renamed on the way in."""
+    for definition in definitions.values():
+        for node in definition.graph.nodes.values():
+            for param, value in node.params.items():
+                if isinstance(value, str) and value in moved:
+                    node.params[param] = moved[value]
 
 
 def _content(definitions: dict[str, ComponentDef], name: str) -> str:
@@ -322,15 +424,3 @@ def _fit_notes(graph: Graph, old: ComponentDef, new: ComponentDef) -> list[str]:
         if new.output(port.name) is None:
             notes.append(f"{new.title} no longer has the output {port.name!r}")
     return notes
-
-
-def as_dict(entry: LibraryEntry) -> dict[str, Any]:
-    """What `studio components list --json` prints for one entry."""
-    return {
-        "name": entry.name,
-        "version": entry.version,
-        "title": entry.title,
-        "category": entry.category,
-        "help": entry.help,
-        "file": str(entry.path),
-    }

@@ -153,7 +153,13 @@ class ComponentActions(QObject):
 
     def publish(self, component_id: str, name: str | None = None) -> library.LibraryEntry | None:
         try:
-            entry = library.publish(self.root.graph, component_id, name or None)
+            entry = library.publish(
+                self.root.graph,
+                component_id,
+                name or None,
+                graph_dir=self.root.graph_dir,
+                file_params=self._file_params(self.root.graph.components),
+            )
         except StudioError as exc:
             self.window.report_error("Could not publish the component", str(exc))
             return None
@@ -214,7 +220,21 @@ class ComponentActions(QObject):
         if entry is None:
             self.window.show_message(f"{name} is no longer in the component library")
             return None
+        added: list[str | None] = []
+        self._with_files_of(
+            [entry], lambda moved: added.append(self._insert(entry, moved, position, connect))
+        )
+        return added[0] if added else None  # None too while big files copy in the background
+
+    def _insert(
+        self,
+        entry: library.LibraryEntry,
+        moved: dict[str, str],
+        position: tuple[float, float],
+        connect: Any,
+    ) -> str | None:
         added, component_id = library.insert(self.root.graph, entry)
+        library.repoint_files(added, moved)
         if component_id in self.navigator.current_ids():
             self.window.show_message(f"{entry.title} cannot go inside itself")
             return None
@@ -229,6 +249,46 @@ class ComponentActions(QObject):
         if node_id is not None:
             self.window.scene.select_nodes([node_id])
         return node_id
+
+    # -- the files library components carry ------------------------------------------------------
+    def _file_params(self, definitions: dict[str, ComponentDef]) -> library.FileParams:
+        """Which params of a node inside `definitions` name files (their specs say)."""
+        from studio.engine.components import ComponentRegistry
+
+        base = getattr(self.window.edited.registry, "base", self.window.edited.registry)
+        shelf = Graph()
+        shelf.components = definitions
+        registry = ComponentRegistry(base, shelf)
+
+        def names(node: Any) -> list[str]:
+            spec = registry.get(node.type)
+            return [p.name for p in spec.params if p.kind == "file"] if spec else []
+
+        return names
+
+    def _with_files_of(self, entries: list[library.LibraryEntry], then: Any) -> None:
+        """Copy the files `entries` carry into the graph's project, then call `then(moved)` with
+        each library value -> the project's path. A missing or uncopyable file is reported in
+        words and `then` is not called: the graph is not changed."""
+        from studio.gui.projects import adopt_then
+
+        files: dict[str, Any] = {}
+        try:
+            for entry in entries:
+                files.update(library.carried_files(entry, self._file_params(entry.definitions)))
+        except GraphError as exc:
+            self.window.report_error("Could not use the library component", str(exc))
+            return
+        if not files:
+            then({})
+            return
+        values = list(files)
+        adopt_then(
+            self.window,
+            self.root,
+            [files[v] for v in values],
+            lambda relative: then(dict(zip(values, relative, strict=True))),
+        )
 
     # -- updates from the library -----------------------------------------------------------------
     def offer_updates(self) -> None:
@@ -259,9 +319,21 @@ class ComponentActions(QObject):
         """Swap in the library's versions, and take out what they no longer have (a setting's
         values and the form fields that set it, wires to ports that are gone), all as one undo
         step; the bar says what went."""
+        self.update_bar.hide()
+        try:
+            offered = [(item, library.find_entry(item.name)) for item in self._offered]
+        except GraphError as exc:  # the file changed since the offer
+            self.window.report_error("Could not read the library component", str(exc))
+            return
+        found = [(item, entry) for item, entry in offered if entry is not None]
+        entries = [entry for _item, entry in found]
+        self._with_files_of(entries, lambda moved: self._update(found, moved))
+
+    def _update(
+        self, found: list[tuple[library.Outdated, library.LibraryEntry]], moved: dict[str, str]
+    ) -> None:
         from studio.graph.component_update import fit_update
 
-        self.update_bar.hide()
         root = self.root
         # What the graph will be after each update, so several updates add up.
         scratch = Graph()
@@ -274,11 +346,9 @@ class ComponentActions(QObject):
         form_fields: list[str] = []
         removed: list[str] = []
         updated: list[library.Outdated] = []
-        for item in self._offered:
-            entry = library.find_entry(item.name)
-            if entry is None:
-                continue
+        for item, entry in found:
             added, _notes = library.updated_copy(scratch, item.component_id, entry)
+            library.repoint_files(added, moved)
             cleanup = fit_update(scratch, added, item.component_id)
             for changed in (added, cleanup.definitions):
                 scratch.components.update(changed)

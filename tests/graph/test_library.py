@@ -13,12 +13,14 @@ from studio.errors import GraphError
 from studio.graph.components import flatten, instance_type
 from studio.graph.fileformat import load_graph, save_graph
 from studio.graph.library import (
+    carried_files,
     find_entry,
     insert,
     library_dir,
     list_library,
     outdated,
     publish,
+    repoint_files,
     updated_copy,
 )
 from studio.graph.model import Graph, Node
@@ -179,3 +181,62 @@ def test_a_library_file_is_parsed_again_only_when_it_changes():
     assert [p.path for p in problems] == [path]
     path.write_text(good)
     assert find_entry("steps").version == 2
+
+
+def labels_are_files(node):
+    """The test pack has no file params: these tests treat test.sleep's label as one."""
+    return ["label"] if node.type == "test.sleep" else []
+
+
+def test_a_published_component_carries_its_files_named_by_content(tmp_path):
+    graph, _ = steps_graph()
+    (tmp_path / "assets").mkdir()
+    logo = tmp_path / "assets" / "logo.png"
+    logo.write_bytes(b"first logo")
+    graph.components["steps"].graph.nodes["a"].params["label"] = "assets/logo.png"
+    graph.components["steps"].graph.nodes["b"].params["label"] = "assets/logo.png"
+
+    entry = publish(graph, "steps", graph_dir=tmp_path, file_params=labels_are_files)
+    inner = entry.definition.graph.nodes
+    carried = inner["a"].params["label"]
+    assert carried.startswith("steps.assets/") and carried.endswith("/logo.png")
+    assert inner["b"].params["label"] == carried
+    assert (library_dir() / carried).read_bytes() == b"first logo"
+    assert graph.components["steps"].graph.nodes["a"].params["label"] == "assets/logo.png"
+    assert carried_files(entry, labels_are_files) == {carried: (library_dir() / carried).resolve()}
+    same = publish(graph, "steps", graph_dir=tmp_path, file_params=labels_are_files)
+    assert same.version == 1  # the same file: the same version
+
+    logo.write_bytes(b"a new logo")  # same name, new content: a new version, a new file
+    newer = publish(graph, "steps", graph_dir=tmp_path, file_params=labels_are_files)
+    assert newer.version == 2
+    assert newer.definition.graph.nodes["a"].params["label"] != carried
+    assert (library_dir() / carried).read_bytes() == b"first logo"  # graphs on v1 keep theirs
+
+    # Taken into a graph: the copies point at the project's own files.
+    copy = Graph()
+    added, component_id = insert(copy, newer)
+    moved = {v: "assets/logo.png" for v in carried_files(newer, labels_are_files)}
+    repoint_files(added, moved)
+    assert added[component_id].graph.nodes["a"].params["label"] == "assets/logo.png"
+    assert newer.definition.graph.nodes["a"].params["label"].startswith("steps.assets/")
+
+
+def test_publishing_a_component_whose_file_is_missing_writes_nothing(tmp_path):
+    graph, _ = steps_graph()
+    graph.components["steps"].graph.nodes["a"].params["label"] = "assets/gone.png"
+    with pytest.raises(GraphError, match="node 'a' in component 'steps', param 'label': file"):
+        publish(graph, "steps", graph_dir=tmp_path, file_params=labels_are_files)
+    with pytest.raises(GraphError, match="save the graph first"):
+        publish(graph, "steps", file_params=labels_are_files)
+    assert not library_dir().exists() or list(library_dir().iterdir()) == []
+
+
+def test_a_library_file_naming_a_file_outside_the_library_is_refused():
+    graph, _ = steps_graph()
+    path = publish(graph, "steps").path
+    doc = json.loads(path.read_text())  # a library file someone handed over, edited
+    doc["component"]["nodes"]["a"]["params"]["label"] = "../../etc/passwd"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(GraphError, match="which is outside the library folder"):
+        carried_files(find_entry("steps"), labels_are_files)
