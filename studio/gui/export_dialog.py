@@ -165,13 +165,14 @@ class ExportDialog(QDialog):
 
         choice = self.choice()
         if choice is not None and choice.path.exists() and not choice.replace_ok:
-            answer = ask_replace(self, [(choice.node_id, "path", choice.path)], True)
+            from studio.graph.outputs import numbered_file
+
+            kept = {choice.path: numbered_file(choice.path)}
+            answer = ask_replace(self, [(choice.node_id, "path", choice.path)], kept)
             if answer == REPLACE:
                 self._replace_ok = choice.path
             elif answer == NUMBER:
-                from studio.graph.outputs import numbered_file
-
-                self.path.setText(str(numbered_file(choice.path)))
+                self.path.setText(str(kept[choice.path]))
             else:
                 return  # stays open: choose another name
         super().accept()

@@ -79,3 +79,34 @@ def test_after_a_run_each_version_shows_its_file_and_a_frame(qtbot, window, tmp_
     panel.resize(900, 320)
     panel.grab().save(str(tmp_path / "versions-panel.png"))
     assert window.states.get("versions").state == "done"
+
+
+@pytest.mark.timeout(240)
+def test_keep_both_numbers_the_versions_base_so_every_file_is_kept(qtbot, window, tmp_path):
+    from dialog_driving import button_named, click, when_shown
+    from PySide6.QtWidgets import QMessageBox
+
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / "story.180x320.en.mp4"
+    theirs.write_bytes(b"a version delivered last week")
+    assert window.open_path(versions_file(tmp_path))
+    texts = []
+
+    def keep_both(box):
+        texts.append(box.text())
+        click(button_named(box, "Keep Both"))
+
+    asked = when_shown(lambda w: isinstance(w, QMessageBox), keep_both)
+    window.actions_by_name["run_all"].trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=30_000)
+    assert "“story.180x320.en.mp4” already exists" in texts[0]
+    assert "writes this run's export as “story-2.180x320.en.mp4”" in texts[0]
+    wait_idle(qtbot, window, timeout=200_000)
+    assert theirs.read_bytes() == b"a version delivered last week"
+    written = sorted(p.name for p in out.glob("story-2.*.mp4"))
+    assert written == ["story-2.180x180.en.mp4", "story-2.180x320.en.mp4"]  # one set, numbered
+    assert not (out / "story.180x180.en.mp4").exists()
+    assert window.document.graph.nodes["versions"].params["path"] == "out/story"  # graph as is
+    lines = [text for _level, text in window.run_log.lines]
+    assert "The versions story.* are kept; this run writes story-2.*" in lines
