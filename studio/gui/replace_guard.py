@@ -4,9 +4,10 @@ Before a run starts, the files its export nodes would write are looked at: when 
 already (from an earlier session, someone else, or an export the user made to that name), the
 window asks Replace / Keep both / Cancel, as editing suites do on a render whose file exists.
 "Keep both" points this run at the next free numbered name (lighthouse-2.mp4; a Versions node's
-whole set through its base name, piece-2.9x16.fr.mp4) without rewriting the node; "Replace" makes the file this graph's. A file a run of this graph wrote, or was allowed
-to replace, in this session is replaced by later runs without a question (iterating on a render),
-until another graph is opened. A run that cannot ask (auto-run) leaves such a node stale instead.
+whole set through its base name, piece-2.9x16.fr.mp4) without rewriting the node; "Replace"
+makes the file this graph's. A file a run of this graph wrote, or was allowed to replace, in
+this session is replaced by later runs without a question (iterating on a render), until
+another graph is opened. A run that cannot ask (auto-run) leaves such a node stale instead.
 (`studio render` replaces its output: its user named the file on the command line.)
 """
 
