@@ -84,20 +84,33 @@ class StateRollup(QObject):
         statuses = [self.states.get(f"{owner}/{n}") for n in inner]
         state = _summary([s.state for s in statuses])
         current = self.states.get(owner)
+        fraction = _fraction(statuses) if state == "running" else None
+        changed = self.states.get(flat_id)
+        message = changed.message if changed.state == "running" else current.message
         if state != current.state:
-            fractions = [
-                1.0 if s.state in ("done", "cached") else (s.fraction or 0.0) for s in statuses
-            ]
-            fraction = sum(fractions) / len(fractions) if state == "running" and fractions else None
             errors = [s.error for s in statuses if s.error]
             self.states.set_state(
-                owner, state, fraction=fraction, error=errors[0] if errors else ""
+                owner, state, fraction=fraction, message=message, error=errors[0] if errors else ""
             )
+        elif state == "running" and fraction != current.fraction:
+            # The bar moves as the inside moves, not only when the summary's state changes.
+            self.states.set_progress(owner, fraction, message)
         outputs = _outputs(definition, owner, self.states)
         if outputs != current.outputs:
             self.states.set_result(owner, outputs)
         # Its result is out of date while any result inside is (an edit, inside or upstream).
         self.states.set_stale(owner, any(s.stale for s in statuses))
+
+
+def _fraction(statuses: list[NodeStatus]) -> float | None:
+    """How far the inside is, all its nodes counted alike: done ones whole, running ones by
+    their own progress."""
+    if not statuses:
+        return None
+    done = [
+        1.0 if s.state in ("done", "cached", "bypassed") else (s.fraction or 0.0) for s in statuses
+    ]
+    return sum(done) / len(done)
 
 
 def _summary(states: list[str]) -> str:
