@@ -30,14 +30,13 @@ def steps_in_a_component():
 
 def test_the_component_node_shows_the_progress_of_its_inside_as_it_moves(qapp):
     states, use = steps_in_a_component()
-    seen = []
-    states.status_changed.connect(
-        lambda n: (
-            seen.append(states.get(n).fraction)
-            if n == use and states.get(n).fraction is not None
-            else 0
-        )
-    )
+    seen = []  # the component node's bar, each time it changed
+
+    def changed(node_id):
+        if node_id == use and states.get(use).fraction is not None:
+            seen.append(states.get(use).fraction)
+
+    states.status_changed.connect(changed)
     for inner in "abcd":
         states.set_state(f"{use}/{inner}", "queued")
     assert states.get(use).state == "queued"
