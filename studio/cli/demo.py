@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from studio.cli import render
 from studio.cli._common import UsageError
@@ -30,17 +31,18 @@ def run_demo(args: argparse.Namespace) -> int:
     if not graph.is_file():
         raise UsageError(f"the example graph is missing from this installation ({graph})")
     print(f"rendering the example {graph.name} to {args.output} (offline engines)")
-    render_args = argparse.Namespace(
-        graph=str(graph),
-        output=args.output,
-        overrides=[],
-        target=None,
-        no_cache=args.no_cache,
-        json=args.json,
-        max_cost=0.0,
-        allow_unknown_cost=False,
-    )
-    code = render.run_render(render_args)
+    code = render.run_render(_render_args(graph, args))
     if code == 0:
         print(f"wrote {args.output}")
     return code
+
+
+def _render_args(graph: Path, args: argparse.Namespace) -> argparse.Namespace:
+    """What `studio render GRAPH -o OUTPUT --max-cost 0` would get, read by render's own parser
+    (so every render option has its default): the demo never spends money."""
+    parser = argparse.ArgumentParser(prog="studio render")
+    render.add_arguments(parser)
+    argv = [f"--output={args.output}", "--max-cost=0"]
+    argv += ["--no-cache"] if args.no_cache else []
+    argv += ["--json"] if args.json else []
+    return parser.parse_args([*argv, "--", str(graph)])

@@ -24,6 +24,12 @@ from studio.cli._common import (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("render", help="run a graph and write its results")
+    add_arguments(parser)
+    parser.set_defaults(handler=run_render)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `studio render` (also how `studio demo` builds its render's arguments)."""
     parser.add_argument("graph", help="the graph file (.studiograph or .json)")
     parser.add_argument(
         "-o",
@@ -73,7 +79,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with --max-cost: run even when some nodes' prices are unknown",
     )
-    parser.set_defaults(handler=run_render)
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -81,16 +86,16 @@ def run_render(args: argparse.Namespace) -> int:
 
     registry = load_registry()
     graph, graph_dir = load_graph_file(args.graph)
-    if getattr(args, "form_help", False):
+    if args.form_help:
         print(form_help(graph, registry))
         return EXIT_OK
-    apply_form_values(graph, registry, getattr(args, "form_values", None) or [])
+    apply_form_values(graph, registry, args.form_values)
     apply_overrides(graph, registry, args.overrides)  # --set after --form: the narrower wins
     if args.target and args.target not in graph.nodes:
         raise UsageError(
             f"--to {args.target!r}: no such node (nodes: {', '.join(sorted(graph.nodes))})"
         )
-    if getattr(args, "versions", None):  # `studio demo` renders through here without it
+    if args.versions:
         from studio.cli._versions import choose
 
         choose(graph, registry, args.versions)

@@ -77,3 +77,20 @@ def test_demo_renders_a_watchable_listenable_video(tmp_path: Path, monkeypatch, 
     assert out.is_file()
     # Only the export node runs again: it writes the user's file every time.
     assert "1 ran, 14 from cache" in capsys.readouterr().err
+
+
+def test_the_demo_renders_as_studio_render_with_no_money_would(monkeypatch):
+    """Every option of `studio render` reaches the demo's render, with render's own defaults."""
+    from studio.cli import build_parser, demo, render
+
+    seen = []
+    monkeypatch.setattr(render, "run_render", lambda args: seen.append(vars(args)) or 0)
+    assert main(["demo", "--output=-odd name.mp4", "--no-cache"]) == 0
+    example = str(resources_dir() / demo.EXAMPLE)
+    typed = ["render", example, "--output=-odd name.mp4", "--max-cost", "0", "--no-cache"]
+    parser = build_parser()
+    expected = vars(parser.parse_args(typed))
+    for top_level in [*vars(parser.parse_args([])), "handler"]:  # --verbose, the command, ...
+        expected.pop(top_level, None)
+    assert seen == [expected]
+    assert seen[0]["max_cost"] == 0.0 and seen[0]["form_values"] == []
