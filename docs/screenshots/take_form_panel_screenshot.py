@@ -3,7 +3,8 @@
     xvfb-run -a -s '-screen 0 1600x1000x24' python docs/screenshots/take_form_panel_screenshot.py
 
 Opens a copy of the example on throw-away folders, shows View > Form, chooses the voice field
-and writes form-panel.png (the whole window) beside this file.
+and writes form-panel.png (the whole window: the field's Name, Label, Help and allowed values)
+beside this file.
 """
 
 from __future__ import annotations

@@ -19,14 +19,33 @@ from studio.api import is_template, literal_braces, template_sources
 from studio.errors import GraphError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from studio.api import Param
     from studio.graph.model import Graph
 
 FIELD_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
+FIELD_NAME_RULE = (
+    "lowercase letters, digits and '_', starting with a letter (at most 40 characters)"
+)
 
 
 class FormError(GraphError):
     """A form value or field that cannot be used (named in the message)."""
+
+
+def field_name_problem(name: str, taken: Collection[str] = ()) -> str:
+    """Why `name` cannot name a field whose form already has the fields `taken` ("" if it can).
+
+    The one rule for field names: the file format, Add to Form… and the Form panel all use it.
+    """
+    if not name:
+        return f"a field needs a name ({FIELD_NAME_RULE})"
+    if not FIELD_NAME_PATTERN.match(name):
+        return f"{name!r} cannot be a field name: use {FIELD_NAME_RULE}"
+    if name in taken:
+        return f"the form already has a field named {name!r}"
+    return ""
 
 
 @dataclass
@@ -105,10 +124,9 @@ def form_from_dict(doc: Any, where: str = "$.form") -> Form:
         if not isinstance(item, dict):
             raise GraphError("a form field must be an object", path=here)
         name = _text(item, "name", here)
-        if not FIELD_NAME_PATTERN.match(name):
-            raise GraphError(
-                f"field name {name!r}: use lowercase letters, digits and '_'", path=f"{here}.name"
-            )
+        problem = field_name_problem(name)
+        if problem:
+            raise GraphError(problem, path=f"{here}.name")
         if form.field(name) is not None:
             raise GraphError(f"two fields are named {name!r}", path=here)
         choices = item.get("choices", [])

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.graph.form import FIELD_NAME_PATTERN, Form, FormField
+from studio.graph.form import Form, FormField, field_name_problem
 
 if TYPE_CHECKING:
     from studio.api import Param
@@ -128,6 +128,44 @@ def remove_form_field(document: Document, name: str) -> None:
     document.push(FormSetCommand(document, kept_form(form), f"Remove {name!r} from the form"))
 
 
+def rename_form_field(document: Document, old: str, new: str) -> str:
+    """Give a field a new name (one undo step); what is wrong with the name instead ("" if done).
+
+    The name must follow the form's rule and be free; app mode's remembered value for the field
+    goes with it.
+    """
+    form = copy.deepcopy(document.graph.form)
+    field = form.field(old) if form is not None else None
+    if form is None or field is None or new == old:
+        return ""
+    problem = field_name_problem(new, {f.name for f in form.fields if f is not field})
+    if problem:
+        return f"{sentence(problem)}."
+    field.name = new
+    document.push(FormSetCommand(document, form, f"Rename form field {old!r} to {new!r}"))
+    carry_remembered_value(document, old, new)
+    return ""
+
+
+def carry_remembered_value(document: Document, old: str, new: str) -> None:
+    """App mode remembers the last values per graph file by field name: the renamed field keeps
+    its value. Copied, not moved: the saved file (until saved again) and Undo use the old name."""
+    from studio.gui.settings import GuiSettings
+
+    if document.path is None:
+        return  # never saved: app mode remembers nothing for it
+    settings = GuiSettings.load()
+    values = settings.form_values.get(str(document.path))
+    if settings.problems or values is None or old not in values:
+        return  # (a damaged settings file is left for the window to report, not overwritten)
+    values[new] = values[old]
+    settings.save()
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def kept_form(form: Form) -> Form | None:
     """A form with no field, title or result is no form."""
     return form if form.fields or form.title or form.result else None
@@ -192,11 +230,9 @@ class FieldDialog(QDialog):
         return split_choices(self.choices.text())
 
     def problem(self) -> str:
-        name = self.name.text().strip()
-        if not FIELD_NAME_PATTERN.match(name):
-            return "The field name takes lowercase letters, digits and '_' (e.g. brief, voice)."
-        if name in self.taken:
-            return f"The form has a field named {name!r} already."
+        problem = field_name_problem(self.name.text().strip(), self.taken)
+        if problem:
+            return f"{sentence(problem)}."
         return choices_problem(self.param, self._allowed())
 
     def _check(self) -> None:

@@ -1,7 +1,7 @@
 """View > Form: the graph's app-mode form, edited in the studio.
 
-The fields in their order (Up, Down, Remove), the chosen field's label, help and allowed values,
-and the form's title and result node. Every change is one undo step on the graph's `form`
+The fields in their order (Up, Down, Remove), the chosen field's name, label, help and allowed
+values, and the form's title and result node. Every change is one undo step on the graph's `form`
 section (`FormSetCommand`, as "Add to Form…" in the inspector), and the panel follows the form
 through undo and redo. Fields are added from the inspector (right-click a param's label).
 """
@@ -36,6 +36,7 @@ from studio.gui.form_actions import (
     choices_problem,
     kept_form,
     remove_form_field,
+    rename_form_field,
     split_choices,
 )
 
@@ -86,6 +87,12 @@ class FormEditor(QWidget):
         self.where = QLabel()
         self.where.setObjectName("Hint")
         self.where.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Field name")
+        self.name.setToolTip(
+            "What the command line calls this field (studio render GRAPH --form NAME=value, "
+            "--form-help): lowercase letters, digits and '_'"
+        )
         self.label = QLineEdit()
         self.label.setPlaceholderText("the setting's own name")
         self.help = HelpEdit()
@@ -107,6 +114,7 @@ class FormEditor(QWidget):
         self.up.clicked.connect(lambda: self._move(-1))
         self.down.clicked.connect(lambda: self._move(1))
         self.remove.clicked.connect(self._remove)
+        self.name.editingFinished.connect(self._name_edited)
         self.label.editingFinished.connect(self._label_edited)
         self.help.editing_finished.connect(self._help_edited)
         self.choices.editingFinished.connect(self._choices_edited)
@@ -123,6 +131,7 @@ class FormEditor(QWidget):
         self.details = QGroupBox("Field")
         detail = QFormLayout(self.details)
         detail.addRow(self.where)
+        detail.addRow("Name", self.name)
         detail.addRow("Label", self.label)
         detail.addRow("Help", self.help)
         detail.addRow(self.choices_label, self.choices)
@@ -141,6 +150,7 @@ class FormEditor(QWidget):
         if self.document is not None:
             self.document.graph.unsubscribe(self._on_model)
         self.document = document
+        self.list.clear()  # another graph: its first field comes first
         document.graph.subscribe(self._on_model)
         self._refresh_when_seen()
 
@@ -170,8 +180,9 @@ class FormEditor(QWidget):
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
 
     def refresh(self) -> None:
-        """Show the form as it is now, keeping the chosen field chosen."""
-        chosen = self.selected_name()
+        """Show the form as it is now, keeping the chosen field chosen (renamed, or undone back
+        to its old name, it is the field in the same place)."""
+        chosen, row = self.selected_name(), self.list.currentRow()
         form = self.form
         self._stale = False
         self._filling = True
@@ -187,7 +198,8 @@ class FormEditor(QWidget):
                 self.list.addItem(entry)
             names = [f.name for f in form.fields] if form else []
             if names:
-                self.list.setCurrentRow(names.index(chosen) if chosen in names else 0)
+                kept = names.index(chosen) if chosen in names else min(max(row, 0), len(names) - 1)
+                self.list.setCurrentRow(kept)
             self.empty.setVisible(not names)
         finally:
             self._filling = False
@@ -242,6 +254,7 @@ class FormEditor(QWidget):
                 if field
                 else ""
             )
+            self.name.setText(field.name if field else "")
             self.label.setText(field.label if field else "")
             self.label.setPlaceholderText(
                 (param.title if param and param.title else "") or "the setting's own name"
@@ -310,6 +323,16 @@ class FormEditor(QWidget):
         for key, value in changes.items():
             setattr(edited, key, value)
         self._push(form, f"Change the {what} of {field.name!r}")
+
+    def _name_edited(self) -> None:
+        field = self.selected_field()
+        if self._filling or field is None or self.document is None:
+            return
+        problem = rename_form_field(self.document, field.name, self.name.text().strip())
+        if problem:
+            self.name.setText(field.name)  # back to the name it has
+            self.message.setText(f"{problem} Not changed.")
+            self.message.show()
 
     def _label_edited(self) -> None:
         self._change_field("label", label=self.label.text().strip())

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from studio.errors import GraphError
 from studio.graph.fileformat import load_graph, save_graph
-from studio.graph.form import Form, FormError, FormField, apply_values, resolve_fields
+from studio.graph.form import (
+    Form,
+    FormError,
+    FormField,
+    apply_values,
+    field_name_problem,
+    form_from_dict,
+    form_to_dict,
+    resolve_fields,
+)
 from studio.graph.model import Graph, Node
 
 
@@ -54,3 +64,17 @@ def test_resolved_fields_fall_back_to_the_params_label_and_help(registry):
     assert fields["brief"].label == "Brief" and fields["brief"].help == "Say it."
     assert fields["mood"].label and fields["mood"].help  # the param's own title and help
     assert fields["mood"].value == "calm, hopeful"  # the param's default
+
+
+def test_one_rule_names_fields_in_files_and_in_the_studio():
+    assert field_name_problem("voice_2") == ""
+    assert "already has a field named 'mood'" in field_name_problem("mood", {"brief", "mood"})
+    for bad in ("Voice", "2voice", "my voice", "_voice", "v" * 41):
+        assert "cannot be a field name" in field_name_problem(bad), bad
+    assert "needs a name" in field_name_problem("")
+    # A file with such a name is refused with the same words, at the field's name.
+    doc = form_to_dict(graph_with_form().form)
+    doc["fields"][1]["name"] = "My mood"
+    with pytest.raises(GraphError, match="'My mood' cannot be a field name") as caught:
+        form_from_dict(doc)
+    assert caught.value.path == "$.form.fields[1].name"

@@ -1,15 +1,22 @@
 """Editing the app-mode form in the studio: the inspector's ▣ marks follow every change (undo and
-redo too), and the Form panel lists the fields to reorder, edit and remove, one undo step each.
+redo too), and the Form panel lists the fields to reorder, rename, edit and remove, one undo step
+each.
 
 Driven through the real widgets: the inspector's right-click menu, the panel's list and buttons,
 keys typed into its fields."""
 
 from __future__ import annotations
 
+import json
+
 from gui_helpers import click_menu
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from test_app_mode import click, click_action, right_click_label, small_graph, type_into
+
+from studio.cli import main
+from studio.graph.form import describe_fields
+from studio.gui.settings import GuiSettings
 
 
 def marked(window, param: str) -> bool:
@@ -175,3 +182,83 @@ def test_the_form_panel_says_how_to_add_a_field_and_follows_add_to_form(qtbot, w
     click(dialog.buttons.button(dialog.buttons.StandardButton.Ok))
     assert editor.list.count() == 1 and not editor.empty.isVisible()
     assert editor.selected_name() == "subject"
+
+
+def test_the_form_panel_renames_a_field_checked_one_undo_step_and_saved(
+    qtbot, window, tmp_path, capsys
+):
+    path = small_graph(tmp_path)
+    # App mode has a value remembered for the field under its old name.
+    settings = GuiSettings.load()
+    settings.form_values[str(path.resolve())] = {"title": "Remembered words"}
+    settings.save()
+    assert window.open_path(path)
+    click_menu(qtbot, window, "View", "Form")
+    editor = window.form_editor
+    qtbot.waitUntil(editor.isVisible)
+    stack = window.document.undo_stack
+    steps = stack.count()
+    pick_row(qtbot, editor, "title")
+    assert editor.name.text() == "title"
+
+    # Renamed on Enter: one undo step; the field stays chosen, under its new name.
+    type_into(qtbot, editor.name, "words")
+    QTest.keyClick(editor.name, Qt.Key.Key_Return)
+    assert names(window) == ["words", "seconds", "motion"]
+    assert stack.count() == steps + 1
+    assert editor.selected_name() == "words" and editor.name.text() == "words"
+    assert "--form words=" in editor.where.text()
+    assert "--form words=" in editor.list.currentItem().toolTip()
+    listing = describe_fields(window.document.graph, window.registry)
+    assert "  words  (text)  Title" in listing and "  title  (" not in listing
+
+    # Undo and Redo: the panel follows at once.
+    window.undo_group.undo()
+    assert names(window) == ["title", "seconds", "motion"]
+    assert editor.selected_name() == "title" and editor.name.text() == "title"
+    window.undo_group.redo()
+    assert names(window) == ["words", "seconds", "motion"]
+    assert editor.selected_name() == "words" and editor.name.text() == "words"
+
+    # Not a field name, or one taken: refused with the reason, the box back, nothing changed.
+    type_into(qtbot, editor.name, "Your Words")
+    QTest.keyClick(editor.name, Qt.Key.Key_Return)
+    assert editor.message.isVisible()
+    assert "'Your Words' cannot be a field name" in editor.message.text()
+    assert "lowercase letters" in editor.message.text()
+    assert editor.message.text().endswith("Not changed.")
+    assert editor.name.text() == "words"
+    assert names(window) == ["words", "seconds", "motion"] and stack.count() == steps + 1
+    type_into(qtbot, editor.name, "motion")
+    QTest.keyClick(editor.name, Qt.Key.Key_Tab)  # leaving the box commits too
+    assert editor.message.isVisible()
+    assert "already has a field named 'motion'" in editor.message.text()
+    assert editor.name.text() == "words"
+    assert names(window) == ["words", "seconds", "motion"] and stack.count() == steps + 1
+    type_into(qtbot, editor.name, "")
+    QTest.keyClick(editor.name, Qt.Key.Key_Return)
+    assert "needs a name" in editor.message.text() and editor.name.text() == "words"
+    assert names(window) == ["words", "seconds", "motion"] and stack.count() == steps + 1
+
+    # Leaving the box: committed as well.
+    type_into(qtbot, editor.name, "card_words")
+    QTest.keyClick(editor.name, Qt.Key.Key_Tab)
+    assert names(window) == ["card_words", "seconds", "motion"]
+    assert stack.count() == steps + 2 and not editor.message.isVisible()
+
+    # Saved: the file's form section and `studio render --form-help` use the new name.
+    window.document.save(path)
+    saved = json.loads(path.read_text())
+    assert [f["name"] for f in saved["form"]["fields"]] == ["card_words", "seconds", "motion"]
+    assert saved["form"]["fields"][0]["node"] == "card"
+    assert main(["render", str(path), "--form-help"]) == 0
+    out = capsys.readouterr().out
+    assert "  card_words  (text)  Title" in out and "  title  (" not in out
+
+    # App mode's remembered value went with the field.
+    click_menu(qtbot, window, "View", "App Mode…")
+    app = window.app_window
+    qtbot.waitUntil(app.isVisible)
+    assert list(app.form.editors) == ["card_words", "seconds", "motion"]
+    assert app.form.editors["card_words"].editor.toPlainText() == "Remembered words"
+    app.close()
