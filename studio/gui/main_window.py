@@ -51,6 +51,14 @@ GRAPH_FILTER = (
 SAVE_FILTER = "Graphs (*.studiograph);;Graphs saved as JSON (*.json);;All files (*)"
 
 
+LAST_RUN = {
+    "succeeded": "Last run succeeded",
+    "failed": "Last run failed: see the Run log",
+    "cancelled": "Last run cancelled",
+    "invalid": "The graph cannot run yet: see Problems",
+}
+
+
 class MainWindow(QMainWindow):
     scene_changed = Signal()  # the canvas shows another graph (a file, or a component's inside)
     recent_menu: QMenu  # made by build_menus
@@ -522,6 +530,9 @@ class MainWindow(QMainWindow):
 
     def _entry_finished(self, entry_id: str, status: str) -> None:
         from studio.gui.maintenance import finish_export, trim_cache_later
+
+        # Until the estimate that follows says what is cached, the bar tells how the run ended.
+        self.summary.setText(LAST_RUN.get(status, f"Last run: {status}"))
 
         choice = self._pending_exports.pop(entry_id, None)
         if choice is not None:

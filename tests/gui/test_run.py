@@ -13,7 +13,10 @@ from studio.gui.previews.text import TextPreview
 def test_run_all_fills_text_previews_and_the_summary(qtbot, window):
     brief, prompt = brief_prompt(window)
     window.actions_by_name["run_all"].trigger()
+    qtbot.waitUntil(lambda: window.summary.text() == "Running…")
     wait_idle(qtbot, window)
+    # Then how the run ended, until the estimate says what is cached: never "Running…" idle.
+    assert window.summary.text() in ("Last run succeeded", "2 nodes · 0 to run · 2 cached")
     for node_id in (brief, prompt):
         assert window.states.get(node_id).state == "done"
     preview = window.scene.nodes[prompt].preview_item
@@ -48,6 +51,7 @@ def test_cancel_mid_run_and_keep_working(qtbot, make_window):
     window.view.setFocus()
     window.actions_by_name["cancel"].trigger()  # Esc
     wait_idle(qtbot, window, timeout=30_000)
+    assert window.summary.text() != "Running…"
     assert window.states.get(slow).state == "cancelled"
     assert any("cancelled" in text for _level, text in window.run_log.lines)
     # The window still works: edit, then run again to the end.
