@@ -200,6 +200,8 @@ class AppWindow(QMainWindow):
         right_column.setContentsMargins(0, 0, 0, 0)
         right_column.addWidget(self.viewer, 1)
         row = QHBoxLayout()
+        margins = column.contentsMargins()  # off the window's edge, as far as the form is
+        row.setContentsMargins(0, margins.top() // 2, margins.right(), margins.bottom())
         row.addStretch(1)
         row.addWidget(self.export_button)
         right_column.addLayout(row)
