@@ -13,15 +13,21 @@ class UsageError(StudioError):
     """A command-line mistake (exit code 2)."""
 
 
-def load_graph_file(path_text: str):
-    from studio.graph.fileformat import load_graph
-
+def graph_file(path_text: str | Path) -> Path:
+    """The graph file a command was given: the file itself, or the one graph file in a folder."""
     path = Path(path_text)
     if path.is_dir():
         candidates = graph_files_in(path)
         if len(candidates) != 1:
             raise UsageError(f"{path} is a folder; name the graph file inside it")
         path = candidates[0]
+    return path
+
+
+def load_graph_file(path_text: str):
+    from studio.graph.fileformat import load_graph
+
+    path = graph_file(path_text)
     return load_graph(path), path.resolve().parent
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
-from studio.cli._common import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,17 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from studio.cli._common import load_graph_file
+    from studio.cli._common import graph_file
+    from studio.graph.fileformat import load_graph
 
-    path = Path(args.graph)
-    if path.is_dir():
-        from studio.cli._common import graph_files_in
-
-        found = graph_files_in(path)
-        if len(found) != 1:
-            raise UsageError(f"{path} is a folder; name the graph file inside it")
-        path = found[0]
-    load_graph_file(str(path))  # a missing or broken file is one line here, before any window
+    path = graph_file(args.graph)
+    graph = load_graph(path)  # a missing or broken file is one line here, before any window
     from studio.gui.app import main as gui_main
 
-    return gui_main(str(path), app_mode=True)
+    return gui_main(str(path), app_mode=True, graph=graph)  # read once: the window takes it

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from studio.cli import EXIT_OK
-from studio.errors import StudioError
+from studio.cli._common import graph_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def run_pack(args: argparse.Namespace) -> int:
     from studio.engine.cache import default_cache
     from studio.engine.registry import load_registry
 
-    graph_path = _graph_file(Path(args.graph))
+    graph_path = graph_file(args.graph)
     out = Path(args.output) if args.output else Path.cwd() / f"{graph_path.stem}.studiopack"
     info = pack_graph(
         graph_path,
@@ -70,14 +70,3 @@ def run_unpack(args: argparse.Namespace) -> int:
     print(f"unpacked {report.files} files to {report.graph.parent}{imported}")
     print(f"render it with: studio render {report.graph}")
     return EXIT_OK
-
-
-def _graph_file(path: Path) -> Path:
-    if path.is_dir():
-        from studio.cli._common import graph_files_in
-
-        candidates = graph_files_in(path)
-        if len(candidates) != 1:
-            raise StudioError(f"{path} is a folder; name the graph file inside it")
-        return candidates[0]
-    return path

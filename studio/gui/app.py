@@ -19,6 +19,8 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:
     from qasync import QEventLoop
 
+    from studio.graph.model import Graph
+
 log = logging.getLogger(__name__)
 SWITCH_INTERVAL = 0.001  # seconds
 WORKER_NICENESS = 10  # worker threads give way to the window's thread
@@ -131,10 +133,11 @@ def install_event_loop(app: Any, already_running: bool = False) -> QEventLoop:
 EXIT_NO_WINDOW = 2  # the window cannot start here (the message says why)
 
 
-def main(path: str | None = None, app_mode: bool = False) -> int:
+def main(path: str | None = None, app_mode: bool = False, graph: Graph | None = None) -> int:
     """Open the desktop studio (optionally with a graph file) and run until the window closes.
 
-    `app_mode`: open the graph's form alone (`studio app GRAPH`), not the studio.
+    `app_mode`: open the graph's form alone (`studio app GRAPH`), not the studio; `graph` is the
+    file's graph when the caller has read it already (it is not read again).
     """
     from PySide6.QtWidgets import QApplication
 
@@ -162,7 +165,7 @@ def main(path: str | None = None, app_mode: bool = False) -> int:
     loop = install_event_loop(app)
     loop.set_exception_handler(asyncio_handler(reporter))
     if app_mode and path:
-        return _run_app_mode(app, loop, path)
+        return _run_app_mode(app, loop, path, graph)
     from studio.gui.main_window import MainWindow
 
     window = MainWindow()
@@ -194,12 +197,12 @@ def _run_until_closed(app: Any, loop: Any) -> None:
         loop.run_until_complete(close_async_resources())
 
 
-def _run_app_mode(app: Any, loop: Any, path: str) -> int:
+def _run_app_mode(app: Any, loop: Any, path: str, graph: Graph | None) -> int:
     from studio.gui.app_window import AppWindow
 
     window = AppWindow()
     window.show()
-    opened = window.open_path(path)
+    opened = window.open_path(path, graph)
     _run_until_closed(app, loop)
     return 0 if opened else EXIT_NO_WINDOW
 

@@ -40,6 +40,7 @@ from studio.engine.events import (
     NodeStarted,
     RunStarted,
 )
+from studio.graph.model import Graph
 from studio.gui.app import in_background, spawn
 from studio.gui.app_form import FormPanel
 from studio.gui.document import Document
@@ -224,16 +225,19 @@ class AppWindow(QMainWindow):
         self.setGeometry(first_geometry(available, PREFERRED_SIZE))
 
     # -- opening ----------------------------------------------------------------------------------
-    def open_path(self, path: str | Path) -> bool:
+    def open_path(self, path: str | Path, graph: Graph | None = None) -> bool:
         """Open a graph file; an example or template opens as a copy in a new project folder, so
-        its renders never land in the install folder."""
+        its renders never land in the install folder. `graph`: the file's graph, when the caller
+        has read it already (`studio app` reads it before any window opens)."""
         from studio.errors import StudioError
         from studio.gui import projects
 
         path = Path(path).resolve()
         try:
             if projects.is_bundled(path):
-                document = projects.copy_as_project(path, self.registry, self)
+                document = projects.copy_as_project(path, self.registry, self, graph=graph)
+            elif graph is not None:
+                document = Document(self.registry, graph, path, self)
             else:
                 document = Document.open(path, self.registry, self)
         except (StudioError, OSError) as exc:

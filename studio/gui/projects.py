@@ -208,13 +208,17 @@ def is_bundled(path: Path) -> bool:
     return True
 
 
-def copy_as_project(source: Path, registry: Any, parent: Any = None, title: str = "") -> Document:
-    """A new untitled document holding the graph of `source`, in a new project folder; the
-    files it refers to (relative to `source`) are copied into that folder."""
+def copy_as_project(
+    source: Path, registry: Any, parent: Any = None, title: str = "", graph: Graph | None = None
+) -> Document:
+    """A new untitled document holding the graph of `source` (read here unless `graph` is it,
+    read already), in a new project folder; the files it refers to (relative to `source`) are
+    copied into that folder."""
     from studio.graph.fileformat import load_graph
     from studio.gui.document import Document
 
-    graph: Graph = load_graph(Path(source))
+    if graph is None:
+        graph = load_graph(Path(source))
     document = Document(registry, graph, None, parent)
     name = title or str(graph.meta.get("title") or "") or Path(source).stem.replace("_", " ")
     folder = start_project(document, name)

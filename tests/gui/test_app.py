@@ -1,11 +1,12 @@
-"""`studio open FILE` through the real entry point: the window opens the file and the process
-exits cleanly when the window is closed."""
+"""`studio open FILE` and `studio app GRAPH` through the real entry point: the window opens the
+file and the process exits cleanly when the window is closed."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from studio.graph.fileformat import save_graph
 from studio.graph.model import Graph, Node
@@ -15,8 +16,17 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from studio.graph import fileformat
+
 app = QApplication(sys.argv[:1])
-seen = []
+seen, reads = [], []
+load_graph = fileformat.load_graph
+
+def counted(path):
+    reads.append(str(path))
+    return load_graph(path)
+
+fileformat.load_graph = counted
 
 def close_all():
     for widget in QApplication.topLevelWidgets():
@@ -26,28 +36,46 @@ def close_all():
 
 QTimer.singleShot(2500, close_all)
 from studio.cli import main
-code = main(["open", sys.argv[1]])
+code = main(sys.argv[1:])
 print("titles:", seen)
+print("reads:", len(reads))
 sys.exit(code)
 """
 
 
-def test_studio_open_shows_the_file_and_exits_cleanly(tmp_path):
-    graph = Graph()
-    graph.add_node(Node("brief", "text.brief", {}), (0.0, 0.0))
-    path = tmp_path / "story.json"
-    save_graph(graph, path)
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def run_studio(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`studio ARGV` in a process of its own, its windows closed after a moment."""
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(path)],
+        [sys.executable, "-c", SCRIPT, *argv],
         capture_output=True,
         text=True,
         timeout=60,
-        env=env,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "titles: ['story.json[*] — Multimodal Studio']" in done.stdout
     assert "Traceback" not in done.stderr and "Aborted" not in done.stderr
+    return done
+
+
+def story(folder: Path) -> Path:
+    graph = Graph()
+    graph.add_node(Node("brief", "text.brief", {}), (0.0, 0.0))
+    graph.meta["title"] = "Story"
+    path = folder / "story.json"
+    save_graph(graph, path)
+    return path
+
+
+def test_studio_open_shows_the_file_and_exits_cleanly(tmp_path):
+    done = run_studio("open", str(story(tmp_path)))
+    assert "titles: ['story.json[*] — Multimodal Studio']" in done.stdout
+
+
+def test_studio_app_reads_the_graph_once_and_shows_its_app_window(tmp_path):
+    story(tmp_path)
+    done = run_studio("app", str(tmp_path))  # the folder: its one graph file
+    assert "titles: ['Story — App mode — Multimodal Studio']" in done.stdout
+    assert "reads: 1" in done.stdout
 
 
 def test_a_broken_node_pack_is_named_in_the_log_and_the_studio_still_works(make_window):

@@ -242,6 +242,21 @@ def test_a_graph_without_a_form_says_how_to_make_one(qtbot, make_app, tmp_path):
     assert not app.render_button.isEnabled() and not app.export_button.isEnabled()
 
 
+def test_a_graph_read_already_is_shown_as_it_was_handed_on(qtbot, make_app, tmp_path):
+    """`studio app` reads the file before any window: the window takes that graph, unread again
+    (a graph of the user's in place, a bundled example as a copy in a new project)."""
+    from studio.graph.fileformat import load_graph
+
+    for path, kept_in_place in ((small_graph(tmp_path), True), (EXAMPLE, False)):
+        graph = load_graph(path)
+        graph.form.title = "As handed on"  # not in the file: seen only if this graph is shown
+        app = make_app()
+        assert app.open_path(path, graph)
+        assert app.document.graph is graph and app.title.text() == "As handed on"
+        assert app.document.path == (path.resolve() if kept_in_place else None)
+        assert list(app.form.editors)
+
+
 def test_the_window_fits_a_1366x768_laptop_screen(qtbot, make_app):
     app = make_app(EXAMPLE)
     laptop = QRect(0, 0, 1366, 768)
