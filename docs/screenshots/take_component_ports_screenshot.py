@@ -5,7 +5,9 @@
 
 Inside the lighthouse example's "Scene shot" component after the motion node's free 'prompt'
 input was dropped on the inputs node: the component has a second input, wired inside, and both
-boundary nodes show their empty "+ drop a wire: new port" slot. Throw-away folders, no run.
+boundary nodes show their empty "+ drop a wire: new port" slot. Then component-port-drop.png:
+the picture node's image output dragged over the outputs node, which lights up in the wire's
+colour (letting go would add the output). Throw-away folders, no run.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ async def scenario(window, home: Path) -> None:
     window.view.fit_all()
     await asyncio.sleep(1.0)
     save(window, "component-ports.png")
+
+    scene = window.scene
+    scene.clearSelection()
+    image = scene.nodes["image_wide"].outputs["image"]
+    outputs = scene.nodes["outputs"]
+    scene.begin_edge_drag_from_port(image, image.anchor())
+    scene.move_edge_drag(outputs.mapToScene(outputs.width / 2, outputs.height / 2))
+    await asyncio.sleep(0.5)
+    save(window.view, "component-port-drop.png")
+    scene.cancel_edge_drag()
 
 
 if __name__ == "__main__":

@@ -180,6 +180,7 @@ class ComponentNavigator(QObject):
         scene = self.window.scene
         scene.node_activated.connect(self._activated)
         scene.port_drop = self.ports.drop_on_node  # a wire dropped on a boundary node: new port
+        scene.port_drop_accepts = self.ports.accepts_drop
         if self._root is not self.root:  # another file: start at its top, offer updates
             if self._root is not None:
                 self._root.undo_stack.indexChanged.disconnect(self._check_trail)

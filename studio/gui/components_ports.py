@@ -88,12 +88,26 @@ class ComponentPorts(QObject):
         return document if getattr(document, "component_id", None) else None  # type: ignore[return-value]
 
     # -- adding: a wire dropped on a boundary node ------------------------------------------------
+    def accepts_drop(self, fixed: PortItem, node: NodeItem) -> bool:
+        """Would a wire from `fixed` let go on `node` make a new port? (It is highlighted.)"""
+        boundary = (INPUTS_TYPE, OUTPUTS_TYPE)
+        return (
+            self._boundary_for(fixed, node)
+            and fixed.node_item.node.type not in boundary
+            and fixed.port_type is not None
+        )
+
+    def _boundary_for(self, fixed: PortItem, node: NodeItem) -> bool:
+        """`node` is the boundary that side of the wire ends on: the inputs node for a wire from
+        an inner input, the outputs node for one from an inner output."""
+        wanted = INPUTS_TYPE if not fixed.is_output else OUTPUTS_TYPE
+        return self.inside is not None and node.node.type == wanted
+
     def drop_on_node(self, fixed: PortItem, node: NodeItem, replacing: Edge | None) -> bool:
         """A wire's loose end dropped on a node's body (not on a port): on the inputs node, from
         an inner input, or on the outputs node, from an inner output, it makes a new port."""
         document = self.inside
-        wanted = INPUTS_TYPE if not fixed.is_output else OUTPUTS_TYPE
-        if document is None or node.node.type != wanted:
+        if document is None or not self._boundary_for(fixed, node):
             return False
         if fixed.node_item.node.type in (INPUTS_TYPE, OUTPUTS_TYPE):
             self.window.show_message(

@@ -249,3 +249,30 @@ def test_removing_a_nested_output_removes_the_outer_output_it_alone_fed(qtbot, w
     assert window.components.depth == 2
     redo(window)
     assert shot.outputs == [] and validate_graph(graph, registry, graph_dir) == []
+
+
+def test_the_boundary_node_lights_up_while_a_wire_over_it_would_make_a_port(
+    qtbot, window, tmp_path
+):
+    from studio.graph.types import PortType
+    from studio.gui.canvas.style import port_colour
+
+    _graph, first, _second = two_uses(qtbot, window, tmp_path)
+    click_node(qtbot, window, first, double=True)
+    window.view.fit_all()
+    scene = window.scene
+    inputs, outputs = scene.nodes["inputs"], scene.nodes["outputs"]
+    free_input = scene.nodes["motion_wide"].inputs["prompt"]  # a text input, not wired
+
+    scene.begin_edge_drag_from_port(free_input, free_input.anchor())
+    scene.move_edge_drag(new_port_slot(window, "inputs"))
+    assert inputs.drop_colour == port_colour(PortType.TEXT)  # a drop here makes an input
+    assert outputs.drop_colour is None
+    scene.move_edge_drag(outputs.mapToScene(QPointF(outputs.width / 2, 12)))
+    assert inputs.drop_colour is None and outputs.drop_colour is None  # the wrong side
+    scene.move_edge_drag(scene.nodes["image_wide"].mapToScene(QPointF(20, 12)))
+    assert all(item.drop_colour is None for item in scene.nodes.values())  # an ordinary node
+    scene.move_edge_drag(new_port_slot(window, "inputs"))
+    scene.cancel_edge_drag()  # Esc: nothing stays lit
+    assert inputs.drop_colour is None
+    assert [p.name for p in _graph.components["scene_shot"].inputs] == ["brief"]

@@ -9,9 +9,11 @@ from PySide6.QtCore import QLineF, QPointF
 
 from studio.graph.types import PortType, can_connect
 from studio.gui.canvas.edge_item import DragEdgeItem, EdgeItem
+from studio.gui.canvas.style import port_colour
 from studio.gui.commands import EdgeRemoveCommand
 
 if TYPE_CHECKING:
+    from studio.gui.canvas.node_item import NodeItem
     from studio.gui.canvas.port_item import PortItem
     from studio.gui.canvas.scene import GraphScene
 
@@ -60,6 +62,7 @@ class EdgeDrag:
         for port in self.candidates:
             port.set_dimmed(not compatible(fixed, port) and port is not fixed)
         self.hovered: PortItem | None = None
+        self.drop_node: NodeItem | None = None  # highlighted: a drop here makes a new port
 
     def target_at(self, pos: QPointF) -> PortItem | None:
         best, best_distance = None, SNAP_DISTANCE
@@ -82,6 +85,21 @@ class EdgeDrag:
                 target.hovered = True
                 target.update()
         self.loose.follow(target.anchor() if target else pos)
+        self._show_drop_node(None if target is not None else self.scene.node_at(pos))
+
+    def _show_drop_node(self, node: NodeItem | None) -> None:
+        accepts = self.scene.port_drop_accepts
+        if node is not None and (
+            node is self.fixed.node_item or accepts is None or not accepts(self.fixed, node)
+        ):
+            node = None
+        if node is self.drop_node:
+            return
+        if self.drop_node is not None:
+            self.drop_node.set_drop_colour(None)
+        self.drop_node = node
+        if node is not None:
+            node.set_drop_colour(port_colour(self.fixed.port_type))
 
     def finish(self, pos: QPointF) -> None:
         target = self.target_at(pos)
@@ -112,6 +130,7 @@ class EdgeDrag:
         for port in self.candidates:
             port.set_dimmed(False)
             port.hovered = False
+        self._show_drop_node(None)
         self.scene.removeItem(self.loose)
         if self.replacing is not None and self.replacing.scene() is self.scene:
             self.replacing.setVisible(True)

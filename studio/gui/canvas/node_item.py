@@ -65,6 +65,7 @@ class NodeItem(QGraphicsItem):
         # A component's inputs (outputs) node takes a wire dropped on it as a new port: an empty
         # slot under its ports shows where (studio.gui.components_ports).
         self.new_port_slot: bool | None = None  # None: no slot; True: on the output side
+        self.drop_colour: QColor | None = None  # a wire dragged over it: its port type's colour
         if spec is not None and node.type in BOUNDARY_TYPES:
             self.new_port_slot = node.type == INPUTS_TYPE
         slot = len(self.outputs if self.new_port_slot else self.inputs)
@@ -160,6 +161,13 @@ class NodeItem(QGraphicsItem):
         self.setOpacity(looks.MODE_OPACITY.get(self.node.mode, 1.0))
         self._update_tooltip()
         self.update()
+
+    def set_drop_colour(self, colour: QColor | None) -> None:
+        """Highlight the node (and its new-port slot) while a wire dragged over it would make a
+        new port when let go; None ends it."""
+        if colour != self.drop_colour:
+            self.drop_colour = colour
+            self.update()
 
     def set_collapsed(self, collapsed: bool) -> None:
         """Fold to the title bar: ports gather at its ends, so wires stay attached."""
@@ -284,7 +292,9 @@ class NodeItem(QGraphicsItem):
         if self.preview_rect.height() > 0 and self.preview_item is None and not self.collapsed:
             self._paint_empty_preview(painter, state)
         border, width = style.NODE_BORDER, 1.0
-        if self.isSelected():
+        if self.drop_colour is not None:  # letting go here makes a new port: say so
+            border, width = self.drop_colour, 3.0
+        elif self.isSelected():
             border, width = style.NODE_BORDER_SELECTED, 2.0
         elif state in ("failed", "running", "cancelled"):
             border, width = style.STATE_COLOURS[state], 2.0
@@ -367,6 +377,9 @@ class NodeItem(QGraphicsItem):
         pen = QPen(style.PORT_LABEL_TEXT, 1.2, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        if self.drop_colour is not None:  # the port a drop would make, filled in its colour
+            painter.setPen(QPen(self.drop_colour, 1.5))
+            painter.setBrush(self.drop_colour)
         painter.drawEllipse(
             QRectF(
                 x - style.PORT_RADIUS,

@@ -78,6 +78,8 @@ class GraphScene(QGraphicsScene):
         # A wire's loose end dropped on a node's body (not a port); True: it was handled there
         # (inside a component, the inputs and outputs nodes take it as a new port).
         self.port_drop: Callable[[PortItem, NodeItem, Edge | None], bool] | None = None
+        # Whether port_drop would take a wire from that port on that node (it is highlighted).
+        self.port_drop_accepts: Callable[[PortItem, NodeItem], bool] | None = None
         self.setSceneRect(QRectF(-50_000, -50_000, 100_000, 100_000))
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self._populate()
