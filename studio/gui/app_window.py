@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -44,8 +43,7 @@ from studio.graph.model import Graph
 from studio.gui.app import in_background, spawn
 from studio.gui.app_form import FormPanel
 from studio.gui.document import Document
-from studio.gui.node_state import NodeStates
-from studio.gui.run_controller import RunController
+from studio.gui.run_window import RunWindow
 from studio.gui.settings import GuiSettings
 from studio.gui.viewer.panel import ViewerPanel
 from studio.gui.viewer.result_actions import ResultActions
@@ -92,29 +90,12 @@ class ExportProgress(QObject):
             self.moved.emit(fraction)
 
 
-class AppWindow(QMainWindow):
-    def __init__(
-        self,
-        registry: Any = None,
-        cache: Any = None,
-        providers: Any = None,
-        record_history: bool = True,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        if registry is None:
-            from studio.engine.registry import load_registry
+class AppWindow(RunWindow):
+    queue_file = False  # its own queue, in memory: the studio's queue file is the studio's
+    estimates = False  # it prices its result node itself and shows no summary
 
-            registry = load_registry()
-        self.registry = registry
-        self.states = NodeStates(self)
-        from studio.gui.run_queue import RunQueue
-
-        # Its own queue, in memory: the studio's queue file is the studio's.
-        queue = RunQueue(parent=self, persistent=False)
-        self.runner = RunController(
-            registry, self.states, queue, cache, providers, record_history, self, estimates=False
-        )
+    def _build(self) -> None:
+        """The form, Render and the result, on the runner RunWindow made."""
         self.runner.confirm_unknown_cost = None  # app mode asks itself, with the whole cost
         self.document: Document | None = None
         self.values_key: str | None = None  # the graph file the values are remembered for
@@ -131,7 +112,7 @@ class AppWindow(QMainWindow):
         self._total, self._done = 0, 0
         self._partial: dict[str, float] = {}  # running nodes' progress, for the bar
         self._cost_asked = 0  # estimates started: only the latest one's cost is shown
-        self._build()
+        self._build_layout()
         self._cost_timer = QTimer(self)
         self._cost_timer.setSingleShot(True)
         self._cost_timer.timeout.connect(lambda: spawn(self.update_cost(), "estimating the cost"))
@@ -142,7 +123,7 @@ class AppWindow(QMainWindow):
         self.fit_to_screen()
 
     # -- layout -----------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _build_layout(self) -> None:
         self.setWindowTitle("App mode — Multimodal Studio")
         self.title = QLabel()
         self.title.setObjectName("AppTitle")
@@ -672,9 +653,6 @@ class AppWindow(QMainWindow):
     def show_problem(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
-
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
 
     def report_error(self, title: str, text: str) -> None:  # what projects.adopt_then calls
         self.show_problem(f"{title}: {text}")

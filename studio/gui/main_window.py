@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -37,9 +36,9 @@ from studio.gui.node_state import NodeStates
 from studio.gui.problems import install_problems
 from studio.gui.recent import RecentFiles
 from studio.gui.replace_guard import ask_replace
-from studio.gui.run_controller import RunController
 from studio.gui.run_log import RunLog
-from studio.gui.run_queue import RunQueue, RunQueuePanel
+from studio.gui.run_queue import RunQueuePanel
+from studio.gui.run_window import RunWindow
 from studio.gui.search import NodeSearch
 from studio.gui.settings import GuiSettings
 from studio.gui.shortcuts import ShortcutOverlay
@@ -59,42 +58,26 @@ LAST_RUN = {
 }
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RunWindow):
     scene_changed = Signal()  # the canvas shows another graph (a file, or a component's inside)
     recent_menu: QMenu  # made by build_menus
     colour_menu: QMenu  # made by studio.gui.node_actions
     finder: Any = None  # the Ctrl+F popup (studio.gui.find), made on first use
     key_dialog: Any = None  # Settings opened by "Add key…" (studio.gui.key_help), while open
 
-    def __init__(
-        self,
-        registry: Any = None,
-        cache: Any = None,
-        providers: Any = None,
-        record_history: bool = True,
-    ) -> None:
-        super().__init__()
-        if registry is None:
-            from studio.engine.registry import load_registry
-
-            registry = load_registry()
-        self.registry = registry
-        self.states = NodeStates(self)
+    def _build(self) -> None:
+        """The canvas, the inspector and the docks, on the runner RunWindow made."""
         self.options = CanvasOptions(self)
-        self.queue = RunQueue(parent=self)
-        self.runner = RunController(
-            registry, self.states, self.queue, cache, providers, record_history, parent=self
-        )
         self.runner.confirm_unknown_cost = self.confirm_unknown_cost
         self.runner.replace_guard.confirm = partial(ask_replace, self)
         self.autorun = AutoRun(self.runner, self)  # off until the toolbar toggle says so
         self.recent = RecentFiles(parent=self)
         self.autosaver = Autosaver(parent=self)
         self.undo_group = QUndoGroup(self)
-        self.document = Document(registry, parent=self)
+        self.document = Document(self.registry, parent=self)
         self.scene = GraphScene(self.document, self.states, self.options, self)
         self.view = GraphView(self.scene)
-        self.search = NodeSearch(registry.specs(), self.view)
+        self.search = NodeSearch(self.registry.specs(), self.view)
         self._search_at = QPointF()
         self._search_filter: Any = None
         self._pending_exports: dict[str, Any] = {}
@@ -118,7 +101,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.set_document(self.document)
         self._report_settings_problems()
-        for problem in registry.problems:  # a broken pack is named; everything else works
+        for problem in self.registry.problems:  # a broken pack is named; everything else works
             self.run_log.append("warning", f"Node pack {problem.pack!r}: {problem.message}")
 
     # -- layout -----------------------------------------------------------------------------------
@@ -586,9 +569,6 @@ class MainWindow(QMainWindow):
         return box.exec() == QMessageBox.StandardButton.Yes
 
     # -- messages ---------------------------------------------------------------------------------
-    def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
-
     def report_error(self, title: str, text: str) -> None:
         """An error in words: in the log, the status bar and a non-blocking message box."""
         self.run_log.append("error", f"{title}: {text}")

@@ -1,0 +1,60 @@
+"""What both windows that run graphs start with: the studio (`MainWindow`) and app mode
+(`AppWindow`) start here, the same way: the node registry, the node states, a run queue and the
+`RunController`; then each window's `_build()` adds its own parts (the canvas and its docks, or
+the form and the result)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from studio.gui.node_state import NodeStates
+from studio.gui.run_controller import RunController
+from studio.gui.run_queue import RunQueue
+
+MESSAGE_MS = 8000  # how long a status-bar message stays
+
+
+class RunWindow(QMainWindow):
+    """A window that runs graphs: `registry`, `states`, `queue` and `runner`, then `_build()`."""
+
+    queue_file = True  # False: the run queue lives in memory, the queue file is another window's
+    estimates = True  # False: no whole-graph estimate after edits (the window prices runs itself)
+
+    def __init__(
+        self,
+        registry: Any = None,
+        cache: Any = None,
+        providers: Any = None,
+        record_history: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        """`registry` None: the installed node packs; `cache` None: the default result cache;
+        `providers` None: the configured ones, made on first use."""
+        super().__init__(parent)
+        if registry is None:
+            from studio.engine.registry import load_registry
+
+            registry = load_registry()
+        self.registry = registry
+        self.states = NodeStates(self)
+        self.queue = RunQueue(parent=self, persistent=self.queue_file)
+        self.runner = RunController(
+            registry,
+            self.states,
+            self.queue,
+            cache,
+            providers,
+            record_history,
+            parent=self,
+            estimates=self.estimates,
+        )
+        self._build()
+
+    def _build(self) -> None:
+        """The window's own parts, built on the runner (each window says what they are)."""
+        raise NotImplementedError
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
