@@ -17,6 +17,16 @@ SETTINGS = (
     "quality",
 )
 
+# Shared with compose.soundtrack: the two tracks of a version are made for its container.
+CONTAINER = Param.choice(
+    "container",
+    "mp4",
+    media.TRACK_CONTAINERS,
+    help="What the versions using it are written in: mp4 (H.264 and AAC, also for GIF "
+    "versions) or webm (VP9 and Opus). Made in the version's own codecs, the tracks are joined "
+    "into it without encoding again, so a re-export after an edit encodes only what it touched.",
+)
+
 
 async def run(ctx, inputs, params):
     clips = [(a.path, a.kind, a.digest) for a in inputs.get("clips") or []]
@@ -25,7 +35,8 @@ async def run(ctx, inputs, params):
     narration, voice = inputs.get("narration"), inputs.get("voice")
     settings = {name: params[name] for name in SETTINGS}
     settings["clip_reframe"] = params["reframe_clips"]
-    out = ctx.scratch / "picture.mp4"
+    settings["container"] = params["container"]
+    out = ctx.scratch / f"picture.{params['container']}"
     try:
         result = await ctx.run_cpu(
             media.render_picture_track,
@@ -58,6 +69,7 @@ async def run(ctx, inputs, params):
     meta = {key: result[key] for key in ("width", "height", "fps", "frames", "duration")}
     meta["quality"] = params["quality"]
     meta["edit_frames"] = result["edit_frames"]
+    meta["segments"], meta["segments_encoded"] = result["segments"], result["segments_encoded"]
     picture = await ctx.store(out, "video", meta)
     ctx.preview(picture)
     return {"video": picture}
@@ -100,10 +112,13 @@ SPEC = NodeSpec(
             "holds until it ends.",
         ),
     ),
-    outputs=(Output("video", PortType.VIDEO, "The picture (MP4, H.264, no sound)."),),
+    outputs=(
+        Output("video", PortType.VIDEO, "The picture, no sound (H.264 in MP4, or VP9 in WebM)."),
+    ),
     params=(
         Param.int("width", 1920, minimum=16, maximum=7680, help="Frame width in pixels."),
         Param.int("height", 1080, minimum=16, maximum=7680, help="Frame height in pixels."),
         *_timeline_params(*SETTINGS, "reframe_clips", "fps"),
+        CONTAINER,
     ),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nodes.compose.picture import CONTAINER
 from nodes.compose.timeline import SPEC as TIMELINE
 from studio.api import Input, NodeError, NodeSpec, Output, Param, PortType, media
 
@@ -23,7 +24,8 @@ async def run(ctx, inputs, params):
     narration, voice, music = inputs.get("narration"), inputs.get("voice"), inputs.get("music")
     spoken = voice or narration
     settings = {name: params[name] for name in SETTINGS}
-    out = ctx.scratch / "soundtrack.m4a"
+    settings["container"] = params["container"]
+    out = ctx.scratch / ("soundtrack.webm" if params["container"] == "webm" else "soundtrack.m4a")
     try:
         result = await ctx.run_cpu(
             media.make_soundtrack,
@@ -98,7 +100,11 @@ SPEC = NodeSpec(
         ),
     ),
     outputs=(
-        Output("audio", PortType.AUDIO, "The soundtrack, encoded (AAC 48 kHz stereo in an MP4)."),
+        Output(
+            "audio",
+            PortType.AUDIO,
+            "The soundtrack, encoded: AAC 48 kHz stereo in an MP4 (Opus in a WebM for webm).",
+        ),
         Output("captions", PortType.TEXT, "The captions, timed, as SubRip (.srt) text."),
     ),
     params=(
@@ -110,5 +116,6 @@ SPEC = NodeSpec(
             help="How many clips the edit has (its length follows from them and the settings).",
         ),
         *(p for p in TIMELINE.params if p.name in (*SETTINGS, "fps")),
+        CONTAINER,
     ),
 )

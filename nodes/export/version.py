@@ -39,6 +39,10 @@ async def run(ctx, inputs, params):
     ctx.check_cancelled()
     for note in result["notes"]:
         ctx.log(note)
+    if result["reencoded"]:
+        ctx.log(f"encoded into {container.upper()} from the picture and sound tracks")
+    else:
+        ctx.log("joined from its picture and sound tracks without encoding (packets copied)")
     ctx.log(f"wrote {target}")
     if result["subtitles"]:
         ctx.log("subtitles: " + ", ".join(path.name for path in result["subtitles"]))
@@ -61,6 +65,7 @@ async def run(ctx, inputs, params):
         "frames": result["frames"],
         "duration": round(result["duration"], 3),
         "held_frames": result["held"],
+        "reencoded": result["reencoded"],
         "subtitles": [str(path) for path in result["subtitles"]],
     }
     if result["loudness"] is not None:

@@ -7,10 +7,13 @@ identical work is one node or one key:
 
 - one picture track per format (`compose.picture`): the same picture serves every language,
   unless captions are burned in, then one per format and language (their segments without a
-  caption are still shared, by key, through the part store);
+  caption are still shared, by key, through the part store); WebM versions get their own, in
+  VP9, so that a version is joined from its tracks by copying packets (MP4 and GIF share the
+  H.264 one);
 - per language other than the piece's: one `text.translate` per text that needs it (captions,
   the narration's words) and a copy of the Speech node speaking that language;
-- one soundtrack per language and loudness (`compose.soundtrack`), shared by the formats;
+- one soundtrack per language and loudness (`compose.soundtrack`), shared by the formats (in
+  Opus for WebM versions, AAC for the others);
 - one `export.version` per version, writing BASE.FORMAT.LANGUAGE.EXT with its subtitles;
 - the Versions node itself collects the versions' files (it keeps its id, so the canvas and the
   history show it as the node that ran).
@@ -247,14 +250,16 @@ class _Expansion:
             self.g.connect(source, port, node_id, "text")
         return node_id, "audio"
 
-    def _soundtrack(self, language: str, loudness: str) -> str:
+    def _soundtrack(self, language: str, loudness: str, tracks: str) -> str:
         params = {name: self.t_params[name] for name in SOUND_SETTINGS}
         params.update(
             clip_count=len(self.timeline_inputs["clips"]),
             loudness=loudness,
             quality=self.v_params["quality"],
+            container=tracks,
         )
-        node_id, new = self._node(f"snd-{language}-{loudness}", "compose.soundtrack", params)
+        role = f"snd-{language}-{loudness}" + _tracks_suffix(tracks)
+        node_id, new = self._node(role, "compose.soundtrack", params)
         if new:
             self._feed(node_id, "narration", self.timeline_inputs["narration"])
             self._feed(node_id, "music", self.timeline_inputs["music"])
@@ -266,12 +271,18 @@ class _Expansion:
                 self.g.connect(*self._translated(captions[0], language), node_id, "captions")
         return node_id
 
-    def _picture(self, version: Version, soundtrack: str) -> str:
+    def _picture(self, version: Version, soundtrack: str, tracks: str) -> str:
         params = {name: self.t_params[name] for name in PICTURE_SETTINGS}
-        params.update(width=version.width, height=version.height, quality=self.v_params["quality"])
+        params.update(
+            width=version.width,
+            height=version.height,
+            quality=self.v_params["quality"],
+            container=tracks,
+        )
         burned = bool(params["burn_captions"] and self.timeline_inputs["captions"])
         # Burned captions differ by language; without them one picture serves every language.
         role = f"pic-{version.format}" + (f"-{version.language}" if burned else "")
+        role += _tracks_suffix(tracks)
         node_id, new = self._node(role, "compose.picture", params)
         if new:
             self._feed(node_id, "clips", self.timeline_inputs["clips"])
@@ -284,8 +295,11 @@ class _Expansion:
         return node_id
 
     def _version(self, version: Version) -> str:
-        soundtrack = self._soundtrack(version.language, version.loudness)
-        picture = self._picture(version, soundtrack)
+        from studio.media.containers import track_container
+
+        tracks = track_container(version.container)
+        soundtrack = self._soundtrack(version.language, version.loudness, tracks)
+        picture = self._picture(version, soundtrack, tracks)
         base = str(self.v_params["path"])
         path = version.path_for(base)
         if is_chosen(self.g, base):
@@ -306,6 +320,11 @@ class _Expansion:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _tracks_suffix(tracks: str) -> str:
+    """Role names of tracks made for WebM end in -webm; MP4's keep their plain names."""
+    return "" if tracks == "mp4" else f"-{tracks}"
+
+
 def _params(graph: Graph, registry: NodeRegistry, node_id: str) -> dict[str, Any]:
     from studio.graph.validate import effective_params
 

@@ -145,7 +145,8 @@ def _decode_audio_chunks(path: Path) -> Iterator[np.ndarray]:
 
 
 class AudioCopier:
-    """Copy an encoded sound's packets (AAC in an .m4a) into `container` in step with its video.
+    """Copy an encoded sound's packets (AAC in an .m4a, Opus in a .webm) into `container` in
+    step with its video.
 
     The sound was encoded once, whole (`encode_sound`); copying its packets costs no encoding and
     changes no sample, so the delivered sound is the very one measured when it was made.
@@ -194,8 +195,11 @@ class AudioCopier:
         self._source.close()
 
 
-def encode_sound(wav: Path, out: Path, *, samples: int, kbps: int, aac_coder: str) -> Path:
-    """Encode a soundtrack into an audio-only MP4 (AAC) exactly `samples` long, atomically."""
+def encode_sound(
+    wav: Path, out: Path, *, samples: int, kbps: int, aac_coder: str, format: str = "mp4"
+) -> Path:
+    """Encode a soundtrack exactly `samples` long, atomically: AAC in an audio-only MP4, or
+    Opus in an audio-only WebM for `format="webm"`."""
     import os
 
     import av
@@ -205,9 +209,9 @@ def encode_sound(wav: Path, out: Path, *, samples: int, kbps: int, aac_coder: st
     out = Path(out)
     tmp = temp_path_beside(out)
     try:
-        with av.open(str(tmp), "w", format="mp4") as container:
+        with av.open(str(tmp), "w", format=format) as container:
             feeder = AudioFeeder(
-                container, format="mp4", kbps=kbps, aac_coder=aac_coder, audio=Path(wav)
+                container, format=format, kbps=kbps, aac_coder=aac_coder, audio=Path(wav)
             )
             feeder.finish(samples)
         os.replace(tmp, out)

@@ -241,6 +241,13 @@ def audio_info(path: Path, *, check: Callable[[], None] | None = None) -> dict[s
     return info
 
 
+def audio_codec(path: Path) -> str:
+    """The codec of a file's sound ("aac", "opus", ...), from its header alone."""
+    container, stream = _open_audio(Path(path))
+    with container:
+        return str(stream.codec_context.name)
+
+
 def check_audio_header(path: Path) -> None:
     """Raise MediaError unless `path` opens with a sound track whose first packets decode (fast:
     the header and a few packets; `studio validate` runs it on every sound a graph names)."""

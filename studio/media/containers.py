@@ -9,3 +9,12 @@ VIDEO_CONTAINERS = {
     "gif": "GIF animation, no sound",
 }
 VIDEO_FORMATS = tuple(VIDEO_CONTAINERS)
+
+# What a version's picture track and soundtrack are made in, so that joining them copies packets
+# and encodes nothing: H.264 + AAC for MP4 (GIF is re-encoded from that), VP9 + Opus for WebM.
+TRACK_CONTAINERS = ("mp4", "webm")
+
+
+def track_container(container: str) -> str:
+    """The track container a version in `container` is joined from."""
+    return "webm" if container == "webm" else "mp4"

@@ -72,7 +72,8 @@ def render_picture_track(
     progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """The timeline's picture (no sound) at the settings' size as an MP4 at `out`.
+    """The timeline's picture (no sound) at the settings' size at `out`: H.264 in an MP4, or
+    VP9 in a WebM for `settings.container == "webm"`.
 
     `narration` times the edit; with `voice` (a version's narration) the picture holds its last
     frame until that narration ends; `subtitles` (SubRip text) are burned in when the settings
@@ -83,7 +84,9 @@ def render_picture_track(
     from studio.media.picture import picture_segments, render_picture
     from studio.media.segments import assemble
     from studio.media.subtitles import parse_srt
+    from studio.media.timeline import check_settings
 
+    check_settings(settings)
     check = _stopper(should_stop)
     width, height, size_note = even_size(settings.width, settings.height)
     slots, total, notes = plan_slots(len(clips), settings, _seconds(narration))
@@ -125,7 +128,15 @@ def render_picture_track(
         progress=None if progress is None else lambda f, m: progress(f and 0.95 * f, m),
     )
     try:
-        assemble(segments, made.paths, out, fps=settings.fps, quality=settings.quality, check=check)
+        assemble(
+            segments,
+            made.paths,
+            out,
+            fps=settings.fps,
+            quality=settings.quality,
+            check=check,
+            format=settings.container,
+        )
     finally:
         for path in made.made_here:
             path.unlink(missing_ok=True)
@@ -163,8 +174,8 @@ def make_soundtrack(
     progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """A version's soundtrack, encoded whole (AAC in an audio-only MP4, copied to `out`), and
-    its captions.
+    """A version's soundtrack, encoded whole (AAC in an audio-only MP4, or Opus in an audio-only
+    WebM for `settings.container == "webm"`, copied to `out`), and its captions.
 
     `narration` (the timeline's) times the edit; `voice` is the version's narration (the same
     when None), laid from the start and timing the captions by its `voice_sentences`. Returns
@@ -178,7 +189,9 @@ def make_soundtrack(
     from studio.media.loudness import delivery_target
     from studio.media.sound import mix_and_time
     from studio.media.subtitles import cues_to_meta
+    from studio.media.timeline import check_settings
 
+    check_settings(settings)
     if clip_count < 1:
         raise MediaError("the timeline has no clips: its soundtrack has no length")
     spoken = voice if voice is not None else narration
@@ -232,12 +245,14 @@ def deliver_version(
 ) -> dict[str, Any]:
     """Join a picture track and a soundtrack into the version's file at `target`, atomically.
 
-    MP4: the picture's and the sound's packets are copied (no re-encoding: `sound` is an encoded
-    soundtrack, `make_soundtrack`'s, measured as `sound_loudness`); WebM and GIF are encoded
-    from that. When the sound is longer (`sound_frames`), the picture
-    holds its last frame to the end. Subtitles (SubRip text) are written beside the file as .srt
-    and .vtt. Returns path, width, height, frames, duration, held, reencoded, subtitles (the
-    files), loudness (as measured from the file) and notes.
+    When the tracks are in the version's codecs (an H.264 picture and AAC sound for MP4, VP9
+    and Opus for WebM: made with that `container`), their packets are copied: nothing is
+    encoded, and the sound is the very one measured as `sound_loudness`. Otherwise (a GIF, or
+    tracks made for another container) the joined tracks are encoded into the container. When
+    the sound is longer (`sound_frames`), the picture holds its last frame to the end.
+    Subtitles (SubRip text) are written beside the file as .srt and .vtt. Returns path, width,
+    height, frames, duration, held, reencoded, subtitles (the files), loudness (as measured
+    from the file) and notes.
     """
     from studio.media.export import _write, measure_delivered
     from studio.media.segments import Segment, assemble
@@ -247,6 +262,8 @@ def deliver_version(
     check = _stopper(should_stop)
     picture, target, scratch = Path(picture), Path(target), Path(scratch)
     info = probe_video(picture)
+    tracks = _track_container(info.codec, sound)
+    copied = tracks == container
     fps = info.fps
     frames = info.frames or round(info.duration * float(fps))
     held = max(0, (sound_frames or 0) - frames)
@@ -255,17 +272,26 @@ def deliver_version(
     made_here: list[Path] = []
     try:
         if held:
-            tail, made_here = _held_tail(picture, frames, held, info, quality, scratch, parts)
+            tail, made_here = _held_tail(
+                picture, frames, held, info, quality, scratch, parts, tracks
+            )
             segments.append(Segment(frames, frames + held))
             paths.append(tail)
-        joined = target if container == "mp4" else scratch / f".{target.stem}.joined.mp4"
+        joined = target if copied else scratch / f".{target.stem}.joined.{tracks}"
         if progress is not None:
             progress(0.1, f"joining {target.name}")
         assemble(
-            segments, paths, joined, fps=fps, encoded_audio=sound, quality=quality, check=check
+            segments,
+            paths,
+            joined,
+            fps=fps,
+            encoded_audio=sound,
+            quality=quality,
+            check=check,
+            format=tracks,
         )
         reencoded = False
-        if container != "mp4":
+        if not copied:
             try:
                 _write(
                     joined,
@@ -299,20 +325,45 @@ def deliver_version(
         "held": held,
         "reencoded": reencoded,
         "subtitles": written,
-        # An MP4 carries the very packets that were measured; anything re-encoded is measured.
+        # Copied packets are the very ones that were measured; anything re-encoded is measured.
         "loudness": (
             sound_loudness
-            if container == "mp4" and sound_loudness is not None
+            if copied and sound_loudness is not None
             else measure_delivered(target, progress, should_stop)
         ),
         "notes": notes,
     }
 
 
+def _track_container(video_codec: str, sound: Path | None) -> str:
+    """The container a picture (by its codec) and a soundtrack were made for: "webm" for VP9
+    (with Opus sound), else "mp4". A sound of the other kind is a MediaError."""
+    tracks = "webm" if video_codec == "vp9" else "mp4"
+    if sound is not None:
+        from studio.media.audio_io import audio_codec
+
+        wanted = {"mp4": "aac", "webm": "opus"}[tracks]
+        found = audio_codec(Path(sound))
+        if found != wanted:
+            raise MediaError(
+                f"the soundtrack is {found} but the picture is {video_codec}: both must be made "
+                f"for the same container ({wanted} sound with a {video_codec} picture)"
+            )
+    return tracks
+
+
 def _held_tail(
-    picture: Path, frames: int, held: int, info: Any, quality: str, scratch: Path, parts: Any
+    picture: Path,
+    frames: int,
+    held: int,
+    info: Any,
+    quality: str,
+    scratch: Path,
+    parts: Any,
+    tracks: str,
 ) -> tuple[Path, list[Path]]:
-    """A segment of `held` frames showing the picture's last frame; kept in `parts` by key."""
+    """A segment of `held` frames showing the picture's last frame, encoded like the picture
+    (`tracks`: its container); kept in `parts` by key."""
     from itertools import repeat
 
     from studio.media.segments import Segment, encode_segments, encoder_identity, segment_key
@@ -323,7 +374,7 @@ def _held_tail(
     if parts is not None:
         key = segment_key(
             {"held_from": from_picture, "frames": held, "size": [info.width, info.height]},
-            encoder_identity("mp4", quality),
+            encoder_identity(tracks, quality),
         )
     last = None
     for last in iter_frames(picture, pixel_format="yuv420p", skip=max(0, frames - 1)):  # noqa: B007
@@ -340,6 +391,7 @@ def _held_tail(
         quality=quality,
         scratch=scratch,
         parts=parts,
+        format=tracks,
     )
     return report.paths[0], report.made_here
 

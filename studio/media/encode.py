@@ -167,7 +167,7 @@ def add_video_stream(
         stream.pix_fmt = "pal8"
     stream.width, stream.height = width, height
     if format != "gif":
-        _tag_bt601(stream.codec_context)
+        tag_bt601(stream.codec_context)
     return stream
 
 
@@ -418,7 +418,7 @@ def encode_frames(
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _tag_bt601(codec_context: Any) -> None:
+def tag_bt601(codec_context: Any) -> None:
     """Say in the stream what the pixels are: BT.601 matrix, limited range (OpenCV's I420).
 
     FFmpeg's own AVCOL_* numbers (PyAV's Colorspace enum holds swscale's, which differ).

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from studio.media.containers import VIDEO_FORMATS
+from studio.media.containers import TRACK_CONTAINERS, VIDEO_FORMATS
 from studio.media.errors import Loaded, MediaError
 
-__all__ = ["VIDEO_FORMATS", "Loaded", "MediaError"]
+__all__ = ["TRACK_CONTAINERS", "VIDEO_FORMATS", "Loaded", "MediaError"]
 
 Progress = Callable[[float | None, str], Any] | None
 ShouldStop = Callable[[], bool] | None
@@ -338,10 +338,11 @@ def render_picture_track(
     should_stop: ShouldStop = None,
     **settings: Any,
 ) -> dict[str, Any]:
-    """A timeline's picture alone (MP4, no sound) at width x height, made in segments kept in
+    """A timeline's picture alone (no sound) at width x height, made in segments kept in
     `parts`; `settings` as for render_timeline (the picture's: clip_duration, fit_to_narration,
     fit, transition, transition_seconds, image_motion, burn_captions, quality, reframe,
-    clip_reframe). See media.deliver.render_picture_track."""
+    clip_reframe) and `container` (mp4: H.264 in an MP4; webm: VP9 in a WebM). See
+    media.deliver.render_picture_track."""
     from studio.media.deliver import render_picture_track as render
     from studio.media.timeline import Clip
 
@@ -376,8 +377,8 @@ def make_soundtrack(
     should_stop: ShouldStop = None,
     **settings: Any,
 ) -> dict[str, Any]:
-    """A version's soundtrack (AAC in an audio-only MP4 at `out`) and its captions; see
-    media.deliver.make_soundtrack."""
+    """A version's soundtrack at `out` (AAC in an audio-only MP4; Opus in an audio-only WebM
+    for `container="webm"`) and its captions; see media.deliver.make_soundtrack."""
     from studio.media.deliver import make_soundtrack as make
 
     config = _timeline_settings(16, 16, fps, settings, clip_count)

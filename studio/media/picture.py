@@ -63,7 +63,7 @@ def picture_segments(
         return [Segment(a, b) for a, b in ranges]
     from studio.media.segments import encoder_identity
 
-    identity = encoder_identity("mp4", settings.quality)
+    identity = encoder_identity(settings.container, settings.quality)
     digests = [clip_digest(clip) for clip in clips]
     look = {
         "look": PICTURE_LOOK,
@@ -203,4 +203,5 @@ def render_picture(
         parts=parts,
         check=check,
         progress=progress,
+        format=settings.container,
     )

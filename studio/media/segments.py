@@ -10,10 +10,12 @@ lists the clips, their place, the captions shown and the look; the encoder's ide
 settings are added here). A segment already in the part store is reused; only the changed ones
 are encoded again. Consecutive changed segments go through one encoder session with a keyframe
 forced at each boundary, so a full export runs the encoder without a break and keeps its speed;
-the packets are sorted into one small MP4 per segment as they come out.
+the packets are sorted into one small file per segment as they come out.
 
 The file is then assembled by stream copy (`assemble`): each segment's packets, their timestamps
-moved to where the segment starts, into one MP4, while the whole soundtrack is encoded alongside.
+moved to where the segment starts, into one file, while the whole soundtrack is encoded alongside
+(or copied, when it was encoded before). Segments and files are MP4 (H.264, AAC) or WebM (VP9,
+Opus): the `format` of every call here.
 The sound has no joins: it is mixed and encoded in one piece, so it is sample-exact everywhere.
 """
 
@@ -101,11 +103,11 @@ def encoder_identity(format: str, quality: str) -> dict[str, Any]:
     from studio.media.encode import quality_preset
 
     q = quality_preset(quality)
-    settings = (
-        {"codec": "libx264", "crf": q.h264_crf, "preset": q.h264_preset}
-        if format == "mp4"
-        else {"codec": format}
-    )
+    settings: dict[str, Any] = {"codec": format}
+    if format == "mp4":
+        settings = {"codec": "libx264", "crf": q.h264_crf, "preset": q.h264_preset}
+    elif format == "webm":
+        settings = {"codec": "libvpx-vp9", "crf": q.vp9_crf, "speed": q.vp9_speed}
     return {
         "av": av.__version__,
         "libavcodec": list(av.library_versions.get("libavcodec", ())),
@@ -137,8 +139,10 @@ def encode_segments(
     parts: Parts | None = None,
     check: Callable[[], None] | None = None,
     progress: Callable[[float | None, str], Any] | None = None,
+    format: str = "mp4",
 ) -> SegmentReport:
-    """The segment files in order: kept ones from `parts`, the rest encoded now.
+    """The segment files in order: kept ones from `parts`, the rest encoded now (H.264 in MP4
+    files, or VP9 in WebM files for `format="webm"`).
 
     `frames_for(start, stop)` yields the I420 frames [start, stop) of the picture. New segments
     are put into `parts` when one is given (their keys must be set), else left in `scratch`.
@@ -178,6 +182,7 @@ def encode_segments(
             check=check,
             advance=advance,
             made_here=report.made_here,
+            format=format,
         )
         for index, path in zip(run, written, strict=True):
             paths[index] = path
@@ -198,6 +203,7 @@ def _encode_run(
     check: Callable[[], None] | None,
     advance: Callable[[int], None],
     made_here: list[Path],
+    format: str,
 ) -> list[Path]:
     """Encode consecutive segments in one session, a keyframe forced at each one's start."""
     import av
@@ -208,11 +214,11 @@ def _encode_run(
     starts = [s.start - first for s in segments]
     keyframes = set(starts)
     sink = av.open(os.devnull, "w", format="null")  # the encoder's home; packets go to the parts
-    writer = _PartWriter(segments, fps, scratch, parts, made_here)
+    writer = _PartWriter(segments, fps, scratch, parts, made_here, format)
     ahead = Prefetch(frames)
     try:
         stream = add_video_stream(
-            sink, "mp4", quality_preset(quality), fps, width, height, forced_keyframes=True
+            sink, format, quality_preset(quality), fps, width, height, forced_keyframes=True
         )
         writer.template = stream
         count = 0
@@ -249,7 +255,7 @@ def _encode_run(
 
 
 class _PartWriter:
-    """Sorts an encoder's packets into one MP4 per segment (packets of a segment are contiguous
+    """Sorts an encoder's packets into one file per segment (packets of a segment are contiguous
     in decode order: each starts a closed GOP), timestamps counted from the segment's start."""
 
     def __init__(
@@ -259,8 +265,10 @@ class _PartWriter:
         scratch: Path,
         parts: Parts | None,
         made_here: list[Path],
+        format: str = "mp4",
     ) -> None:
         self.segments = segments
+        self.format = format
         self.fps = fps
         self.scratch = scratch
         self.parts = parts
@@ -297,8 +305,9 @@ class _PartWriter:
 
         self.index = index
         segment = self.segments[index]
-        self.path = self.scratch / f"segment-{segment.start:07d}-{segment.stop:07d}.mp4"
-        self.container = av.open(str(self.path), "w", format="mp4")
+        name = f"segment-{segment.start:07d}-{segment.stop:07d}.{self.format}"
+        self.path = self.scratch / name
+        self.container = av.open(str(self.path), "w", format=self.format)
         self.stream = self.container.add_stream_from_template(self.template)
         self.packets = 0
 
@@ -344,14 +353,16 @@ def assemble(
     encoded_audio: Path | None = None,
     quality: str = "standard",
     check: Callable[[], None] | None = None,
+    format: str = "mp4",
 ) -> Path:
-    """Join the segment files into one MP4 at `out` (atomically) by stream copy, with the sound
-    beside it: `encoded_audio` (an AAC track made whole, `media.sound`) copied packet for packet,
-    or `audio` (a WAV) encoded whole here, cut or padded to the picture's length."""
+    """Join the segment files into one file at `out` (atomically) by stream copy, with the sound
+    beside it: `encoded_audio` (a track made whole, `media.sound`: AAC for MP4, Opus for WebM)
+    copied packet for packet, or `audio` (a WAV) encoded whole here, cut or padded to the
+    picture's length."""
     import av
 
     from studio.media.audio_feed import AudioCopier, AudioFeeder, samples_at
-    from studio.media.encode import quality_preset, temp_path_beside
+    from studio.media.encode import quality_preset, tag_bt601, temp_path_beside
 
     if not segments:
         raise MediaError("no frames to assemble: the video would be empty")
@@ -360,19 +371,21 @@ def assemble(
     q = quality_preset(quality)
     tmp = temp_path_beside(out)
     try:
-        with av.open(
-            str(tmp), "w", format="mp4", container_options={"movflags": "+faststart"}
-        ) as dst:
+        options = {"movflags": "+faststart"} if format == "mp4" else {}
+        with av.open(str(tmp), "w", format=format, container_options=options) as dst:
             with av.open(str(paths[0])) as first:
                 template = first.streams.video[0]
                 video = dst.add_stream_from_template(template)
                 extradata = template.codec_context.extradata
+            # The segments are the studio's own encodes: say what their pixels are again, as
+            # the encoder did (a WebM segment file keeps the matrix but drops the primaries).
+            tag_bt601(video.codec_context)
             feeder = copier = None
             if encoded_audio is not None:
                 copier = AudioCopier(dst, encoded_audio)
             elif audio is not None:
                 feeder = AudioFeeder(
-                    dst, format="mp4", kbps=q.audio_kbps, aac_coder=q.aac_coder, audio=audio
+                    dst, format=format, kbps=q.audio_kbps, aac_coder=q.aac_coder, audio=audio
                 )
             try:
                 for segment, path in zip(segments, paths, strict=True):

@@ -79,7 +79,7 @@ def sound_key(
             settings.loudness,
         ],
         "aac": [q.audio_kbps, q.aac_coder],
-        "encoder": encoder_identity("aac", settings.quality),
+        "encoder": encoder_identity(_codec(settings), settings.quality),
     }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -104,7 +104,7 @@ def make_sound(
         else ""
     )
     if parts is not None:
-        found = _kept(parts, key)
+        found = _kept(parts, key, _codec(settings))
         if found is not None:
             return found
     from studio.media.encode import quality_preset
@@ -115,7 +115,8 @@ def make_sound(
     scratch = Path(scratch)
     token = secrets.token_hex(4)
     wav = scratch / f".mix-{token}.wav"
-    encoded = scratch / f"sound-{token}.m4a"
+    codec = _codec(settings)
+    encoded = scratch / f"sound-{token}.{'webm' if codec == 'opus' else 'm4a'}"
     try:
         soundtrack = build_soundtrack(
             wav,
@@ -133,7 +134,14 @@ def make_sound(
         from studio.media.audio_feed import encode_sound
 
         q = quality_preset(settings.quality)
-        encode_sound(wav, encoded, samples=samples, kbps=q.audio_kbps, aac_coder=q.aac_coder)
+        encode_sound(
+            wav,
+            encoded,
+            samples=samples,
+            kbps=q.audio_kbps,
+            aac_coder=q.aac_coder,
+            format=settings.container,
+        )
     except BaseException:
         encoded.unlink(missing_ok=True)
         raise
@@ -152,7 +160,7 @@ def make_sound(
         return sound
     facts = scratch / f"sound-{token}.json"
     facts.write_text(json.dumps(_facts(sound)), "utf-8")
-    sound.path = parts.put(f"{key}#aac", encoded)
+    sound.path = parts.put(f"{key}#{codec}", encoded)
     parts.put(f"{key}#facts", facts)
     return sound
 
@@ -167,8 +175,13 @@ def _facts(sound: Sound) -> dict[str, Any]:
     }
 
 
-def _kept(parts: Parts, key: str) -> Sound | None:
-    encoded, facts = parts.get(f"{key}#aac"), parts.get(f"{key}#facts")
+def _codec(settings: TimelineSettings) -> str:
+    """The sound's codec: what the version's container carries (AAC in MP4, Opus in WebM)."""
+    return "opus" if settings.container == "webm" else "aac"
+
+
+def _kept(parts: Parts, key: str, codec: str) -> Sound | None:
+    encoded, facts = parts.get(f"{key}#{codec}"), parts.get(f"{key}#facts")
     if encoded is None or facts is None:
         return None
     try:

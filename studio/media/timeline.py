@@ -80,6 +80,9 @@ class TimelineSettings:
     # follows faces or the salient region), "center", "blur_fill" or "anchor:X,Y".
     reframe: str = "off"
     clip_reframe: tuple[str, ...] = ()  # per clip (clip 1 first): a mode, or "" for `reframe`
+    # What a version's picture track and soundtrack are made in (media.containers): "mp4"
+    # (H.264, AAC) or "webm" (VP9, Opus), so joining them into the version copies packets.
+    container: str = "mp4"
 
     def reframe_of(self, index: int) -> str:
         """The reframing of clip `index` (0-based): its own override, else the format's."""
@@ -396,7 +399,7 @@ def render_timeline(
     from studio.media.segments import assemble
     from studio.media.sound import mix_and_time
 
-    _check_settings(settings)
+    check_settings(settings)
     target = delivery_target(settings.loudness)
     width, height, size_note = even_size(settings.width, settings.height)
     notes = [size_note] if size_note else []
@@ -494,7 +497,7 @@ def render_timeline(
     )
 
 
-def _check_settings(settings: TimelineSettings) -> None:
+def check_settings(settings: TimelineSettings) -> None:
     if settings.fps <= 0 or settings.fps > 120:
         raise MediaError(f"frame rate must be between 1 and 120, got {settings.fps}")
     if settings.transition not in TRANSITIONS:
@@ -507,6 +510,12 @@ def _check_settings(settings: TimelineSettings) -> None:
         )
     if settings.fit not in ("cover", "contain"):
         raise MediaError(f"unknown fit {settings.fit!r} (known: cover, contain)")
+    from studio.media.containers import TRACK_CONTAINERS
+
+    if settings.container not in TRACK_CONTAINERS:
+        raise MediaError(
+            f"unknown track container {settings.container!r} (known: {', '.join(TRACK_CONTAINERS)})"
+        )
     from studio.media.reframe import ReframeMode
 
     for index, mode in enumerate((settings.reframe, *settings.clip_reframe)):

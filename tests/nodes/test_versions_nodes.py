@@ -137,3 +137,47 @@ def test_three_formats_in_two_languages_share_pictures_sound_and_translations(
         "180x320.fr",
         "180x180.fr",
     ]
+
+
+def streams(path: Path) -> tuple[list[tuple[str, str]], float, float]:
+    """(kind, codec) of each stream, and the seconds of picture and of sound that decode."""
+    with av.open(str(path)) as container:
+        kinds = sorted((s.type, s.codec_context.name) for s in container.streams)
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(video))
+        rate = float(video.average_rate)
+    with av.open(str(path)) as container:
+        samples = sum(f.samples for f in container.decode(container.streams.audio[0]))
+    return kinds, frames / rate, samples / 48000
+
+
+def test_webm_versions_are_joined_from_their_own_tracks_and_re_export_only_what_changed(
+    run_graph, registry, tmp_path: Path
+) -> None:
+    from test_video_nodes import picture
+
+    graph = versions_graph(tmp_path, "320x180 webm\n320x180")
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    ran = started(events, graph, registry)
+    assert ran["compose.picture"] == 2 and ran["compose.soundtrack"] == 2  # VP9+Opus, H.264+AAC
+    out = tmp_path / "out"
+    kinds, picture_s, sound_s = streams(out / "story.320x180.en.webm")
+    assert kinds == [("audio", "opus"), ("video", "vp9")]
+    assert abs(picture_s - sound_s) < 0.05, (picture_s, sound_s)
+    kinds, picture_s, sound_s = streams(out / "story.320x180.en.mp4")
+    assert kinds == [("audio", "aac"), ("video", "h264")]
+    listed = [v.meta for v in result.outputs["versions"]["videos"]]
+    assert [(m["format"], m["reencoded"]) for m in listed] == [("webm", False), ("mp4", False)]
+
+    # A new second picture: in both codecs only the segments that show it are encoded again.
+    picture(tmp_path / "b2.png", (240, 200, 40))
+    graph.set_param("pic_b", "file", "b2.png")
+    again, _ = run_graph(graph, graph_dir=tmp_path)
+    assert again.status == "succeeded", again.failures
+    for node_id in ("versions__pic-320x180-en-webm", "versions__pic-320x180-en"):
+        meta = again.outputs[node_id]["video"].meta
+        assert 1 <= meta["segments_encoded"] < meta["segments"], (node_id, meta)
+    kinds, picture_s, sound_s = streams(out / "story.320x180.en.webm")
+    assert kinds == [("audio", "opus"), ("video", "vp9")] and abs(picture_s - sound_s) < 0.05
