@@ -181,3 +181,33 @@ def test_webm_versions_are_joined_from_their_own_tracks_and_re_export_only_what_
         assert 1 <= meta["segments_encoded"] < meta["segments"], (node_id, meta)
     kinds, picture_s, sound_s = streams(out / "story.320x180.en.webm")
     assert kinds == [("audio", "opus"), ("video", "vp9")] and abs(picture_s - sound_s) < 0.05
+
+
+def test_a_webm_version_in_a_longer_language_holds_its_last_picture_in_vp9(
+    run_graph, tmp_path: Path, ollama
+) -> None:
+    graph = versions_graph(tmp_path, "180x320 fr webm")
+    graph.set_param("timeline", "burn_captions", False)  # so the version holds, not its picture
+    result, _ = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    (meta,) = [v.meta for v in result.outputs["versions"]["videos"]]
+    assert meta["held_frames"] > 0 and meta["reencoded"] is False
+    kinds, picture_s, sound_s = streams(tmp_path / "out" / "story.180x320.fr.webm")
+    assert kinds == [("audio", "opus"), ("video", "vp9")]
+    assert abs(picture_s - sound_s) < 0.05, (picture_s, sound_s)
+
+
+def test_tracks_made_for_different_containers_are_refused_by_name(tmp_path: Path) -> None:
+    from mediafiles import write_counter_video
+
+    from studio.media.deliver import deliver_version, make_soundtrack
+    from studio.media.errors import MediaError
+    from studio.media.timeline import TimelineSettings
+
+    picture = write_counter_video(tmp_path / "picture.mp4", count=24, rate=24)  # H.264
+    sound = tmp_path / "sound.webm"
+    settings = TimelineSettings(width=16, height=16, fps=24, clip_duration=1.0, container="webm")
+    make_soundtrack(sound, clip_count=1, settings=settings, scratch=tmp_path)
+    with pytest.raises(MediaError, match="the soundtrack is opus but the picture is h264"):
+        deliver_version(picture, tmp_path / "v.mp4", sound=sound, scratch=tmp_path)
+    assert not (tmp_path / "v.mp4").exists()
