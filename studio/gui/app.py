@@ -164,13 +164,20 @@ def main(path: str | None = None, app_mode: bool = False, graph: Graph | None = 
     apply_theme(app)
     loop = install_event_loop(app)
     loop.set_exception_handler(asyncio_handler(reporter))
+    from studio.gui.shutdown import install_stop_signals
+
     if app_mode and path:
-        return _run_app_mode(app, loop, path, graph)
+        from studio.gui.app_window import AppWindow
+
+        window = AppWindow()  # the crash dialog's parent, as the studio's window is
+        install_stop_signals(loop, window)
+        window.show()
+        opened = window.open_path(path, graph)
+        _run_until_closed(app, loop)
+        return 0 if opened else EXIT_NO_WINDOW
     from studio.gui.main_window import MainWindow
 
     window = MainWindow()
-    from studio.gui.shutdown import install_stop_signals
-
     install_stop_signals(loop, window)
     window.show()
     if path:
@@ -195,16 +202,6 @@ def _run_until_closed(app: Any, loop: Any) -> None:
     with loop:
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(close_async_resources())
-
-
-def _run_app_mode(app: Any, loop: Any, path: str, graph: Graph | None) -> int:
-    from studio.gui.app_window import AppWindow
-
-    window = AppWindow()
-    window.show()
-    opened = window.open_path(path, graph)
-    _run_until_closed(app, loop)
-    return 0 if opened else EXIT_NO_WINDOW
 
 
 def _log_window_start(app: Any) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.gui import editing, projects
-from studio.gui.app import spawn, task_failures
+from studio.gui.app import spawn
 from studio.gui.autorun import AutoRun
 from studio.gui.autosave import Autosaver, load_recovery, pending_recoveries
 from studio.gui.canvas.scene import CanvasOptions, GraphScene
@@ -82,7 +82,6 @@ class MainWindow(RunWindow):
         self._search_filter: Any = None
         self._pending_exports: dict[str, Any] = {}
         self.warmed_up = False
-        self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking, keep the autosave
         self._build_layout()
         from studio.gui.components_nav import ComponentNavigator
 
@@ -163,7 +162,6 @@ class MainWindow(RunWindow):
         self.inspector.adopt_files = lambda paths, then: projects.adopt_then(
             self, self.document, paths, then
         )
-        task_failures().task_failed.connect(self._task_failed)
         self.recent.files_changed.connect(self._rebuild_recent_menu)
         self.banner_discard.clicked.connect(self._discard_recoveries)
         self.banner_recover.clicked.connect(self._recover)
@@ -581,7 +579,11 @@ class MainWindow(RunWindow):
 
     def _task_failed(self, what: str, error: str) -> None:
         self.run_log.append("error", f"{what} failed: {error}")
-        self.show_message(f"{what} failed: {error}")
+        super()._task_failed(what, error)
+
+    def about_to_stop(self, reason: str) -> None:
+        self.autosaver.autosave_now()  # the unsaved work stays, offered back at the next start
+        self.run_log.append("warning", f"{reason}: cancelling the run and closing")
 
     def _rebuild_recent_menu(self) -> None:
         from studio.gui.menus import fill_recent_menu

@@ -38,6 +38,7 @@ class RunWindow(QMainWindow):
 
             registry = load_registry()
         self.registry = registry
+        self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking (studio.gui.shutdown)
         self.states = NodeStates(self)
         self.queue = RunQueue(parent=self, persistent=self.queue_file)
         self.runner = RunController(
@@ -51,6 +52,11 @@ class RunWindow(QMainWindow):
             estimates=self.estimates,
         )
         self._build()
+        from studio.gui.app import task_failures
+
+        # A background task that fails (an estimate, a copy, a conversion) is said in the
+        # window, not only in the log file.
+        task_failures().task_failed.connect(self._task_failed)
 
     def _build(self) -> None:
         """The window's own parts, built on the runner (each window says what they are)."""
@@ -58,3 +64,11 @@ class RunWindow(QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _task_failed(self, what: str, error: str) -> None:
+        self.show_message(f"{what} failed: {error}")
+
+    def about_to_stop(self, reason: str) -> None:
+        """A stop signal came (studio.gui.shutdown): keep what must be kept before the run is
+        cancelled and the window closes without asking. The studio keeps its autosave."""
+        self.show_message(f"{reason}: cancelling the render and closing")

@@ -16,13 +16,13 @@ from PySide6.QtCore import QTimer
 from studio.gui.app import spawn
 
 if TYPE_CHECKING:
-    from studio.gui.main_window import MainWindow
+    from studio.gui.run_window import RunWindow
 
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 RUN_STOP_WAIT = 30.0  # seconds to wait for the run (and its remote cancels) to end
 
 
-def install_stop_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) -> list[int]:
+def install_stop_signals(loop: asyncio.AbstractEventLoop, window: RunWindow) -> list[int]:
     """Route the stop signals to `stop(window)`; returns the signals handled (none on Windows)."""
     installed = []
     for name in STOP_SIGNALS:
@@ -35,14 +35,13 @@ def install_stop_signals(loop: asyncio.AbstractEventLoop, window: MainWindow) ->
     return installed
 
 
-def _on_signal(window: MainWindow, name: str) -> None:
+def _on_signal(window: RunWindow, name: str) -> None:
     spawn(stop(window, name), f"stopping on {name}")
 
 
-async def stop(window: MainWindow, reason: str) -> None:
+async def stop(window: RunWindow, reason: str) -> None:
     """Keep the unsaved work, cancel the run and wait for it to end, then close without asking."""
-    window.autosaver.autosave_now()
-    window.run_log.append("warning", f"{reason}: cancelling the run and closing")
+    window.about_to_stop(reason)
     runner = window.runner
     if runner.busy:
         runner.cancel()

@@ -93,3 +93,23 @@ def test_a_broken_node_pack_is_named_in_the_log_and_the_studio_still_works(make_
     lines = [text for level, text in window.run_log.lines if level == "warning"]
     assert any("studio-broken-pack" in line and "torch" in line for line in lines)
     assert any(spec.id == "image.generate" for spec in window.registry.specs())
+
+
+def test_studio_app_ends_normally_on_a_stop_signal(tmp_path):
+    """SIGTERM (a logout, `kill`) closes app mode the studio's way: any render cancelled (remote
+    jobs too), then a normal exit, not a process killed mid-write."""
+    story(tmp_path)
+    script = SCRIPT.replace(
+        "QTimer.singleShot(2500, close_all)",
+        "import os, signal\nQTimer.singleShot(2500, lambda: os.kill(os.getpid(), signal.SIGTERM))",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "app", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-3000:])
+    assert "Traceback" not in done.stderr
+    assert "titles: []" in done.stdout  # closed by the signal, not by the script

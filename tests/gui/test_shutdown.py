@@ -74,3 +74,88 @@ def test_a_stop_signal_cancels_the_run_and_keeps_the_unsaved_work(tmp_path, name
     assert not list(default_cache().tmp_dir().glob("run-*")), "work folder left behind"
     assert len(pending_recoveries()) == 1, "the unsaved graph is offered back at the next start"
     assert getattr(signal, name)  # the platform has the signal (skips nothing silently)
+
+
+SLOW_FORM_PACK = """
+import asyncio
+from studio.api import NodeSpec, Output, Param, PortType
+
+
+async def run(ctx, inputs, params):
+    for i in range(params["steps"]):
+        ctx.check_cancelled()
+        ctx.progress(i / params["steps"])
+        await asyncio.sleep(0.05)
+    return {"text": "done"}
+
+
+def node_specs():
+    return [NodeSpec(id="slow.form", title="Slow", category="Slow", version=1, run=run,
+                     outputs=(Output("text", PortType.TEXT),),
+                     params=(Param.int("steps", 400, minimum=1, maximum=1000, help="Steps."),))]
+"""
+
+APP_WINDOW = """
+import asyncio, json, os, signal, sys
+from PySide6.QtWidgets import QApplication
+from studio.gui.app import close_async_resources, install_event_loop
+from studio.gui.app_window import AppWindow
+from studio.gui.shutdown import install_stop_signals
+
+app = QApplication([])
+loop = install_event_loop(app)
+window = AppWindow()
+install_stop_signals(loop, window)
+window.show()
+assert window.open_path(sys.argv[2])
+sent = []
+
+def on_event(event):
+    if event.kind == "run_started":
+        print(json.dumps({"run": event.run_id}), flush=True)
+    if event.kind == "progress" and not sent:
+        sent.append(True)
+        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+
+window.runner.event_received.connect(on_event)
+window.start_render()
+closed = asyncio.Event()
+app.aboutToQuit.connect(closed.set)
+app.lastWindowClosed.connect(app.quit)
+with loop:
+    loop.run_until_complete(closed.wait())
+    loop.run_until_complete(close_async_resources())
+print("closed", flush=True)
+"""
+
+
+def test_a_stop_signal_in_app_mode_cancels_the_render_before_closing(tmp_path):
+    from studio.graph.fileformat import save_graph
+    from studio.graph.form import Form, FormField
+    from studio.graph.model import Graph, Node
+
+    site = write_pack(tmp_path / "site", "slow_form_pack", SLOW_FORM_PACK)
+    graph = Graph()
+    graph.add_node(Node("slow", "slow.form", {"steps": 400}))
+    graph.form = Form([FormField("steps", "slow", "steps", "Steps")], result="slow")
+    path = tmp_path / "slow.studiograph"
+    save_graph(graph, path)
+    done = subprocess.run(
+        [sys.executable, "-c", APP_WINDOW, "SIGTERM", str(path)],
+        env=env_with(site),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "closed", done.stdout + done.stderr
+    from studio.engine.cache import default_cache
+    from studio.engine.history import History
+
+    history = History()
+    try:
+        assert history.run(json.loads(lines[0])["run"])["status"] == "cancelled"
+    finally:
+        history.close()
+    assert not list(default_cache().tmp_dir().glob("run-*")), "work folder left behind"
