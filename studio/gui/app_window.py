@@ -11,6 +11,7 @@ Opened by `studio app GRAPH` or View > App Mode in the studio.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ from studio.gui.viewer.panel import ViewerPanel
 from studio.gui.viewer.result_actions import ResultActions
 from studio.media.containers import VIDEO_CONTAINERS
 
+log = logging.getLogger(__name__)
 PREFERRED_SIZE = QSize(1200, 760)
 FORM_WIDTH = 380
 COST_DELAY_MS = 400
@@ -113,6 +115,7 @@ class AppWindow(RunWindow):
         self._partial: dict[str, float] = {}  # running nodes' progress, for the bar
         self._cost_asked = 0  # estimates started: only the latest one's cost is shown
         self._build_layout()
+        self._show_start_up_problems()
         self._cost_timer = QTimer(self)
         self._cost_timer.setSingleShot(True)
         self._cost_timer.timeout.connect(lambda: spawn(self.update_cost(), "estimating the cost"))
@@ -133,6 +136,10 @@ class AppWindow(RunWindow):
         self.notice.setWordWrap(True)
         self.notice.setObjectName("Hint")
         self.notice.hide()
+        self.warnings = QLabel()  # start-up problems: a damaged settings file, a broken pack
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #e0b050;")
+        self.warnings.hide()
         self.form_area = QScrollArea()
         self.form_area.setWidgetResizable(True)
         self.form_area.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -163,6 +170,7 @@ class AppWindow(RunWindow):
         column = QVBoxLayout(left)
         column.addWidget(self.title)
         column.addWidget(self.notice)
+        column.addWidget(self.warnings)
         column.addWidget(self.form_area, 1)
         column.addWidget(self.problem)
         column.addWidget(self.cost)
@@ -193,6 +201,14 @@ class AppWindow(RunWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([FORM_WIDTH, PREFERRED_SIZE.width() - FORM_WIDTH])
         self.setCentralWidget(self.splitter)
+
+    def _show_start_up_problems(self) -> None:
+        problems = self.start_up_problems()
+        for problem in problems:
+            log.warning("app mode: %s", problem)
+        if problems:
+            self.warnings.setText("\n".join(f"⚠ {problem}" for problem in problems))
+            self.warnings.show()
 
     def fit_to_screen(self, available: QRect | None = None) -> None:
         """The preferred size, shrunk into the screen's free area (a 1366x768 laptop too)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent, QUndoGroup
+from PySide6.QtGui import QAction, QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -81,7 +81,6 @@ class MainWindow(RunWindow):
         self._search_at = QPointF()
         self._search_filter: Any = None
         self._pending_exports: dict[str, Any] = {}
-        self.warmed_up = False
         self._build_layout()
         from studio.gui.components_nav import ComponentNavigator
 
@@ -99,9 +98,8 @@ class MainWindow(RunWindow):
         restore_window_state(self)  # size, place, docks: as left, fitted to this screen
         self._connect()
         self.set_document(self.document)
-        self._report_settings_problems()
-        for problem in self.registry.problems:  # a broken pack is named; everything else works
-            self.run_log.append("warning", f"Node pack {problem.pack!r}: {problem.message}")
+        for problem in self.start_up_problems():  # told at start, not found at the first run
+            self.run_log.append("warning", problem)
 
     # -- layout -----------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -318,14 +316,6 @@ class MainWindow(RunWindow):
             return self.save()
         return answer == "discard"
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self.warmed_up:
-            from studio.gui.warmup import warm_up
-
-            self.warmed_up = True  # started: once per window
-            spawn(warm_up(self.runner), "preparing the engines")
-
     def closeEvent(self, event: QCloseEvent) -> None:
         save_window_state(self)
         if self.closing_on_signal:
@@ -536,19 +526,6 @@ class MainWindow(RunWindow):
 
         cache = self.runner.executor.cache
         SettingsDialog(self.runner.providers, cache, self).exec()
-
-    def _report_settings_problems(self) -> None:
-        """A damaged settings file is told at start, not found out at the first run."""
-        from studio.errors import StudioError
-        from studio.providers.settings import load_settings
-
-        problems = list(GuiSettings.load().problems)
-        try:
-            load_settings()
-        except StudioError as exc:
-            problems.append(str(exc))
-        for problem in problems:
-            self.run_log.append("warning", f"Settings: {problem}")
 
     def confirm_unknown_cost(self, estimate: Any) -> bool:
         """Ask before a run that includes prices nobody can state (asked once per graph)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from studio.gui.node_state import NodeStates
@@ -39,6 +40,7 @@ class RunWindow(QMainWindow):
             registry = load_registry()
         self.registry = registry
         self.closing_on_signal = False  # SIGTERM/SIGHUP: close without asking (studio.gui.shutdown)
+        self.warmed_up = False  # the engines are imported in the background once it shows
         self.states = NodeStates(self)
         self.queue = RunQueue(parent=self, persistent=self.queue_file)
         self.runner = RunController(
@@ -61,6 +63,31 @@ class RunWindow(QMainWindow):
     def _build(self) -> None:
         """The window's own parts, built on the runner (each window says what they are)."""
         raise NotImplementedError
+
+    def start_up_problems(self) -> list[str]:
+        """What the window tells at start instead of the first run finding it out: a damaged
+        settings file, a node pack that failed to load (everything else works)."""
+        from studio.errors import StudioError
+        from studio.gui.settings import GuiSettings
+        from studio.providers.settings import load_settings
+
+        problems = [f"Settings: {problem}" for problem in GuiSettings.load().problems]
+        try:
+            load_settings()
+        except StudioError as exc:
+            problems.append(f"Settings: {exc}")
+        for problem in self.registry.problems:
+            problems.append(f"Node pack {problem.pack!r}: {problem.message}")
+        return problems
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.warmed_up:
+            from studio.gui.app import spawn
+            from studio.gui.warmup import warm_up
+
+            self.warmed_up = True  # started: once per window
+            spawn(warm_up(self.runner), "preparing the engines")
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)

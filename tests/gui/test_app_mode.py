@@ -354,3 +354,31 @@ def test_add_to_form_from_the_inspector_then_app_mode_shows_it(qtbot, window, tm
     _label, menu = right_click_label(qtbot, window, "Subject")
     click_action(qtbot, menu, "Remove “Your brief” from Form")
     assert window.document.graph.form is None
+
+
+def test_app_mode_prepares_the_engines_in_the_background_once_shown(qtbot, make_app, tmp_path):
+    """As the studio does: the engines are imported in a worker thread right after the window
+    shows, so the first Render does not freeze the window importing them."""
+    app = make_app(small_graph(tmp_path))
+    assert app.warmed_up  # started when it showed
+    ready = []
+    app.runner.providers_ready.connect(lambda: ready.append(True))
+    qtbot.waitUntil(lambda: bool(ready), timeout=60_000)
+
+
+def test_a_broken_node_pack_is_named_in_app_mode_too(qtbot, make_app, tmp_path):
+    from nodes import node_specs
+
+    from studio.engine.registry import NodeRegistry
+
+    def broken():
+        raise ImportError("No module named 'torch'")
+
+    registry = NodeRegistry()
+    registry.register_pack("multimodal-studio", "0", node_specs)
+    registry.register_pack("studio-broken-pack", "1.0", broken)
+    app = make_app(small_graph(tmp_path), registry)
+    assert app.warnings.isVisible()
+    assert "Node pack 'studio-broken-pack'" in app.warnings.text()
+    assert "torch" in app.warnings.text()
+    assert app.render_button.isEnabled()  # everything else works
