@@ -368,7 +368,6 @@ def test_app_mode_prepares_the_engines_in_the_background_once_shown(qtbot, make_
 
 def test_a_broken_node_pack_is_named_in_app_mode_too(qtbot, make_app, tmp_path):
     from nodes import node_specs
-
     from studio.engine.registry import NodeRegistry
 
     def broken():
