@@ -23,17 +23,12 @@ from typing import Any
 
 from studio.api import Artifact
 from studio.atomic import move_atomic, write_text_atomic
+from studio.digest import file_sha256
 
-CHUNK = 1 << 20
 STALE_WORK_SECONDS = 24 * 3600
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+file_digest = file_sha256  # the name the engine has long used
 
 
 def text_digest(text: str) -> str:

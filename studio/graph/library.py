@@ -17,7 +17,6 @@ graph that takes the component in copies them into its own project (`carried_fil
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.atomic import open_atomic, write_text_atomic
+from studio.digest import file_sha256
 from studio.errors import GraphError
 from studio.graph.components import (
     COMPONENT_ID_PATTERN,
@@ -241,19 +241,11 @@ def _files_to_carry(
         source = resolve_asset(value, graph_dir)
         if not source.is_file():
             raise GraphError(f"{where}: file {value!r} not found, so it cannot be published")
-        digest = _file_digest(source)[:12]
+        digest = file_sha256(source)[:12]
         relative = f"{name}{ASSETS_SUFFIX}/{digest}/{source.name}"
         files[relative] = source
         node.params[param] = relative
     return files
-
-
-def _file_digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def carried_files(entry: LibraryEntry, file_params: FileParams) -> dict[str, Path]:

@@ -16,12 +16,12 @@ is dropped unsaved and never ran leaves no empty folder behind.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.digest import file_sha256
 from studio.graph.model import Graph
 
 if TYPE_CHECKING:
@@ -89,14 +89,6 @@ def suggested_file(document: Document) -> Path:
 
 
 # -- copying files into the project -----------------------------------------------------------
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
-
-
 def copy_into_assets(source: Path, folder: Path) -> str:
     """Copy `source` into `folder/assets/` (atomically) unless it is inside `folder` already;
     return its path relative to `folder`. The same file picked twice is copied once; another
@@ -115,8 +107,8 @@ def copy_into_assets(source: Path, folder: Path) -> str:
     assets.mkdir(parents=True, exist_ok=True)
     target, number, wanted = assets / source.name, 1, None
     while target.exists():
-        wanted = wanted or _digest(source)
-        if target.stat().st_size == source.stat().st_size and _digest(target) == wanted:
+        wanted = wanted or file_sha256(source)
+        if target.stat().st_size == source.stat().st_size and file_sha256(target) == wanted:
             return target.relative_to(folder).as_posix()
         number += 1
         target = assets / f"{source.stem}-{number}{source.suffix}"

@@ -366,10 +366,11 @@ def _held_tail(
     (`tracks`: its container); kept in `parts` by key."""
     from itertools import repeat
 
+    from studio.digest import file_sha256
     from studio.media.segments import Segment, encode_segments, encoder_identity, segment_key
     from studio.media.video_io import iter_frames
 
-    from_picture = _file_digest(picture) if parts is not None else ""
+    from_picture = file_sha256(picture) if parts is not None else ""
     key = ""
     if parts is not None:
         key = segment_key(
@@ -394,13 +395,3 @@ def _held_tail(
         format=tracks,
     )
     return report.paths[0], report.made_here
-
-
-def _file_digest(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

