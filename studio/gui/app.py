@@ -173,7 +173,7 @@ def main(path: str | None = None, app_mode: bool = False, graph: Graph | None = 
         install_stop_signals(loop, window)
         window.show()
         opened = window.open_path(path, graph)
-        _run_until_closed(app, loop)
+        run_until_closed(app, loop)
         return 0 if opened else EXIT_NO_WINDOW
     from studio.gui.main_window import MainWindow
 
@@ -190,11 +190,11 @@ def main(path: str | None = None, app_mode: bool = False, graph: Graph | None = 
     from studio.gui.desktop_offer import offer_if_bundle
 
     offer_if_bundle(window)  # a desktop bundle asks once to join the app menu
-    _run_until_closed(app, loop)
+    run_until_closed(app, loop)
     return 0
 
 
-def _run_until_closed(app: Any, loop: Any) -> None:
+def run_until_closed(app: Any, loop: Any) -> None:
     """Run the event loop until the last window closes, then close the async resources."""
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)

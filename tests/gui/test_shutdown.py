@@ -11,20 +11,16 @@ import sys
 import pytest
 from packhelp import SLOW_PACK, env_with, write_pack
 
-WINDOW = """
-import asyncio, os, signal, sys
+# A window that runs a slow node and sends itself the signal (argv[1]) at its first progress:
+# WINDOW_START makes the window and starts the run (the studio's, or app mode's with argv[2]).
+SIGNALLED = """
+import json, os, signal, sys
 from PySide6.QtWidgets import QApplication
-from studio.gui.app import close_async_resources, install_event_loop
-from studio.gui.main_window import MainWindow
+from studio.gui.app import install_event_loop, run_until_closed
 from studio.gui.shutdown import install_stop_signals
 
 app = QApplication([])
 loop = install_event_loop(app)
-window = MainWindow()
-install_stop_signals(loop, window)
-window.show()
-window.add_node("slow.step", (0.0, 0.0))  # an unsaved edit
-window.autosaver.autosave_now()
 sent = []
 
 def on_event(event):
@@ -34,24 +30,40 @@ def on_event(event):
         sent.append(True)
         os.kill(os.getpid(), getattr(signal, sys.argv[1]))
 
-import json
-window.runner.event_received.connect(on_event)
-window.run_all()
-closed = asyncio.Event()
-app.aboutToQuit.connect(closed.set)
-app.lastWindowClosed.connect(app.quit)
-with loop:
-    loop.run_until_complete(closed.wait())
-    loop.run_until_complete(close_async_resources())
+WINDOW_START
+run_until_closed(app, loop)
 print("closed", flush=True)
 """
+WINDOW = SIGNALLED.replace(
+    "WINDOW_START",
+    """
+from studio.gui.main_window import MainWindow
+window = MainWindow()
+install_stop_signals(loop, window)
+window.show()
+window.add_node("slow.step", (0.0, 0.0))  # an unsaved edit
+window.autosaver.autosave_now()
+window.runner.event_received.connect(on_event)
+window.run_all()
+""",
+)
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
 def test_a_stop_signal_cancels_the_run_and_keeps_the_unsaved_work(tmp_path, name):
     site = write_pack(tmp_path / "site", "slow_gui_pack", SLOW_PACK)
+    stopped_and_cancelled(WINDOW, site, name)
+    from studio.gui.autosave import pending_recoveries
+
+    assert len(pending_recoveries()) == 1, "the unsaved graph is offered back at the next start"
+    assert getattr(signal, name)  # the platform has the signal (skips nothing silently)
+
+
+def stopped_and_cancelled(script: str, site, *argv: str) -> None:
+    """Run a SIGNALLED script: the process ends normally, its run was cancelled (the history
+    says so) and no work folder is left behind."""
     done = subprocess.run(
-        [sys.executable, "-c", WINDOW, name],
+        [sys.executable, "-c", script, *argv],
         env=env_with(site),
         capture_output=True,
         text=True,
@@ -60,20 +72,15 @@ def test_a_stop_signal_cancels_the_run_and_keeps_the_unsaved_work(tmp_path, name
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == "closed", done.stdout + done.stderr
-    run_id = json.loads(lines[0])["run"]
-
     from studio.engine.cache import default_cache
     from studio.engine.history import History
-    from studio.gui.autosave import pending_recoveries
 
     history = History()
     try:
-        assert history.run(run_id)["status"] == "cancelled"
+        assert history.run(json.loads(lines[0])["run"])["status"] == "cancelled"
     finally:
         history.close()
     assert not list(default_cache().tmp_dir().glob("run-*")), "work folder left behind"
-    assert len(pending_recoveries()) == 1, "the unsaved graph is offered back at the next start"
-    assert getattr(signal, name)  # the platform has the signal (skips nothing silently)
 
 
 SLOW_FORM_PACK = """
@@ -95,38 +102,18 @@ def node_specs():
                      params=(Param.int("steps", 400, minimum=1, maximum=1000, help="Steps."),))]
 """
 
-APP_WINDOW = """
-import asyncio, json, os, signal, sys
-from PySide6.QtWidgets import QApplication
-from studio.gui.app import close_async_resources, install_event_loop
+APP_WINDOW = SIGNALLED.replace(
+    "WINDOW_START",
+    """
 from studio.gui.app_window import AppWindow
-from studio.gui.shutdown import install_stop_signals
-
-app = QApplication([])
-loop = install_event_loop(app)
 window = AppWindow()
 install_stop_signals(loop, window)
 window.show()
 assert window.open_path(sys.argv[2])
-sent = []
-
-def on_event(event):
-    if event.kind == "run_started":
-        print(json.dumps({"run": event.run_id}), flush=True)
-    if event.kind == "progress" and not sent:
-        sent.append(True)
-        os.kill(os.getpid(), getattr(signal, sys.argv[1]))
-
 window.runner.event_received.connect(on_event)
 window.start_render()
-closed = asyncio.Event()
-app.aboutToQuit.connect(closed.set)
-app.lastWindowClosed.connect(app.quit)
-with loop:
-    loop.run_until_complete(closed.wait())
-    loop.run_until_complete(close_async_resources())
-print("closed", flush=True)
-"""
+""",
+)
 
 
 def test_a_stop_signal_in_app_mode_cancels_the_render_before_closing(tmp_path):
@@ -140,22 +127,4 @@ def test_a_stop_signal_in_app_mode_cancels_the_render_before_closing(tmp_path):
     graph.form = Form([FormField("steps", "slow", "steps", "Steps")], result="slow")
     path = tmp_path / "slow.studiograph"
     save_graph(graph, path)
-    done = subprocess.run(
-        [sys.executable, "-c", APP_WINDOW, "SIGTERM", str(path)],
-        env=env_with(site),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[-1] == "closed", done.stdout + done.stderr
-    from studio.engine.cache import default_cache
-    from studio.engine.history import History
-
-    history = History()
-    try:
-        assert history.run(json.loads(lines[0])["run"])["status"] == "cancelled"
-    finally:
-        history.close()
-    assert not list(default_cache().tmp_dir().glob("run-*")), "work folder left behind"
+    stopped_and_cancelled(APP_WINDOW, site, "SIGTERM", str(path))
