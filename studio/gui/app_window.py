@@ -48,7 +48,7 @@ from studio.gui.run_window import RunWindow
 from studio.gui.settings import GuiSettings
 from studio.gui.viewer.panel import ViewerPanel
 from studio.gui.viewer.result_actions import ResultActions
-from studio.media.containers import VIDEO_CONTAINERS
+from studio.media.result_export import chosen_format, convert_result, export_formats
 
 log = logging.getLogger(__name__)
 PREFERRED_SIZE = QSize(1200, 760)
@@ -59,16 +59,6 @@ NO_FORM = (
     "To give it one, open it in the studio, right-click a param in the inspector and choose "
     'Add to Form… (or write the graph file\'s "form" section: see the user guide, App mode).'
 )
-
-
-def export_formats(artifact: Any) -> list[tuple[str, str]]:
-    """(extension, description) Export offers: the result's own first; a video's other
-    containers after it (converted when chosen)."""
-    own = Path(artifact.path).suffix.lower().lstrip(".")
-    if artifact.kind == "video" and own in VIDEO_CONTAINERS:
-        others = [(ext, text) for ext, text in VIDEO_CONTAINERS.items() if ext != own]
-        return [(own, VIDEO_CONTAINERS[own]), *others]
-    return [(own, f"{own.upper()} files")]
 
 
 def ask_export_path(parent: QWidget, suggested: Path, formats: list[tuple[str, str]]) -> str:
@@ -571,10 +561,15 @@ class AppWindow(RunWindow):
         return next((v for v in outputs.values() if isinstance(v, Artifact)), None)
 
     def export(self) -> None:
+        """The result's own format is copied as it is; another (a picture's PNG/JPEG/WebP, a
+        sound's WAV/FLAC/MP3/Opus/M4A, a video's MP4/WebM/GIF) is converted in the background."""
+        import functools
+
         artifact = self.result_artifact()
         if artifact is None or self.document is None or self.converting is not None:
             return
-        formats = export_formats(artifact)
+        source = Path(artifact.path)
+        formats = export_formats(artifact.kind, source.suffix)
         own = formats[0][0]
         start = self.exported.parent if self.exported else Path.home()
         name = (self.document.path.stem if self.document.path else "result") + f".{own}"
@@ -582,15 +577,17 @@ class AppWindow(RunWindow):
         if not chosen:
             return
         target = Path(chosen).expanduser()
-        wanted = target.suffix.lower().lstrip(".")
-        if wanted not in dict(formats):
+        wanted = chosen_format(formats, target.suffix)
+        if wanted is None:
             target = target.with_name(f"{target.name}.{own}")  # the file is what it is: say so
             wanted = own
-        source = Path(artifact.path)
         if wanted == own:
             spawn(self._export(source, target), f"exporting to {target}")
-        else:
-            spawn(self._convert(source, target, wanted, artifact.meta), f"converting to {target}")
+            return
+        convert = functools.partial(
+            convert_result, artifact.kind, source, target, wanted, meta=dict(artifact.meta)
+        )
+        spawn(self._convert(convert, source, target, wanted), f"converting to {target}")
 
     async def _export(self, source: Path, target: Path) -> None:
         from studio.gui.export_dialog import copy_result
@@ -604,15 +601,14 @@ class AppWindow(RunWindow):
             return
         self._exported(target)
 
-    async def _convert(self, source: Path, target: Path, fmt: str, meta: Any) -> None:
-        """Another container: re-encoded by studio.media's export in a worker thread (written
-        atomically), with progress on the bar and Cancel."""
+    async def _convert(self, convert: Any, source: Path, target: Path, fmt: str) -> None:
+        """Another format: `convert(progress=, should_stop=)` (studio.media, written atomically)
+        runs in a worker thread, with its progress on the bar and Cancel to stop it."""
         import functools
         import threading
 
         from studio.errors import Cancelled
         from studio.media.errors import MediaError
-        from studio.media.export import export_video
 
         stop = threading.Event()
         self.converting = stop
@@ -621,23 +617,16 @@ class AppWindow(RunWindow):
         self._set_converting(True)
         self.progress.setValue(0)
         self.status.setText(f"Converting to {fmt.upper()}: {target.name}…")
-        convert = functools.partial(
-            export_video,
-            source,
-            target,
-            format=fmt,
-            quality=meta.get("quality") or "standard",
-            source_quality=meta.get("quality"),
-            progress=progress.report,
-            should_stop=stop.is_set,
-        )
         try:
-            await in_background(convert)
+            await in_background(
+                functools.partial(convert, progress=progress.report, should_stop=stop.is_set)
+            )
         except Cancelled:
             self.status.setText("Export cancelled: nothing was written.")
             return
         except (MediaError, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
+            # The cached file's name is a digest: the user knows it as the result.
+            reason = str(getattr(exc, "strerror", None) or exc).replace(source.name, "the result")
             self.show_problem(f"Could not export to {target}: {reason}")
             self.status.setText("Export failed: nothing was written.")
             return
@@ -655,6 +644,8 @@ class AppWindow(RunWindow):
 
     def _exported(self, target: Path) -> None:
         self.exported = target
+        if self.problem.text().startswith("Could not export"):  # an earlier try's, now stale
+            self.show_problem("")
         self.status.setText(f"Exported to {target}")
         self.show_message(f"Exported to {target}")
 

@@ -216,18 +216,29 @@ def decode_audio(
     return np.ascontiguousarray(np.concatenate(chunks), dtype=np.float32)
 
 
+def audio_header(path: Path) -> dict[str, Any]:
+    """What the header says, nothing decoded: format, codec, sample_rate, channels, layout,
+    sample_bytes (of the decoded samples: 2 for 16-bit, 4 for 24/32-bit and float) and
+    claimed_seconds (0.0 when the header does not say). MediaError for a bad file."""
+    container, stream = _open_audio(path)
+    with container:
+        context = stream.codec_context
+        return {
+            "format": container.format.name,
+            "codec": context.name,
+            "sample_rate": int(context.sample_rate or 0),
+            "channels": int(context.channels or 0),
+            "layout": context.layout.name if context.layout else "",
+            "sample_bytes": int(context.format.bytes) if context.format else 0,
+            "claimed_seconds": container.duration / 1_000_000 if container.duration else 0.0,
+        }
+
+
 def audio_info(path: Path, *, check: Callable[[], None] | None = None) -> dict[str, Any]:
     """Codec, rate, channels, the true duration (counted by decoding, not read from a header;
     damaged stretches count as the silence that stands in for them) and `warnings`."""
-    container, stream = _open_audio(path)
-    with container:
-        info = {
-            "format": container.format.name,
-            "codec": stream.codec_context.name,
-            "sample_rate": int(stream.codec_context.sample_rate or 0),
-            "channels": int(stream.codec_context.channels or 0),
-            "layout": stream.codec_context.layout.name if stream.codec_context.layout else "",
-        }
+    header = audio_header(path)
+    info = {key: header[key] for key in ("format", "codec", "sample_rate", "channels", "layout")}
     seconds = 0.0
     warnings: list[str] = []
     for frame in _decoded_frames(path, check, warnings):
