@@ -23,19 +23,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from studio.errors import Cancelled
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, stop_check
 from studio.media.timeline import NARRATION_TAIL, Clip, TimelineSettings, plan_slots
 
 Progress = Callable[[float | None, str], Any] | None
-
-
-def _stopper(should_stop: Callable[[], bool] | None) -> Callable[[], None]:
-    def check() -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled")
-
-    return check
 
 
 def _seconds(path: Path | None) -> float | None:
@@ -87,7 +78,7 @@ def render_picture_track(
     from studio.media.timeline import check_settings
 
     check_settings(settings)
-    check = _stopper(should_stop)
+    check = stop_check(should_stop)
     width, height, size_note = even_size(settings.width, settings.height)
     slots, total, notes = plan_slots(len(clips), settings, _seconds(narration))
     _, frames = version_frames(len(clips), settings, narration, voice)
@@ -208,7 +199,7 @@ def make_soundtrack(
         narration_sentences=voice_sentences,
         parts=parts,
         progress=None if progress is None else lambda f: progress(f, "mixing the soundtrack"),
-        check=_stopper(should_stop),
+        check=stop_check(should_stop),
     )
     try:
         shutil.copyfile(sound.path, out)
@@ -259,7 +250,7 @@ def deliver_version(
     from studio.media.subtitles import parse_srt, write_subtitles
     from studio.media.video_io import probe_video
 
-    check = _stopper(should_stop)
+    check = stop_check(should_stop)
     picture, target, scratch = Path(picture), Path(target), Path(scratch)
     info = probe_video(picture)
     tracks = _track_container(info.codec, sound)

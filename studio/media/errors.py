@@ -6,15 +6,27 @@ into `ctx.warn(...)`: the media layer has no run context, so it reports, the nod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.errors import StudioError
+from studio.errors import Cancelled, StudioError
 
 
 class MediaError(StudioError):
     """A media file could not be read or written; the message says why in user words."""
+
+
+def stop_check(should_stop: Callable[[], bool] | None) -> Callable[[], None]:
+    """A check to call between steps of long work: raises Cancelled once `should_stop()` is
+    true (never, for None)."""
+
+    def check() -> None:
+        if should_stop is not None and should_stop():
+            raise Cancelled("cancelled")
+
+    return check
 
 
 @dataclass

@@ -27,7 +27,7 @@ from studio.media.encode import (
     quality_preset,
     temp_path_beside,
 )
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, stop_check
 
 
 def export_video(
@@ -77,16 +77,13 @@ def measure_delivered(
     the file block by block (flat memory); None when it has no sound."""
     import av
 
-    from studio.errors import Cancelled
     from studio.media.loudness import measure_file
 
     with av.open(str(path)) as container:
         if not container.streams.audio:
             return None
 
-    def check() -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled")
+    check = stop_check(should_stop)
 
     if progress is not None:
         progress(None, "measuring loudness")

@@ -294,17 +294,10 @@ def audio_info(path: Path) -> dict[str, Any]:
 
 
 def _stopper(should_stop: ShouldStop) -> Callable[[], None] | None:
-    """Turn a `should_stop()` flag into a check that raises Cancelled."""
-    if should_stop is None:
-        return None
+    """Turn a `should_stop()` flag into a check that raises Cancelled (None: nothing to check)."""
+    from studio.media.errors import stop_check
 
-    def check() -> None:
-        if should_stop():
-            from studio.errors import Cancelled
-
-            raise Cancelled("cancelled")
-
-    return check
+    return stop_check(should_stop) if should_stop is not None else None
 
 
 # -- versions (a deliverables node's pieces; see media.deliver) ----------------------------------

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.atomic import fsync_dir
-from studio.errors import Cancelled
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, stop_check
 
 LOSSLESS_CODECS = ("pcm_", "flac", "alac", "wavpack", "tta", "ape")
 
@@ -93,9 +92,7 @@ def convert_sound(
     if chosen.extension == "flac" and _deeper_than_16_bits(header):
         sample_format = "s32"  # FFmpeg's FLAC encoder keeps 24 bits of it
 
-    def check() -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled")
+    check = stop_check(should_stop)
 
     from studio.media.encode import temp_path_beside
 

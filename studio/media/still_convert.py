@@ -11,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import Cancelled
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, stop_check
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -55,9 +54,7 @@ def convert_still(
             f"a picture cannot be written as {fmt!r} (known: {', '.join(STILL_FORMATS)})"
         )
 
-    def check() -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled")
+    check = stop_check(should_stop)
 
     if progress is not None:
         progress(None, "converting")

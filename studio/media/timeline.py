@@ -23,8 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.errors import Cancelled
-from studio.media.errors import MediaError
+from studio.media.errors import MediaError, stop_check
 
 if TYPE_CHECKING:
     import numpy as np
@@ -406,9 +405,7 @@ def render_timeline(
     out = Path(out)
     scratch = Path(scratch) if scratch is not None else out.parent
 
-    def check() -> None:
-        if should_stop is not None and should_stop():
-            raise Cancelled("cancelled")
+    check = stop_check(should_stop)
 
     def report(fraction: float | None, message: str) -> None:
         if progress is not None:
