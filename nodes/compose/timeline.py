@@ -29,10 +29,11 @@ async def run(ctx, inputs, params):
             "quality",
             "loudness",
             "reframe",
+            "container",
         )
     }
     settings["clip_reframe"] = params["reframe_clips"]
-    out = ctx.scratch / "timeline.mp4"
+    out = ctx.scratch / f"timeline.{params['container']}"
     try:
         result = await ctx.run_cpu(
             media.render_timeline,
@@ -77,9 +78,10 @@ async def run(ctx, inputs, params):
         key: result[key] for key in ("width", "height", "fps", "frames", "duration", "captions")
     }
     meta["quality"] = params["quality"]
+    meta["container"] = params["container"]  # an export in the same one copies this file
     meta["cues"] = result["cues"]  # the export writes them as .srt and .vtt beside the video
-    # The sound as delivered (measured from its encoding): an MP4 export copying this file
-    # carries these very packets, so it reports this instead of decoding them again.
+    # The sound as delivered (measured from its encoding): an export copying this file carries
+    # these very packets, so it reports this instead of decoding them again.
     meta["delivered_loudness"] = result["delivered_loudness"]
     # The export measures the delivered file against this target.
     meta["loudness_target"] = params["loudness"]
@@ -234,6 +236,15 @@ SPEC = NodeSpec(
             media.QUALITY_PRESETS,
             help="Encoding quality: draft is small and fast, high is large and slow. "
             "Exporting MP4 at the same quality copies this file without re-encoding.",
+        ),
+        Param.choice(
+            "container",
+            "mp4",
+            media.TRACK_CONTAINERS,
+            help="What the timeline is made in: mp4 (H.264 and AAC) or webm (VP9 and Opus). An "
+            "Export Video node in the same format and quality copies it, so after an edit only "
+            "the segments it touched are encoded again; exporting another format encodes the "
+            "whole file.",
         ),
     ),
 )

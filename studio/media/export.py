@@ -45,7 +45,8 @@ def export_video(
 
     An H.264 MP4 already made at the requested quality is copied: byte for byte when it is
     already laid out for streaming (`+faststart`, as the studio writes them), else stream for
-    stream (no generation loss, seconds not minutes); anything else is re-encoded. GIFs are
+    stream (no generation loss, seconds not minutes); so is a VP9 WebM (byte for byte);
+    anything else is re-encoded. GIFs are
     scaled down and slowed to the preset's width and frame rate and have no sound. Returns what
     was written: path, reencoded, copied (the very bytes of `source`), width, height, duration,
     loudness (`Loudness.as_meta()` of the file's sound, None when it has none) and maybe a note.
@@ -123,6 +124,22 @@ def _write(
             "path": target,
             "reencoded": False,
             "copied": copied,
+            "width": info.width,
+            "height": info.height,
+            "duration": info.duration,
+        }
+    if (
+        format == "webm"
+        and source_quality == quality
+        and info.codec == "vp9"
+        and info.pixel_format == "yuv420p"
+        and "webm" in info.container
+    ):
+        copy_file_atomic(source, target)  # a WebM the studio wrote (a timeline made in WebM)
+        return {
+            "path": target,
+            "reencoded": False,
+            "copied": True,
             "width": info.width,
             "height": info.height,
             "duration": info.duration,

@@ -469,6 +469,7 @@ def render_timeline(
             encoded_audio=sound.path,
             quality=settings.quality,
             check=check,
+            format=settings.container,
         )
     finally:
         for path in made_here:

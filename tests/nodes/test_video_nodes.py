@@ -306,3 +306,25 @@ def test_video_load_into_a_timeline_at_23_976(run_graph, tmp_path: Path) -> None
     assert video_facts(video.path)[:3] == (1280, 720, 15)
     assert streams(video.path) == [("audio", "aac"), ("video", "h264")]
     assert result.outputs["timeline"]["subtitles"] == ""
+
+
+def test_a_webm_timeline_is_exported_as_webm_by_copying_it(run_graph, tmp_path: Path) -> None:
+    graph = story_graph(tmp_path, "out/story.webm")
+    graph.set_param("export", "format", "webm")
+    graph.set_param("timeline", "quality", "draft")
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    said = [e.message for e in events if type(e).__name__ == "NodeLog" and e.node == "export"]
+    assert result.outputs["export"]["video"].meta["reencoded"] is True  # from an MP4 timeline
+    assert any("set the Timeline's container to webm" in line for line in said), said
+
+    graph.set_param("timeline", "container", "webm")
+    result, events = run_graph(graph, graph_dir=tmp_path)
+    assert result.status == "succeeded", result.failures
+    timeline = result.outputs["timeline"]["video"]
+    assert streams(timeline.path) == [("audio", "opus"), ("video", "vp9")]
+    exported = tmp_path / "out" / "story.webm"
+    assert result.outputs["export"]["video"].meta["reencoded"] is False
+    assert exported.read_bytes() == timeline.path.read_bytes()  # the very file: copied
+    said = [e.message for e in events if type(e).__name__ == "NodeLog" and e.node == "timeline"]
+    assert any("encoded" in line for line in said)
