@@ -180,6 +180,9 @@ def _write(
         "height": height,
         "duration": total / float(fps),
     }
+    if info.has_audio and format == "gif":  # the format holds no sound: say so, not drop it quietly
+        note = f"{note}; " if note else ""
+        note += "a GIF holds no sound: the video's sound is left out"
     if note:
         result["note"] = note
     return result

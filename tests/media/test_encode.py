@@ -230,6 +230,7 @@ def test_export_copies_an_mp4_at_the_same_quality_and_reencodes_otherwise(tmp_pa
     assert facts["codec"] == "gif" and audio is None
     assert len(frames) == 10  # 1 s at the draft GIF rate of 10 fps
     assert gif["width"] == W  # already narrower than the preset's 360 px
+    assert "a GIF holds no sound: the video's sound is left out" in gif["note"]  # said, not quiet
 
 
 def test_export_reports_the_loudness_of_the_file_it_wrote(tmp_path: Path) -> None:
