@@ -54,11 +54,15 @@ async def run(ctx, inputs, params):
     if result.get("note"):
         ctx.log(result["note"])
     made_in = video.meta.get("container")
-    if result["reencoded"] and made_in and fmt in media.TRACK_CONTAINERS and made_in != fmt:
+    if not result["reencoded"]:
+        ctx.log("copied without encoding: the video is already in this format and quality")
+    elif made_in and fmt in media.TRACK_CONTAINERS and made_in != fmt:
         ctx.log(
             f"encoded the whole {fmt.upper()} from the timeline's {made_in.upper()}: set the "
             f"Timeline's container to {fmt} and its edits re-export in seconds (copied)"
         )
+    else:
+        ctx.log(f"encoded the whole {fmt.upper()} at {params['quality']} quality")
     ctx.log(f"wrote {target}")
     subtitles = await write_subtitles(ctx, target, video.meta.get("cues"))
     loudness = result.get("loudness")

@@ -326,5 +326,9 @@ def test_a_webm_timeline_is_exported_as_webm_by_copying_it(run_graph, tmp_path: 
     exported = tmp_path / "out" / "story.webm"
     assert result.outputs["export"]["video"].meta["reencoded"] is False
     assert exported.read_bytes() == timeline.path.read_bytes()  # the very file: copied
+    said_export = [
+        e.message for e in events if type(e).__name__ == "NodeLog" and e.node == "export"
+    ]
+    assert any(line.startswith("copied without encoding") for line in said_export)
     said = [e.message for e in events if type(e).__name__ == "NodeLog" and e.node == "timeline"]
     assert any("encoded" in line for line in said)
