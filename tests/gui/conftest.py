@@ -18,12 +18,19 @@ def qloop(qapp):
 
     from studio.gui.app import close_async_resources
 
-    tasks = asyncio.all_tasks(loop)
-    for task in tasks:
+    for task in asyncio.all_tasks(loop):
         task.cancel()
-    tasks.add(asyncio.ensure_future(close_async_resources()))
+    closing = asyncio.ensure_future(close_async_resources())
     deadline = time.monotonic() + 3
-    while not all(t.done() for t in tasks) and time.monotonic() < deadline:
+    # Until no task is left: a cancelled task may start others as it unwinds (an HTTP connect's
+    # attempts); left unstarted when the loop closes, they warn "coroutine ... never awaited".
+    while time.monotonic() < deadline:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if not pending:
+            break
+        for task in pending:
+            if task is not closing and not task.cancelling():
+                task.cancel()
         qapp.processEvents()  # let the cancellations run
         time.sleep(0.005)
     asyncio.events._set_running_loop(None)
