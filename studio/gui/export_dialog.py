@@ -129,7 +129,11 @@ class ExportDialog(QDialog):
                 "The node's own path stays as it is unless you tick the box."
             )
         else:
-            self.note.setText("Runs the graph up to this node, then copies its result to the file.")
+            self.note.setText(
+                "Runs the graph up to this node, then writes its result to the file: as it is, "
+                "or converted when the name says another format (a picture as .jpg or .webp, a "
+                "sound as .flac, .mp3, .opus, .m4a or .wav)."
+            )
 
     def _format_changed(self, fmt: str) -> None:
         """A file named for the old format follows the new one (clip.mp4 -> clip.webm)."""

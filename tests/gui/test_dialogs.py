@@ -109,3 +109,40 @@ def test_export_through_the_export_node_and_by_copying_a_result(qtbot, window, t
     wait_idle(qtbot, window)
     qtbot.waitUntil(copied.exists, timeout=30_000)
     assert copied.read_bytes() == window.states.get(load).outputs["video"].path.read_bytes()
+
+
+@pytest.mark.timeout(60)
+def test_exporting_a_result_under_another_format_converts_it_or_says_why_not(
+    qtbot, window, tmp_path
+):
+    from PIL import Image
+
+    clip = write_mp4(tmp_path / "clip.mp4", frames=12)
+    window.add_files([clip], QPointF(0, 0))
+    (load,) = window.document.graph.nodes
+    card = window.add_node("image.title_card", (0.0, 400.0))
+    window.document.graph.set_param(card, "width", 160)
+    window.document.graph.set_param(card, "height", 90)
+    window._save_to(tmp_path / "g.json")
+    errors = []
+    window.report_error = lambda title, text: errors.append(text)
+
+    start_export(window, ExportChoice(card, tmp_path / "card.jpg", None, False))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil((tmp_path / "card.jpg").exists, timeout=30_000)
+    with Image.open(tmp_path / "card.jpg") as picture:  # a JPEG, not a PNG named .jpg
+        assert (picture.format, picture.size) == ("JPEG", (160, 90))
+
+    start_export(window, ExportChoice(card, tmp_path / "card", None, False))
+    wait_idle(qtbot, window)
+    qtbot.waitUntil((tmp_path / "card.png").exists, timeout=30_000)  # no extension: its own
+
+    start_export(window, ExportChoice(card, tmp_path / "card.txt", None, False))
+    wait_idle(qtbot, window)
+    assert "the picture cannot be written as .txt (png, jpg, webp can)" in errors[-1]
+    assert "nothing was written" in errors[-1] and not (tmp_path / "card.txt").exists()
+
+    start_export(window, ExportChoice(load, tmp_path / "clip.webm", None, False))
+    wait_idle(qtbot, window)
+    assert "through an Export Video node" in errors[-1]
+    assert not (tmp_path / "clip.webm").exists()
