@@ -341,6 +341,13 @@ def test_a_result_is_revealed_copied_and_its_path_taken_from_a_right_click(qtbot
     assert copy.read_bytes() == artifact.path.read_bytes()
     assert asked == [Path.home() / artifact.path.name]
     assert not list(target.parent.glob(".*.tmp"))  # written atomically, nothing left over
+    # A copy keeps its bytes, so it is never named as another format (a PNG called .jpg).
+    messages: list[str] = []
+    window.viewer.actions.notify = messages.append
+    window.viewer.actions.ask_path = lambda parent, suggested: str(target.with_suffix(".jpg"))
+    action(right_click(window.view.viewport(), at), "Save a Copy As…").trigger()
+    assert messages and messages[-1].startswith("Not saved: a copy stays PNG")
+    assert not target.with_suffix(".jpg").exists()
 
     action(right_click(window.view.viewport(), at), "View Result (Space)").trigger()
     page = window.viewer.panel.image_page

@@ -17,7 +17,9 @@ AskPath = Callable[[QWidget | None, Path], str]
 
 
 def ask_save_path(parent: QWidget | None, suggested: Path) -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, "Save a copy as", str(suggested))
+    kind = suggested.suffix.lstrip(".").upper()
+    filters = f"{kind} files (*{suggested.suffix});;All files (*)" if kind else "All files (*)"
+    path, _ = QFileDialog.getSaveFileName(parent, "Save a copy as", str(suggested), filters)
     return path
 
 
@@ -63,6 +65,13 @@ class ResultActions:
         target = Path(chosen)
         if not target.suffix and path.suffix:
             target = target.with_suffix(path.suffix)
+        if _format_of(target) != _format_of(path):  # a copy keeps its bytes: never misnamed
+            kind = path.suffix.lstrip(".").upper()
+            self.notify(
+                f"Not saved: a copy stays {kind}, so name it {target.stem}{path.suffix} "
+                "(File ▸ Export… converts a result to another format)"
+            )
+            return
         self.copy_folder = target.parent
         from studio.gui.app import in_background, spawn
 
@@ -71,3 +80,8 @@ class ResultActions:
             self.notify(f"Saved a copy as {target}")
 
         spawn(copy(), f"saving a copy of {path.name} as {target}")
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return {".jpeg": ".jpg", ".tif": ".tiff"}.get(suffix, suffix)
