@@ -129,6 +129,7 @@ def _route_output(graph: Any, registry: Any, output: str, target: str | None) ->
         spec = registry.get(graph.nodes[target].type)
         if spec is None or not any(p.type.value in MEDIA_KINDS for p in spec.outputs):
             raise UsageError(f"-o: node {target!r} has no image, video or audio result to write")
+        _check_kind(spec, target, Path(out))
         return target
     exports = [(n, p) for n in sorted(graph.nodes) if (p := output_param(n)) is not None]
     if len(exports) == 1:
@@ -152,7 +153,21 @@ def _route_output(graph: Any, registry: Any, output: str, target: str | None) ->
             "-o needs one export node or exactly one final media node; found "
             f"{len(media_sinks)}: name the node with --to"
         )
+    _check_kind(registry.get(graph.nodes[media_sinks[0]].type), media_sinks[0], Path(out))
     return media_sinks[0]
+
+
+def _check_kind(spec: Any, node_id: str, out: Path) -> None:
+    """Before anything runs: -o named as another kind of media (a picture as .mp3) is a usage
+    error. Which format of its own kind it can be is known once the result is there."""
+    from studio.media.result_export import convertible_formats
+
+    kind = next(p.type.value for p in spec.outputs if p.type.value in MEDIA_KINDS)
+    wanted = out.suffix.lower().lstrip(".")
+    others = {k for k in MEDIA_KINDS if k != kind and wanted in convertible_formats(k)}
+    if wanted and others and wanted not in convertible_formats(kind):
+        what = {"image": "a picture", "audio": "a sound", "video": "a video"}[kind]
+        raise UsageError(f"-o {out.name}: node {node_id!r} makes {what}, not .{wanted}")
 
 
 MEDIA_KINDS = ("image", "video", "audio")
@@ -296,14 +311,27 @@ def _report(result, plans, output_node, args, printer, cancel_code: int) -> int:
 
 
 def _copy_output(node_id: str, outputs: dict | None, target: Path) -> str | None:
-    """Copy the node's media result to `target` (a copy, never a link into the cache)."""
+    """Write the node's media result to `target`: a copy (never a link into the cache), or
+    converted when the name says another format it can take (media.result_export)."""
     from studio.api import Artifact
     from studio.atomic import move_atomic
+    from studio.media.errors import MediaError
+    from studio.media.result_export import convert_result, export_plan
 
     artifact = next((v for v in (outputs or {}).values() if isinstance(v, Artifact)), None)
     if artifact is None:
         return f"node {node_id!r} produced no media result to write to {target}"
-    target = target.expanduser().resolve()
+    target, fmt, problem = export_plan(
+        artifact.kind, Path(artifact.path), target.expanduser().resolve()
+    )
+    if problem:
+        return f"-o {target.name}: {problem}; nothing was written"
+    if fmt is not None:
+        try:
+            convert_result(artifact.kind, artifact.path, target, fmt, meta=dict(artifact.meta))
+        except (MediaError, OSError) as exc:
+            return f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}"
+        return None
     tmp = target.with_name(f".{target.name}.partial")
     try:
         shutil.copyfile(artifact.path, tmp)

@@ -57,7 +57,9 @@ def finish_export(window: MainWindow, choice: ExportChoice, status: str) -> None
     if artifact is None:
         window.report_error("Export failed", f"{choice.node_id} has no media result")
         return
-    target, fmt, problem = result_target(artifact, choice.path)
+    from studio.media.result_export import export_plan
+
+    target, fmt, problem = export_plan(artifact.kind, Path(artifact.path), choice.path)
     if problem:
         window.report_error("Export failed", f"{problem}; nothing was written")
         return
@@ -79,39 +81,6 @@ def finish_export(window: MainWindow, choice: ExportChoice, status: str) -> None
         window.show_message(f"Exported to {target}")
 
     spawn(copy(), f"exporting to {target}")
-
-
-def result_target(artifact: Any, path: Path) -> tuple[Path, str | None, str]:
-    """Where and how a node's result is exported to `path`: (target, format to convert to or
-    None to copy it as it is, problem). A name without an extension gets the result's own; a
-    picture or a sound is converted to another format it can take (PNG/JPEG/WebP, WAV/FLAC/...);
-    a file never gets a name its content is not (a PNG named .jpg). A video in another
-    container is left to an Export Video node, which encodes with progress and Cancel."""
-    from studio.media.result_export import chosen_format, export_formats
-
-    source = Path(artifact.path)
-    own = source.suffix.lower().lstrip(".")
-    wanted = path.suffix.lower().lstrip(".")
-    if not wanted:
-        return path.with_name(path.name + source.suffix), None, ""
-    formats = export_formats(artifact.kind, source.suffix)
-    fmt = chosen_format(formats, wanted)
-    if fmt == formats[0][0]:
-        return path, None, ""  # its own format: copied as it is
-    if fmt is not None and artifact.kind != "video":
-        return path, fmt, ""
-    if fmt is not None:
-        return (
-            path,
-            None,
-            (
-                f"the video result is {own.upper()}: to write {wanted.upper()}, export it through "
-                "an Export Video node (it encodes with progress and Cancel)"
-            ),
-        )
-    offered = ", ".join(ext for ext, _text in formats)
-    what = {"image": "picture", "audio": "sound"}.get(artifact.kind, artifact.kind)
-    return path, None, f"the {what} cannot be written as .{wanted} ({offered} can)"
 
 
 def trim_cache_later(runner: RunController) -> None:

@@ -91,3 +91,33 @@ def convert_result(
             should_stop=should_stop,
         )
     raise MediaError(f"a {kind} result cannot be converted")
+
+
+def export_plan(kind: str, source: Path, path: Path) -> tuple[Path, str | None, str]:
+    """Where and how a result (`kind`, its file `source`) is written to a file the user named:
+    (target, the format to convert to or None to copy it as it is, a problem in words or "").
+
+    A name without an extension gets the result's own; a picture or a sound is converted to
+    another format it can take; a file is never named what it is not (a PNG called .jpg). A
+    video in another container is left to an Export Video node, which encodes it with progress
+    and Cancel (and, in the studio, can be stopped)."""
+    own = source.suffix.lower().lstrip(".")
+    wanted = path.suffix.lower().lstrip(".")
+    if not wanted:
+        return path.with_name(path.name + source.suffix), None, ""
+    formats = export_formats(kind, source.suffix)
+    fmt = chosen_format(formats, wanted)
+    if fmt == formats[0][0]:
+        return path, None, ""  # its own format: copied as it is
+    if fmt is not None and kind != "video":
+        return path, fmt, ""
+    if fmt is not None:
+        return (
+            path,
+            None,
+            f"the video result is {own.upper()}: to write {wanted.upper()}, export it through "
+            "an Export Video node (it encodes with progress and Cancel)",
+        )
+    offered = ", ".join(ext for ext, _text in formats)
+    what = {"image": "picture", "audio": "sound"}.get(kind, kind)
+    return path, None, f"the {what} cannot be written as .{wanted} ({offered} can)"

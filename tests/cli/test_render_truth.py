@@ -139,6 +139,24 @@ def test_to_a_node_with_o_writes_that_nodes_result_as_a_copy(tmp_path, capsys):
     assert not (tmp_path / "final.mp4").exists()
 
 
+def test_o_named_as_another_format_converts_the_result_or_says_why_not(tmp_path, capsys):
+    path = card_graph(tmp_path)
+    out = tmp_path / "card.jpg"
+    assert main(["render", str(path), "--to", "card", "-o", str(out)]) == 0
+    with Image.open(out) as image:  # a JPEG, not a PNG named .jpg
+        assert (image.format, image.size) == ("JPEG", (64, 36))
+    assert main(["render", str(path), "--to", "card", "-o", str(tmp_path / "card.tga")]) == 1
+    err = capsys.readouterr().err
+    assert "the picture cannot be written as .tga (png, jpg, webp can)" in err
+    assert not (tmp_path / "card.tga").exists()
+    # Another kind of media altogether is refused before anything runs.
+    assert main(["render", str(path), "--to", "card", "-o", str(tmp_path / "card.mp3")]) == 2
+    assert "node 'card' makes a picture, not .mp3" in capsys.readouterr().err
+    assert main(["render", str(path), "--to", "clip", "-o", str(tmp_path / "clip.webm")]) == 1
+    assert "through an Export Video node" in capsys.readouterr().err
+    assert not (tmp_path / "clip.webm").exists()
+
+
 def test_to_an_export_node_with_o_points_the_export_there(tmp_path, capsys):
     path = card_graph(tmp_path, export_path="final.mp4")
     out = tmp_path / "chosen.mp4"
