@@ -105,9 +105,9 @@ SPEC = NodeSpec(
     "frame (a 16:9 clip in a 9:16 video) is cropped by a window that follows its faces or "
     "its most salient region and glides without jitter (or as `reframe` says); captions keep "
     "inside the platform's safe area. Writes an MP4 (H.264 + AAC), or a WebM (VP9 + Opus) "
-    "with container webm, and the captions as SubRip (.srt) text; an export writes them beside the video as .srt "
-    "and .vtt files. The picture is made in segments kept in the cache, so after an edit only "
-    "the seconds it touches are encoded again.",
+    "with container webm, and the captions as SubRip (.srt) text; an export writes them "
+    "beside the video as .srt and .vtt files. The picture is made in segments kept in the "
+    "cache, so after an edit only the seconds it touches are encoded again.",
     inputs=(
         Input("clips", PortType.VISUAL_LIST, help="Images and videos, in the order they play."),
         Input("narration", PortType.AUDIO, optional=True, help="The voice track."),
