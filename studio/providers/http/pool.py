@@ -6,12 +6,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
+import warnings
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpcore
 import httpx
+
+# anyio's connect_tcp starts one attempt per address of a host and cancels the others when one
+# wins or the request is cancelled; an attempt cancelled before it began is reported by Python
+# as "coroutine ... was never awaited". Nothing was left undone, so it is not a warning for the
+# user's terminal or log.
+warnings.filterwarnings(
+    "ignore",
+    message="coroutine 'connect_tcp.<locals>.try_connect' was never awaited",
+    category=RuntimeWarning,
+)
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (
     weakref.WeakKeyDictionary()
