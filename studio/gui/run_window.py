@@ -61,8 +61,8 @@ class RunWindow(QMainWindow):
         task_failures().task_failed.connect(self._task_failed)
 
     def _build(self) -> None:
-        """The window's own parts, built on the runner (each window says what they are)."""
-        raise NotImplementedError
+        """The window's own parts, built on the runner: each window defines them (a RunWindow
+        alone has none: it runs graphs, shows nothing)."""
 
     def start_up_problems(self) -> list[str]:
         """What the window tells at start instead of the first run finding it out: a damaged
