@@ -88,10 +88,6 @@ def _port_at(view: Any, pos: QPoint) -> PortItem | None:
 
 
 def _node_at(view: Any, pos: QPoint) -> NodeItem | None:
-    """The node under `pos`, also when a wire (drawn above nodes) crosses it there."""
-    for item in view.items(pos):
-        while item is not None and not isinstance(item, NodeItem):
-            item = item.parentItem()
-        if item is not None:
-            return item
-    return None
+    """The node under `pos` (view coordinates), also when a wire drawn above it crosses it."""
+    node: NodeItem | None = view.scene().node_at(view.mapToScene(pos))
+    return node
