@@ -35,7 +35,8 @@ PAID = NodeSpec(
 )
 
 
-def test_a_known_price_is_shown_and_asked_for_and_no_runs_nothing(qtbot, make_app, tmp_path):
+def paid_app(make_app, tmp_path):
+    """App mode on one node of known price whose prompt is the form's field."""
     RAN.clear()
     registry = registry_with_test_nodes()
     registry.register(PAID, pack="tests")
@@ -44,7 +45,11 @@ def test_a_known_price_is_shown_and_asked_for_and_no_runs_nothing(qtbot, make_ap
     graph.form = Form(result="paid", fields=[FormField("prompt", "paid", "prompt")])
     path = tmp_path / "paid.studiograph"
     save_graph(graph, path)
-    app = make_app(path, registry)
+    return make_app(path, registry)
+
+
+def test_a_known_price_is_shown_and_asked_for_and_no_runs_nothing(qtbot, make_app, tmp_path):
+    app = paid_app(make_app, tmp_path)
     qtbot.waitUntil(lambda: app.cost.text().startswith("Estimated cost: $0.042"), timeout=20_000)
     assert "paid $0.042" in app.cost.text() and "free" not in app.cost.text()
 
@@ -73,15 +78,7 @@ def test_an_edit_while_the_cost_is_asked_does_not_slip_into_the_confirmed_render
     uses the values that were checked and priced, not a value typed meanwhile."""
     from PySide6.QtTest import QTest
 
-    RAN.clear()
-    registry = registry_with_test_nodes()
-    registry.register(PAID, pack="tests")
-    graph = Graph()
-    graph.add_node(Node("paid", "test.paid_known", {}))
-    graph.form = Form(result="paid", fields=[FormField("prompt", "paid", "prompt")])
-    path = tmp_path / "paid.studiograph"
-    save_graph(graph, path)
-    app = make_app(path, registry)
+    app = paid_app(make_app, tmp_path)
     qtbot.waitUntil(lambda: app.cost.text().startswith("Estimated cost"), timeout=20_000)
     click(app.render_button)
     qtbot.waitUntil(lambda: app.cost_box is not None and app.cost_box.isVisible(), timeout=20_000)

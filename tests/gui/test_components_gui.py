@@ -312,10 +312,21 @@ def test_publish_then_insert_from_search_in_a_new_graph(qtbot, window, tmp_path)
     assert len(new_graph.components) == 1 and len(new_graph.nodes) == 2
 
 
-def test_opening_a_graph_with_an_older_library_version_offers_the_update(qtbot, window, tmp_path):
-    from studio.graph import library
+def without_motion(graph):
+    """A copy of the graph's "Scene shot" as a library version 2 would be: no 'motion' setting
+    (returns the graph to publish and the definition to change further)."""
     from studio.graph.components import copy_definition
     from studio.graph.model import Graph
+
+    newer = Graph()
+    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
+    definition = newer.components["scene_shot"]
+    definition.params = [p for p in definition.params if p.name != "motion"]
+    return newer, definition
+
+
+def test_opening_a_graph_with_an_older_library_version_offers_the_update(qtbot, window, tmp_path):
+    from studio.graph import library
 
     graph = open_lighthouse(window, tmp_path)
     (node_id,) = make_with_keys(
@@ -327,10 +338,7 @@ def test_opening_a_graph_with_an_older_library_version_offers_the_update(qtbot, 
     assert window.save()
     saved = window.document.path
     # Version 2 in the library: the motion is no longer exposed, the seed is different inside.
-    newer = Graph()
-    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
-    definition = newer.components["scene_shot"]
-    definition.params = [p for p in definition.params if p.name != "motion"]
+    newer, definition = without_motion(graph)
     definition.graph.nodes["image_wide"].params["seed"] = 4242
     assert library.publish(newer, "scene_shot").version == 2
 

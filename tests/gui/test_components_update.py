@@ -14,14 +14,14 @@ from test_components_gui import (
     publish_with_menu,
     snapshot,
     undo,
+    without_motion,
 )
 
-from studio.graph.components import INPUTS_TYPE, copy_definition, flatten
+from studio.graph.components import INPUTS_TYPE, flatten
 
 
 def test_update_drops_the_settings_and_wires_the_new_version_no_longer_has(qtbot, window, tmp_path):
     from studio.graph import library
-    from studio.graph.model import Graph
 
     graph = open_lighthouse(window, tmp_path)
     (use,) = make_with_keys(
@@ -34,10 +34,7 @@ def test_update_drops_the_settings_and_wires_the_new_version_no_longer_has(qtbot
     assert window.save()
     saved = window.document.path
     # Version 2: no 'motion' setting, and no 'brief' input (its prompt stands alone).
-    newer = Graph()
-    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
-    v2 = newer.components["scene_shot"]
-    v2.params = [p for p in v2.params if p.name != "motion"]
+    newer, v2 = without_motion(graph)
     v2.inputs = []
     inputs_id = v2.boundary(INPUTS_TYPE)
     v2.graph.edges = [e for e in v2.graph.edges if e.src != inputs_id]
@@ -73,7 +70,6 @@ def test_update_drops_the_settings_and_wires_the_new_version_no_longer_has(qtbot
 def test_update_removes_the_form_fields_that_set_a_dropped_setting(qtbot, window, tmp_path):
     from studio.graph import library
     from studio.graph.form import Form, FormField, form_problems
-    from studio.graph.model import Graph
 
     graph = open_lighthouse(window, tmp_path)
     (use,) = make_with_keys(
@@ -86,10 +82,7 @@ def test_update_removes_the_form_fields_that_set_a_dropped_setting(qtbot, window
     )
     assert window.save()
     saved = window.document.path
-    newer = Graph()
-    newer.components = {"scene_shot": copy_definition(graph.components["scene_shot"])}
-    v2 = newer.components["scene_shot"]
-    v2.params = [p for p in v2.params if p.name != "motion"]
+    newer, _ = without_motion(graph)
     assert library.publish(newer, "scene_shot").version == 2
 
     window.new_document()
